@@ -1,0 +1,53 @@
+"""Resources with owners: the lifespan starts what the app needs and disposes of it on exit.
+
+In embedded mode (no DATABASE_URL / REDIS_URL) it also starts the embedded PostgreSQL and
+redis-server, runs the migrations, and stops both servers on shutdown, which uvicorn reaches
+on Ctrl-C and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+
+from app.settings import Settings
+from db import migrate
+from db.session import Database
+
+log = logging.getLogger("aiplatform")
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    embedded = None
+    database_url, redis_url = settings.database_url, settings.redis_url
+    if database_url is None or redis_url is None:
+        from app.embedded import EmbeddedServices
+
+        embedded = EmbeddedServices(settings.data_dir.resolve(),
+                                    postgres=database_url is None, redis=redis_url is None)
+        await asyncio.to_thread(embedded.start)
+        if database_url is None:
+            database_url = embedded.database_url
+            log.info("embedded PostgreSQL ready, migrating")
+            await asyncio.to_thread(migrate.upgrade, database_url)
+        redis_url = redis_url or embedded.redis_url
+    db = Database(database_url, pool_size=settings.db_pool_size,
+                  max_overflow=settings.db_max_overflow)
+    redis = Redis.from_url(redis_url)
+    try:
+        await db.connect()
+        await redis.ping()
+        app.state.db, app.state.redis = db, redis
+        yield
+    finally:
+        await redis.aclose()
+        await db.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

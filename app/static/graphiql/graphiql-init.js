@@ -1,0 +1,41 @@
+/* Starts GraphiQL. Kept out of index.html so the page works under a strict
+ * Content-Security-Policy (script-src 'self'). The endpoint comes from the
+ * <meta name="graphiql-endpoint"> tag that the server fills in. */
+(function () {
+  'use strict';
+
+  var meta = document.querySelector('meta[name="graphiql-endpoint"]');
+  var endpoint = (meta && meta.getAttribute('content')) || '/graphql';
+
+  var defaultQuery = [
+    '# Welcome to GraphiQL.',
+    '#',
+    '# Run a query: Ctrl-Enter (Cmd-Enter) or the',
+    '# play button. Autocomplete: Ctrl-Space.',
+    '# Schema docs: the top icon on the left.',
+    '#',
+    '# To authenticate, add to "Headers" below:',
+    '#   {"Authorization": "Bearer <token>"}',
+    '# Headers are saved in this browser.',
+    '#',
+    '# Subscriptions are not supported here yet.',
+    '',
+    'query {',
+    '  __typename',
+    '}',
+    '',
+  ].join('\n');
+
+  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: defaultQuery,
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: true,
+      defaultEditorToolsVisibility: 'headers',
+    }),
+  );
+})();

@@ -1,0 +1,67 @@
+"""Every table's model. Importing this package registers all tables on `Base.metadata`,
+which alembic's autogenerate and `check` compare against the database."""
+
+from db.base import Base
+from db.models.ai_models import AIModel, ModelUsageLog, ModelVersion, PerformanceMetric
+from db.models.analysis import AnalysisJob, AnalysisResult
+from db.models.chat import ChatMessage, ChatSession
+from db.models.datasets import DataProcessingTask, Dataset, DatasetVersion, DataSource, File
+from db.models.deployments import Application, ApplicationComponent, Deployment
+from db.models.experiments import Experiment, Project, Run, RunMetric
+from db.models.identity import (
+    ApiKey,
+    Group,
+    GroupMember,
+    GroupPermission,
+    Membership,
+    ObjectPermission,
+    Organization,
+    Permission,
+    User,
+    UserPermission,
+    UserSession,
+)
+from db.models.knowledge import KnowledgeCollection, KnowledgeDocument, RagQuery
+from db.models.system import AuditLog, Notification, SystemLog, SystemSetting
+
+__all__ = [
+    "AIModel",
+    "AnalysisJob",
+    "AnalysisResult",
+    "ApiKey",
+    "Application",
+    "ApplicationComponent",
+    "AuditLog",
+    "Base",
+    "ChatMessage",
+    "ChatSession",
+    "DataProcessingTask",
+    "DataSource",
+    "Dataset",
+    "DatasetVersion",
+    "Deployment",
+    "Experiment",
+    "File",
+    "Group",
+    "GroupMember",
+    "GroupPermission",
+    "KnowledgeCollection",
+    "KnowledgeDocument",
+    "Membership",
+    "ModelUsageLog",
+    "ModelVersion",
+    "Notification",
+    "ObjectPermission",
+    "Organization",
+    "PerformanceMetric",
+    "Permission",
+    "Project",
+    "RagQuery",
+    "Run",
+    "RunMetric",
+    "SystemLog",
+    "SystemSetting",
+    "User",
+    "UserPermission",
+    "UserSession",
+]

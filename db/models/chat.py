@@ -1,0 +1,67 @@
+"""Chat: a user's conversations with a model and their messages.
+
+`message_count`/`total_tokens` are kept on the session so lists never aggregate messages;
+`sequence_number` orders a session's messages and is unique in it, and `parent_message_id`
+lets an edited prompt start a branch without rewriting history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SoftDelete, Timestamps, UUIDPk
+from db.models.identity import fk, ix, jsonb_object, one_of, org_listing, organization_fk
+
+SESSION_STATUSES = ("active", "archived")
+MESSAGE_ROLES = ("user", "assistant", "system", "tool")
+
+
+class ChatSession(UUIDPk, Timestamps, SoftDelete, Base):
+    __tablename__ = "chat_sessions"
+    __table_args__ = (
+        one_of("status", SESSION_STATUSES),
+        org_listing("chat_sessions"),
+        ix("chat_sessions", "user_id", "id"),
+        ix("chat_sessions", "created_at"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = organization_fk(index=False)
+    user_id: Mapped[uuid.UUID] = fk("users.id", ondelete="CASCADE", index=False)
+    model_id: Mapped[uuid.UUID] = fk("ai_models.id")
+    title: Mapped[str | None] = mapped_column(String(255))
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = jsonb_object()
+    status: Mapped[str] = mapped_column(String(20), index=True, server_default="active")
+    message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    total_tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChatMessage(UUIDPk, Timestamps, Base):
+    """One turn. (session_id, sequence_number) is unique and serves the per-session reads."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (
+        UniqueConstraint("session_id", "sequence_number"),
+        one_of("role", MESSAGE_ROLES),
+        ix("chat_messages", "created_at"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = organization_fk()
+    session_id: Mapped[uuid.UUID] = fk("chat_sessions.id", ondelete="CASCADE", index=False)
+    role: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(50), server_default="text")
+    metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    total_tokens: Mapped[int | None] = mapped_column(Integer)
+    sequence_number: Mapped[int] = mapped_column(Integer)
+    parent_message_id: Mapped[uuid.UUID | None] = fk(
+        "chat_messages.id", ondelete="SET NULL", nullable=True
+    )

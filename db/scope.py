@@ -1,0 +1,58 @@
+"""Tenant scoping: the one place that says which rows a caller may read.
+
+Every read path (root connections, `node`/`nodes`, nested relations, counts) builds its WHERE
+clause through `visible()`, so a row outside the caller's organizations is indistinguishable
+from a missing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+ORGANIZATION_TABLE = "organizations"
+USER_TABLE = "users"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling. `organization_ids=None` means unrestricted (platform superuser)."""
+
+    user_id: uuid.UUID | None = None
+    organization_ids: frozenset[uuid.UUID] | None = frozenset()
+    is_superuser: bool = False
+
+    @classmethod
+    def superuser(cls, user_id: uuid.UUID | None = None) -> Principal:
+        return cls(user_id=user_id, organization_ids=None, is_superuser=True)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls()
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.organization_ids is None
+
+
+def visible(table: str, alias: str, principal: Principal, params: list[object]) -> str | None:
+    """SQL condition restricting `alias` (a row of `table`) to what `principal` may read.
+
+    Appends its parameters to `params` and returns None when no restriction applies.
+    """
+    if principal.organization_ids is None:
+        return None
+    params.append(list(principal.organization_ids))
+    orgs = f"${len(params)}::uuid[]"
+    if table == ORGANIZATION_TABLE:
+        return f"{alias}.id = ANY({orgs})"
+    if table == USER_TABLE:
+        own = ""
+        if principal.user_id is not None:
+            params.append(principal.user_id)
+            own = f"{alias}.id = ${len(params)}::uuid OR "
+        return (
+            f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
+            f"AND sm.organization_id = ANY({orgs})))"
+        )
+    return f"{alias}.organization_id = ANY({orgs})"

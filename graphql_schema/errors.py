@@ -1,0 +1,55 @@
+"""Error codes and the errors the API raises on purpose.
+
+Access and not-found problems are top-level GraphQL errors carrying `extensions.code`;
+input problems of mutations come back as `userErrors` in the payload (DESIGN.md §4).
+Anything else is unexpected and is masked before it reaches the client.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+
+
+@strawberry.enum(description="Machine-readable error codes, in `extensions.code` and `userErrors`.")
+class ErrorCode(Enum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class ApiError(GraphQLError):
+    """A deliberate error: its message is safe to show and it carries a code."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message, extensions={"code": self.code.value, **extensions})
+
+
+class BadUserInput(ApiError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class NotFound(ApiError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Forbidden(ApiError):
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthenticated(ApiError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+@strawberry.type(description="A problem with the input of a mutation; nothing was written.")
+class UserError:
+    field: list[str] | None
+    message: str
+    code: str

@@ -1,0 +1,20 @@
+"""What a caller may see of a row: secrets in JSON settings never leave the server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|passwd|credential|private[_-]?key)",
+                        re.IGNORECASE)
+REDACTED = "***"
+
+
+def redact_secrets(value: Any) -> Any:
+    """A copy of a JSON value with the values of secret-looking keys replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: REDACTED if isinstance(k, str) and SECRET_KEY.search(k) and v is not None
+                else redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value

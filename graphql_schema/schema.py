@@ -1,0 +1,47 @@
+"""The schema: every domain's root merged, with limits, caches and error handling on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from app.settings import Settings
+from graphql_schema.ai_models.schema import AiModelsQuery
+from graphql_schema.chat.schema import ChatQuery
+from graphql_schema.extensions import ErrorCodes
+from graphql_schema.identity.schema import IdentityQuery
+from graphql_schema.node import NodeQuery
+from graphql_schema.scalars import SCALAR_MAP
+
+Query = merge_types("Query", (NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ErrorCodes(mask=settings.mask_errors),
+        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    # The caches must outlive a request, so one instance is shared by all of them.
+    parser_cache, validation_cache = ParserCache(maxsize=1024), ValidationCache(maxsize=1024)
+    extensions += [lambda: parser_cache, lambda: validation_cache]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),
+    )

@@ -1,0 +1,110 @@
+"""Test services: a real PostgreSQL and a real Redis (embedded unless DATABASE_URL/REDIS_URL
+are set), one migrated test database for the session, tables truncated after each test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
+
+from app.main import create_app
+from app.settings import Settings
+from db import migrate
+from db.base import Base
+from db.session import Database, asyncpg_dsn
+
+TEST_DATABASE = "aiplatform_test"
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(server database URL, redis URL): the environment's, or embedded servers of our own."""
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if database_url and redis_url:
+        yield database_url, redis_url
+        return
+    from app.embedded import EmbeddedServices
+
+    data_dir = Path(os.environ.get("AIPLATFORM_TEST_DATA_DIR") or tmp_path_factory.mktemp("data"))
+    with EmbeddedServices(data_dir, postgres=not database_url, redis=not redis_url) as embedded:
+        yield (database_url or embedded.database_url, redis_url or embedded.redis_url)
+
+
+def _database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(services: tuple[str, str]) -> str:
+    """A freshly created and migrated test database."""
+    server_url = services[0]
+
+    async def recreate() -> None:
+        con = await asyncpg.connect(asyncpg_dsn(_database(server_url, "postgres")))
+        try:
+            await con.execute(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
+            await con.execute(f"CREATE DATABASE {TEST_DATABASE}")
+        finally:
+            await con.close()
+
+    asyncio.run(recreate())
+    url = _database(server_url, TEST_DATABASE)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(services: tuple[str, str]) -> str:
+    return services[1]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(database_url=database_url, redis_url=redis_url, mask_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def db(app: Starlette, database_url: str) -> AsyncIterator[Database]:
+    """The app's database; every table is truncated after the test (DESIGN.md §5.2 habit 15)."""
+    yield app.state.db
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await con.execute(f"TRUNCATE {tables} CASCADE")
+    finally:
+        await con.close()
+
+
+@pytest.fixture
+async def client(app: Starlette, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def session(db: Database) -> AsyncIterator[AsyncSession]:
+    """A write session for factories: they flush, the test commits what it needs visible."""
+    async with db.sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+async def redis(app: Starlette) -> Redis:
+    return app.state.redis
