@@ -234,8 +234,9 @@ class Conn(asyncio.BufferedProtocol):
 
         The buffer is the connection's own: valid until the next request on it.
         """
-        assert self.transport is not None and not self.closed
         self._reset()
+        if self.transport is None or self.closed or self.transport.is_closing():
+            raise HTTPError("connection lost (closed before the request)")
         self.fut = self.loop.create_future()
         self.t_sent = perf_counter()
         self.transport.write(req)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 ORGANIZATION_TABLE = "organizations"
 USER_TABLE = "users"
@@ -55,4 +56,14 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
             f"AND sm.organization_id = ANY({orgs})))"
         )
+    if not _has_organization(table):
+        return "FALSE"  # platform tables (settings, logs) are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"
+
+
+@cache
+def _has_organization(table: str) -> bool:
+    import db.models  # noqa: F401  (registers every table)
+    from db.base import Base
+
+    return "organization_id" in Base.metadata.tables[table].c

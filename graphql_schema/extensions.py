@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from graphql_schema.errors import ErrorCode
 
-log = logging.getLogger("aiplatform.graphql")
 
-
-def _is_expected(error: GraphQLError) -> bool:
+def is_expected(error: GraphQLError) -> bool:
+    """Errors raised on purpose (ApiError, graphql-core's own) as opposed to crashes."""
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
 
@@ -22,11 +19,10 @@ class ErrorCodes(MaskErrors):
     client (it is logged with its traceback instead)."""
 
     def __init__(self, *, mask: bool = True) -> None:
-        super().__init__(should_mask_error=lambda e: mask and not _is_expected(e),
+        super().__init__(should_mask_error=lambda e: mask and not is_expected(e),
                          error_message="Internal server error")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
         return masked
@@ -36,13 +32,13 @@ class ErrorCodes(MaskErrors):
         for error in processed:
             if not (error.extensions or {}).get("code"):
                 code = (ErrorCode.INTERNAL_SERVER_ERROR.value
-                        if not _is_expected(error) else _code_for(error))
+                        if not is_expected(error) else _code_for(error))
                 error.extensions = {**(error.extensions or {}), "code": code}
         return processed
 
 
 def _code_for(error: GraphQLError) -> str:
     """Errors graphql-core raises itself: invalid documents and variables are the client's."""
-    if error.path is None:
+    if error.path is None and not error.message.startswith("Variable '$"):
         return "GRAPHQL_VALIDATION_FAILED"
     return ErrorCode.BAD_USER_INPUT.value

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -16,16 +18,29 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from graphql_schema.ai_models.schema import AiModelsQuery
 from graphql_schema.chat.schema import ChatQuery
-from graphql_schema.extensions import ErrorCodes
+from graphql_schema.extensions import ErrorCodes, is_expected
 from graphql_schema.identity.schema import IdentityQuery
 from graphql_schema.node import NodeQuery
 from graphql_schema.scalars import SCALAR_MAP
 
+log = logging.getLogger("aiplatform.graphql")
+
 Query = merge_types("Query", (NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery))
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log crashes with their traceback; errors raised on purpose are the client's."""
+        for error in errors:
+            if not is_expected(error):
+                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -40,7 +55,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),

@@ -79,7 +79,8 @@ async def _read(svc: EmbeddedServices) -> tuple[str | None, bytes | None]:
 
 
 def test_start_stop_and_data_survives_restart(tmp_path: Path) -> None:
-    svc = EmbeddedServices(tmp_path / "data")
+    data_dir = tmp_path / "data dir"  # URLs must quote the space
+    svc = EmbeddedServices(data_dir)
     svc.start()
     pids = svc.server_pids
     try:
@@ -93,13 +94,13 @@ def test_start_stop_and_data_survives_restart(tmp_path: Path) -> None:
     _assert_gone(pids.values())
     svc.stop()  # idempotent
 
-    with EmbeddedServices(tmp_path / "data") as again:
+    with EmbeddedServices(data_dir) as again:
         new_pids = again.server_pids
         assert asyncio.run(_read(again)) == ("hello", b"hello")
         assert again.database_url.startswith("postgresql+asyncpg://")
     _assert_gone(new_pids.values())
-    assert (tmp_path / "data" / "logs" / "postgres.log").stat().st_size > 0
-    assert (tmp_path / "data" / "logs" / "redis.log").stat().st_size > 0
+    assert (data_dir / "logs" / "postgres.log").stat().st_size > 0
+    assert (data_dir / "logs" / "redis.log").stat().st_size > 0
 
 
 def test_long_data_dir_with_spaces_uses_short_sockets(tmp_path: Path) -> None:

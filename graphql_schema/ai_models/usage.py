@@ -1,0 +1,144 @@
+"""Usage logs and performance metrics of a model as Relay nodes, with their inputs and enum.
+
+Kept apart from types.py because these are append-only measurements read as histories
+(newest first), not catalogue entries; `AiModel.usageLogs` / `performanceMetrics` page them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from db.models.ai_models import USAGE_STATUSES
+from graphql_schema.ai_models.types import AiModel, ModelVersion
+from graphql_schema.context import Info
+from graphql_schema.relay import OrderDirection, TableNode
+from graphql_schema.scalars import db_enum
+
+if TYPE_CHECKING:
+    from graphql_schema.chat.types import ChatSession
+    from graphql_schema.identity.types import User
+
+IDENTITY = "graphql_schema.identity.types"
+CHAT = "graphql_schema.chat.types"
+
+ModelUsageStatus = db_enum("ModelUsageStatus", USAGE_STATUSES, "How a call to a model ended.")
+
+
+@strawberry.input(description="Usage log entries matching all given conditions.")
+class ModelUsageLogFilter:
+    user_id: strawberry.ID | None = None
+    session_id: strawberry.ID | None = None
+    request_type: str | None = None
+    status: ModelUsageStatus | None = None
+    status_in: list[ModelUsageStatus] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@strawberry.enum
+class ModelUsageLogOrderField(Enum):
+    ID = ("id",)
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class ModelUsageLogOrder:
+    field: ModelUsageLogOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Performance metrics matching all given conditions.")
+class PerformanceMetricFilter:
+    model_version_id: strawberry.ID | None = None
+    metric_name: str | None = None
+    metric_name_in: list[str] | None = None
+    recorded_at_after: datetime | None = None
+    recorded_at_before: datetime | None = None
+
+
+@strawberry.enum
+class PerformanceMetricOrderField(Enum):
+    ID = ("id",)
+    RECORDED_AT = ("recorded_at", "id")
+    METRIC_NAME = ("metric_name", "recorded_at", "id")
+
+
+@strawberry.input
+class PerformanceMetricOrder:
+    field: PerformanceMetricOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.type(description="One call to a model: tokens, cost and latency.")
+class ModelUsageLog(TableNode):
+    _table = "model_usage_logs"
+
+    id: relay.NodeID[uuid.UUID]
+    request_type: str
+    input_tokens: int | None
+    output_tokens: int | None
+    total_tokens: int | None
+    cost: Decimal | None
+    duration_ms: int | None
+    status: ModelUsageStatus
+    error_message: str | None
+    metadata: JSON
+    created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID | None]
+    session_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def model(self, info: Info) -> AiModel | None:
+        return await info.context.loaders.node(AiModel).load(self.model_id)
+
+    @strawberry.field(description="Who called; null for a system call or a deleted account.")
+    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
+        if self.user_id is None:
+            return None
+        from graphql_schema.identity.types import User
+
+        return await info.context.loaders.node(User).load(self.user_id)
+
+    @strawberry.field(description="The chat session the call served, if any.")
+    async def session(self, info: Info) -> Annotated[ChatSession, strawberry.lazy(CHAT)] | None:
+        if self.session_id is None:
+            return None
+        from graphql_schema.chat.types import ChatSession
+
+        return await info.context.loaders.node(ChatSession).load(self.session_id)
+
+
+@strawberry.type(description="A measured value of a model (latency, throughput, accuracy...).")
+class PerformanceMetric(TableNode):
+    _table = "performance_metrics"
+
+    id: relay.NodeID[uuid.UUID]
+    metric_name: str
+    metric_value: float
+    unit: str | None
+    labels: JSON
+    recorded_at: datetime
+    created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+    model_version_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def model(self, info: Info) -> AiModel | None:
+        return await info.context.loaders.node(AiModel).load(self.model_id)
+
+    @strawberry.field(description="The version measured, when the metric is per version.")
+    async def model_version(self, info: Info) -> ModelVersion | None:
+        if self.model_version_id is None:
+            return None
+        return await info.context.loaders.node(ModelVersion).load(self.model_version_id)

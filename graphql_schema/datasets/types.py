@@ -1,0 +1,224 @@
+"""Datasets, their versions, data sources, processing tasks and files as Relay nodes.
+
+Relation fields only call loaders. Secrets stay on the server: a data source's
+`connection_info_encrypted` and a file's `storage_path` are not fields, so they are never
+selected, and task configuration has secret-looking keys redacted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from db.loaders.datasets import DATASET_VERSIONS_BY_DATASET, PROCESSING_TASKS_BY_SOURCE_DATASET
+from graphql_schema.context import Info
+from graphql_schema.datasets.enums import DataProcessingTaskStatus, FileStatus
+from graphql_schema.datasets.inputs import (
+    DataProcessingTaskFilter,
+    DataProcessingTaskOrder,
+    DatasetVersionFilter,
+    DatasetVersionOrder,
+)
+from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.scalars import BigInt
+
+if TYPE_CHECKING:
+    from graphql_schema.identity.types import Organization, User
+
+IDENTITY = "graphql_schema.identity.types"
+
+
+@strawberry.type(description="An external system data is pulled from (its credentials are "
+                             "stored encrypted and never returned).")
+class DataSource(TableNode):
+    _table = "data_sources"
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    source_type: str
+    schema_definition: JSON
+    tags: list[str]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
+        from graphql_schema.identity.types import Organization
+
+        return await info.context.loaders.node(Organization).load(self.organization_id)
+
+
+@strawberry.type(description="A named collection of data, versioned, used to train and evaluate.")
+class Dataset(TableNode):
+    _table = "datasets"
+    _live_only = True
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    dataset_type: str
+    format: str | None
+    storage_location: str | None
+    size_bytes: BigInt | None
+    row_count: int | None
+    schema: JSON
+    metadata: JSON
+    tags: list[str]
+    is_public: bool
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    source_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
+        from graphql_schema.identity.types import Organization
+
+        return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="The data source this dataset was pulled from.")
+    async def source(self, info: Info) -> DataSource | None:
+        if self.source_id is None:
+            return None
+        return await info.context.loaders.node(DataSource).load(self.source_id)
+
+    @strawberry.field(description="Versions of this dataset.")
+    async def versions(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: DatasetVersionFilter | None = None, order_by: DatasetVersionOrder | None = None,
+    ) -> Connection[DatasetVersion]:
+        return await resolve_connection(info, DATASET_VERSIONS_BY_DATASET, DatasetVersion,
+                                        self.id, PageArgs(first, after, last, before),
+                                        filter, order_by)
+
+    @strawberry.field(description="Processing tasks that read this dataset.")
+    async def processing_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: DataProcessingTaskFilter | None = None,
+        order_by: DataProcessingTaskOrder | None = None,
+    ) -> Connection[DataProcessingTask]:
+        return await resolve_connection(info, PROCESSING_TASKS_BY_SOURCE_DATASET,
+                                        DataProcessingTask, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type(description="An immutable snapshot of a dataset.")
+class DatasetVersion(TableNode):
+    _table = "dataset_versions"
+
+    id: relay.NodeID[uuid.UUID]
+    version: str
+    storage_location: str | None
+    size_bytes: BigInt | None
+    row_count: int | None
+    changes_description: str | None
+    metadata: JSON
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    dataset_id: strawberry.Private[uuid.UUID]
+    file_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def dataset(self, info: Info) -> Dataset | None:
+        return await info.context.loaders.node(Dataset).load(self.dataset_id)
+
+    @strawberry.field(description="The stored file holding this version's data.")
+    async def file(self, info: Info) -> File | None:
+        if self.file_id is None:
+            return None
+        return await info.context.loaders.node(File).load(self.file_id)
+
+
+@strawberry.type(description="An ETL or cleaning job from a source or dataset into a dataset.")
+class DataProcessingTask(TableNode):
+    _table = "data_processing_tasks"
+    _redacted = ("configuration",)
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    task_type: str
+    configuration: JSON = strawberry.field(description="Task settings; secrets are redacted.")
+    status: DataProcessingTaskStatus
+    progress: float
+    status_message: str | None
+    external_job_id: str | None
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    source_id: strawberry.Private[uuid.UUID | None]
+    source_dataset_id: strawberry.Private[uuid.UUID | None]
+    target_dataset_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The data source the task reads, if any.")
+    async def source(self, info: Info) -> DataSource | None:
+        if self.source_id is None:
+            return None
+        return await info.context.loaders.node(DataSource).load(self.source_id)
+
+    @strawberry.field(description="The dataset the task reads, if any.")
+    async def source_dataset(self, info: Info) -> Dataset | None:
+        if self.source_dataset_id is None:
+            return None
+        return await info.context.loaders.node(Dataset).load(self.source_dataset_id)
+
+    @strawberry.field(description="The dataset the task writes, if any.")
+    async def target_dataset(self, info: Info) -> Dataset | None:
+        if self.target_dataset_id is None:
+            return None
+        return await info.context.loaders.node(Dataset).load(self.target_dataset_id)
+
+
+@strawberry.type(description="Metadata of a stored object; the bytes live in the object store.")
+class File(TableNode):
+    _table = "files"
+    _live_only = True
+
+    id: relay.NodeID[uuid.UUID]
+    filename: str
+    original_filename: str | None
+    file_type: str | None
+    mime_type: str | None
+    size_bytes: BigInt
+    storage_provider: str
+    checksum: str | None = strawberry.field(description="SHA-256 of the content, hex.")
+    metadata: JSON
+    status: FileStatus
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
+        from graphql_schema.identity.types import Organization
+
+        return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="Who uploaded the file.")
+    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
+        if self.user_id is None:
+            return None
+        from graphql_schema.identity.types import User
+
+        return await info.context.loaders.node(User).load(self.user_id)

@@ -1,0 +1,157 @@
+"""Deployments, applications and their components as Relay nodes; relation fields only call
+loaders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from db.loaders.deployments import COMPONENTS_BY_APPLICATION, DEPLOYMENTS_BY_APPLICATION
+from graphql_schema.context import Info
+from graphql_schema.deployments.enums import ApplicationStatus, DeploymentStatus
+from graphql_schema.deployments.inputs import (
+    ApplicationComponentFilter,
+    ApplicationComponentOrder,
+    DeploymentFilter,
+    DeploymentOrder,
+)
+from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+
+if TYPE_CHECKING:
+    from graphql_schema.ai_models.types import ModelVersion
+    from graphql_schema.identity.types import Organization
+
+IDENTITY = "graphql_schema.identity.types"
+AI_MODELS = "graphql_schema.ai_models.types"
+
+
+@strawberry.type(description="A model version or an application served at an endpoint.")
+class Deployment(TableNode):
+    _table = "deployments"
+    _redacted = ("configuration",)
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    service_type: str
+    environment: str
+    version: str | None
+    endpoint_url: str | None
+    status: DeploymentStatus
+    replicas: int
+    resource_allocation: JSON
+    autoscaling_config: JSON
+    traffic_percentage: float = strawberry.field(
+        description="Share of the traffic (0 to 100) this deployment receives.")
+    configuration: JSON = strawberry.field(description="Serving settings; secrets are redacted.")
+    metrics: JSON
+    deployed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    model_version_id: strawberry.Private[uuid.UUID | None]
+    application_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
+        from graphql_schema.identity.types import Organization
+
+        return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="The model version served; null for an application.")
+    async def model_version(
+        self, info: Info
+    ) -> Annotated[ModelVersion, strawberry.lazy(AI_MODELS)] | None:
+        if self.model_version_id is None:
+            return None
+        from graphql_schema.ai_models.types import ModelVersion
+
+        return await info.context.loaders.node(ModelVersion).load(self.model_version_id)
+
+    @strawberry.field(description="The application served; null for a model version.")
+    async def application(self, info: Info) -> Application | None:
+        if self.application_id is None:
+            return None
+        return await info.context.loaders.node(Application).load(self.application_id)
+
+
+@strawberry.type(description="A service assembled from components (models, knowledge, data).")
+class Application(TableNode):
+    _table = "applications"
+    _redacted = ("configuration",)
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    application_type: str
+    status: ApplicationStatus
+    configuration: JSON = strawberry.field(description="Settings; secrets are redacted.")
+    version: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
+        from graphql_schema.identity.types import Organization
+
+        return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="Building blocks of this application, in their order.")
+    async def components(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: ApplicationComponentFilter | None = None,
+        order_by: ApplicationComponentOrder | None = None,
+    ) -> Connection[ApplicationComponent]:
+        return await resolve_connection(info, COMPONENTS_BY_APPLICATION, ApplicationComponent,
+                                        self.id, PageArgs(first, after, last, before), filter,
+                                        order_by)
+
+    @strawberry.field(description="Deployments serving this application.")
+    async def deployments(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: DeploymentFilter | None = None, order_by: DeploymentOrder | None = None,
+    ) -> Connection[Deployment]:
+        return await resolve_connection(info, DEPLOYMENTS_BY_APPLICATION, Deployment, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type(description="One building block of an application; `componentType` says what "
+                             "`componentId` names.")
+class ApplicationComponent(TableNode):
+    _table = "application_components"
+    _redacted = ("configuration",)
+
+    id: relay.NodeID[uuid.UUID]
+    component_type: str
+    component_id: uuid.UUID | None = strawberry.field(
+        description="The raw id of the row `componentType` implies.")
+    name: str | None
+    configuration: JSON = strawberry.field(description="Settings; secrets are redacted.")
+    order_index: int
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    application_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def application(self, info: Info) -> Application | None:
+        return await info.context.loaders.node(Application).load(self.application_id)
+
+    @strawberry.field(description="The deployment, when this component is one.")
+    async def deployment(self, info: Info) -> Deployment | None:
+        if self.component_type != "deployment" or self.component_id is None:
+            return None
+        return await info.context.loaders.node(Deployment).load(self.component_id)

@@ -1,0 +1,58 @@
+"""Factories of the experiments domain: keyword-only, flushed, uncommitted."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Dataset, Experiment, ModelVersion, Organization, Project, Run, RunMetric
+
+_seq = itertools.count(1)
+
+
+async def make_project(
+    session: AsyncSession, *, organization: Organization, name: str | None = None,
+) -> Project:
+    project = Project(organization_id=organization.id, name=name or f"project-{next(_seq)}")
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def make_experiment(
+    session: AsyncSession, *, project: Project, name: str | None = None, status: str = "active",
+) -> Experiment:
+    experiment = Experiment(organization_id=project.organization_id, project_id=project.id,
+                            name=name or f"experiment-{next(_seq)}", status=status)
+    session.add(experiment)
+    await session.flush()
+    return experiment
+
+
+async def make_run(
+    session: AsyncSession, *, experiment: Experiment, name: str | None = None,
+    status: str = "pending", dataset: Dataset | None = None,
+    base_model_version: ModelVersion | None = None,
+) -> Run:
+    run = Run(organization_id=experiment.organization_id, experiment_id=experiment.id,
+              name=name or f"run-{next(_seq)}", status=status,
+              dataset_id=dataset.id if dataset else None,
+              base_model_version_id=base_model_version.id if base_model_version else None)
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def make_metrics(
+    session: AsyncSession, *, run: Run, steps: list[int], loss: float = 1.0,
+) -> list[RunMetric]:
+    """One point per step, in the order given; loss halves at each point."""
+    points = []
+    for i, step in enumerate(steps):
+        point = RunMetric(organization_id=run.organization_id, run_id=run.id, step=step,
+                          loss=loss / 2**i)
+        session.add(point)
+        points.append(point)
+    await session.flush()
+    return points

@@ -1,0 +1,64 @@
+"""The HTTP surface: GraphiQL offline, GraphQL over HTTP media types, malformed requests."""
+
+from __future__ import annotations
+
+import re
+
+from tests.factories.identity import make_organization
+
+QUERY = "{ organizations(first: 1) { edges { node { slug } } } }"
+
+
+async def test_graphiql_is_served_with_local_assets(client) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/static/graphiql/") for a in assets), assets
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_post_answers_json_or_graphql_response_json(client, session) -> None:
+    await make_organization(session, slug="acme")
+    await session.commit()
+
+    plain = await client.post("/graphql", json={"query": QUERY})
+    modern = await client.post("/graphql", json={"query": QUERY}, headers={
+        "accept": "application/graphql-response+json, application/json;q=0.9"})
+    invalid = await client.post("/graphql", json={"query": "{ nope }"}, headers={
+        "accept": "application/graphql-response+json"})
+
+    assert plain.headers["content-type"].startswith("application/json")
+    assert plain.json() == {"data": {"organizations": {"edges": [{"node": {"slug": "acme"}}]}}}
+    assert modern.headers["content-type"].startswith("application/graphql-response+json")
+    assert modern.json() == plain.json()
+    assert invalid.status_code == 400
+    assert invalid.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_malformed_requests_get_4xx_not_500(client) -> None:
+    not_json = await client.post("/graphql", content=b"{nope",
+                                 headers={"content-type": "application/json"})
+    not_object = await client.post("/graphql", json=[1, 2])
+    no_query = await client.post("/graphql", json={"variables": {}})
+    bad_variables = await client.post("/graphql", json={"query": QUERY, "variables": [1]})
+
+    for response in (not_json, not_object, no_query, bad_variables):
+        assert 400 <= response.status_code < 500, (response.status_code, response.text)
+
+
+async def test_depth_limit_refuses_deep_queries(client) -> None:
+    deep = '{ node(id: "x") { ... on ChatMessage { ' + "parent { " * 25 + "id" + " }" * 25 + " } } }"
+
+    body = (await client.post("/graphql", json={"query": deep})).json()
+
+    assert body["data"] is None
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_healthz(client) -> None:
+    response = await client.get("/healthz")
+
+    assert response.json() == {"status": "ok"}

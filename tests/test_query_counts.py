@@ -1,0 +1,71 @@
+"""A nested query costs one SQL statement per level, whatever the page sizes (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.session import Database
+from tests.factories.ai_models import make_model
+from tests.factories.chat import make_chat_session, make_messages
+from tests.factories.identity import make_membership, make_organization, make_user
+from tests.graphql import gql_data
+
+NESTED = """
+query Nested($orgs: Int!, $members: Int!, $sessions: Int!, $messages: Int!) {
+  organizations(first: $orgs) { edges { node { name
+    members(first: $members) { edges { node { role
+      user { username
+        chatSessions(first: $sessions) { edges { node { title
+          model { name }
+          messages(first: $messages) { edges { node { role content } } }
+        } } }
+      }
+    } } }
+  } } }
+}
+"""
+# organizations, memberships, users, chat sessions, models, messages
+LEVELS = 6
+
+
+@pytest.fixture
+async def nested_data(session) -> None:
+    """3 organizations x 3 members x 3 sessions x 12 messages: more than the smallest pages."""
+    for _ in range(3):
+        org = await make_organization(session)
+        model = await make_model(session, organization=org)
+        for _ in range(3):
+            user = await make_user(session)
+            await make_membership(session, organization=org, user=user)
+            for _ in range(3):
+                chat = await make_chat_session(session, user=user, model=model)
+                await make_messages(session, chat=chat, count=12)
+    await session.commit()
+
+
+async def count_statements(client, db: Database, sizes: dict[str, int]) -> tuple[int, dict]:
+    statements: list[str] = []
+    db.listeners.append(statements.append)
+    try:
+        data = await gql_data(client, NESTED, sizes)
+    finally:
+        db.listeners.remove(statements.append)
+    return len(statements), data
+
+
+def messages_in(data: dict) -> int:
+    return sum(len(s["node"]["messages"]["edges"])
+               for o in data["organizations"]["edges"]
+               for m in o["node"]["members"]["edges"]
+               for s in m["node"]["user"]["chatSessions"]["edges"])
+
+
+async def test_statement_count_does_not_grow_with_page_sizes(client, db, nested_data) -> None:
+    small, small_data = await count_statements(
+        client, db, {"orgs": 2, "members": 2, "sessions": 2, "messages": 2})
+    large, large_data = await count_statements(
+        client, db, {"orgs": 10, "members": 10, "sessions": 5, "messages": 10})
+
+    assert messages_in(small_data) == 2 * 2 * 2 * 2
+    assert messages_in(large_data) == 3 * 3 * 3 * 10
+    assert small == large == LEVELS
