@@ -271,10 +271,14 @@ def _ensure_install_readable(home: Path) -> None:
     _ensure_traversable(home)
 
 
+def _short_dir_path(data_dir: Path) -> Path:
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    return Path("/tmp") / f"aiplatform-{digest}"
+
+
 def _short_dir(data_dir: Path, account: _Account) -> Path:
     """A short per-data_dir directory in /tmp for sockets whose natural path is too long."""
-    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
-    path = Path("/tmp") / f"aiplatform-{digest}"
+    path = _short_dir_path(data_dir)
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
     st = path.lstat()
@@ -648,8 +652,12 @@ class _Host:
         wanted = [name for name, on in (("postgres", postgres), ("redis", redis)) if on]
         if self.remote is not None:
             self.remote = self._read_state() or self.remote
+            missing = [name for name in wanted if not self.remote.get(name)]
+            if missing:
+                raise DataDirInUseError(
+                    f"{self.data_dir} is owned by pid {self.remote['pid']}, which runs no {missing}"
+                )
             for name in wanted:
-                self.url(name)  # raises if the owner does not run it
                 self.users[name] += 1
             return
         bumped: list[str] = []
@@ -687,6 +695,8 @@ class _Host:
             self.redis = None
         else:
             return
+        with contextlib.suppress(OSError):  # only succeeds once both sockets are gone
+            _short_dir_path(self.data_dir).rmdir()
         logger.info("embedded %s stopped in %.2fs", name, time.monotonic() - t0)
 
     def release(self, *, postgres: bool, redis: bool) -> None:
@@ -755,8 +765,8 @@ os.register_at_fork(after_in_child=_forget_in_child)
 class EmbeddedServices:
     """Real PostgreSQL and Redis servers kept under data_dir, owned by this process.
 
-    Why a real server and not SQLite/fakeredis: the app relies on PostgreSQL semantics and the
-    asyncpg driver, and on redis pub/sub; the same code must run against managed services.
+    Why real servers rather than SQLite/fakeredis: dev, tests and benchmarks then exercise the
+    same SQL, asyncpg driver and redis protocol as a deployment with managed services.
 
     Lifetime rules:
 

@@ -22,15 +22,23 @@ from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from graphql_schema.ai_models.schema import AiModelsQuery
+from graphql_schema.analysis.schema import AnalysisQuery
 from graphql_schema.chat.schema import ChatQuery
+from graphql_schema.datasets.schema import DatasetsQuery
+from graphql_schema.deployments.schema import DeploymentsQuery
+from graphql_schema.experiments.schema import ExperimentsQuery
 from graphql_schema.extensions import ErrorCodes, is_expected
 from graphql_schema.identity.schema import IdentityQuery
+from graphql_schema.knowledge.schema import KnowledgeQuery
 from graphql_schema.node import NodeQuery
 from graphql_schema.scalars import SCALAR_MAP
 
 log = logging.getLogger("aiplatform.graphql")
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery))
+Query = merge_types("Query", (
+    NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery, DeploymentsQuery, KnowledgeQuery,
+    AnalysisQuery, DatasetsQuery, ExperimentsQuery,
+))
 
 
 class Schema(strawberry.Schema):

@@ -50,7 +50,8 @@ async def test_malformed_requests_get_4xx_not_500(client) -> None:
 
 
 async def test_depth_limit_refuses_deep_queries(client) -> None:
-    deep = '{ node(id: "x") { ... on ChatMessage { ' + "parent { " * 25 + "id" + " }" * 25 + " } } }"
+    chain = "parent { " * 25 + "id" + " }" * 25
+    deep = '{ node(id: "x") { ... on ChatMessage { ' + chain + " } } }"
 
     body = (await client.post("/graphql", json={"query": deep})).json()
 

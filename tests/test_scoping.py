@@ -64,7 +64,7 @@ async def test_member_of_a_sees_only_a(schema, app, session) -> None:
 
     # when alice reads everything, and B's objects by ID and slug
     seen = await run(schema, app, alice, EVERYTHING)
-    bob_user, bob_model, bob_chat, bob_msg = rows["bob"]
+    _, bob_model, bob_chat, bob_msg = rows["bob"]
     b_ids = [gid("Organization", b.id), gid("AiModel", bob_model.id),
              gid("ChatSession", bob_chat.id), gid("ChatMessage", bob_msg.id)]
     by_id = await run(schema, app, alice, NODES, {"ids": b_ids})

@@ -20,7 +20,8 @@ from db.session import asyncpg_dsn
 
 __all__ = ["DemoSizes", "build", "generate"]
 
-# Demo rows depend on each other's ids, so one lock keeps two loads from interleaving.
+# Two concurrent loads would both pass the emptiness check; this lock makes the second wait
+# (and then refuse, or reset and reload the same rows).
 _LOCK_KEY = 0x61_69_64_65_6D_6F  # "aidemo"
 
 
@@ -50,7 +51,8 @@ async def _refuse_if_filled(con: asyncpg.Connection, tables: list[str]) -> None:
               if full]
     if filled:
         raise ValueError(
-            f"the database already holds data ({', '.join(filled)}); refusing to add demo data "
+            f"the database already holds data (in {', '.join(filled[:3])}"
+            f"{', ...' if len(filled) > 3 else ''}); refusing to add demo data "
             "on top of it. Use an empty database, or pass reset (`aiplatform demo-data --reset`)"
             ", which deletes ALL rows of ALL application tables first."
         )

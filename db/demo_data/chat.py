@@ -1,9 +1,9 @@
 """Chat sessions and messages: by far the biggest tables, as in production.
 
 Messages are written in created_at order across all sessions, the way a live chat table fills:
-a session's messages end up spread over several heap pages instead of sitting together, so
-reads of one conversation cost what they would on real data (the peerbench toy data spreads
-them the same way).
+a conversation comes in bursts (quick exchanges, then hours or days later), so its messages
+are spread over several heap pages instead of sitting together, and reading one costs what it
+would on real data (peerbench's toy data spreads them too, one page per message).
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def build(world: World) -> None:
             for k in range(sizes.sessions):
                 session_id = ids("chat_sessions", org.index, u, k)
                 model = rng.choice(choices)
-                verb, topic, tool = rng.choice(VERBS), rng.randrange(len(NOUNS)), rng.choice(FILLS["tool"])
+                verb, topic = rng.choice(VERBS), rng.randrange(len(NOUNS))
+                tool = rng.choice(FILLS["tool"])
                 prompt = rng.choice(SYSTEM_PROMPTS)
                 if prompt:
                     prompt = prompt.format(team=rng.choice(FILLS["team"]))
@@ -135,19 +136,20 @@ def build(world: World) -> None:
                             at += timedelta(seconds=rng.expovariate(1 / 120) + 5
                                             if rng.random() < 0.5 else rng.randint(3600, 172800))
                         content = _pick(rng, user_pool, topic)
-                        tokens = math.ceil(len(content) / 4)
+                        tokens = total = math.ceil(len(content) / 4)
                         rows.append((message_id, org.id, session_id, "user", content, "{}",
-                                     tokens, None, tokens, n, parent, at, at))
+                                     tokens, None, total, n, parent, at, at))
                     else:  # the model answers within seconds
                         at += timedelta(milliseconds=rng.randint(900, 25000))
                         content = _pick(rng, assistant_pool, topic)
                         tokens = math.ceil(len(content) / 4)
+                        total = context + tokens  # the model re-reads the whole conversation
                         meta = (f'{{"finish_reason":"stop","latency_ms":{rng.randint(300, 9000)},'
                                 f'"model":"{model.name}"}}')
                         rows.append((message_id, org.id, session_id, "assistant", content, meta,
-                                     context, tokens, context + tokens, n, parent, at, at))
+                                     context, tokens, total, n, parent, at, at))
                     context += tokens
-                    session_tokens += rows[-1][8]
+                    session_tokens += total
                     parent = message_id
                 config = {"temperature": rng.choice((0.2, 0.7, 1.0)),
                           "max_tokens": rng.choice((512, 1024, 4096))}

@@ -79,7 +79,7 @@ def build(world: World) -> None:
         world.orgs.append(org)
         settings = {"plan": rng.choice(PLANS), "timezone": rng.choice(TIMEZONES),
                     "data_retention_days": rng.choice((30, 90, 365))}
-        description = f"{name}: {suffix.lower()} company using the platform for {prefix} AI."
+        description = f"{suffix} company building assistants and models on the platform."
         orgs.rows.append((org.id, name, slug, description, dumps(settings), True, created,
                           created + timedelta(days=rng.randint(0, 30))))
 

@@ -101,7 +101,8 @@ def build(world: World) -> None:
                 version_id = ids("model_versions", org.index, k, v)
                 model.version_ids.append(version_id)
                 when = between(rng, when, min(when + timedelta(days=40), END_TIME))
-                size = None if hosted else int(spec.params_b * 2e9 * rng.uniform(0.98, 1.02))
+                size = (None if spec.params_b is None  # bf16 weights: 2 bytes/parameter
+                        else int(spec.params_b * 2e9 * rng.uniform(0.98, 1.02)))
                 metrics = {"eval_accuracy": round(rng.uniform(0.7, 0.93) + v * 0.01, 4),
                            "latency_p50_ms": rng.randint(80, 900)}
                 parameters = {"parameters_b": spec.params_b,

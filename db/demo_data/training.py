@@ -11,6 +11,7 @@ import math
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from db.demo_data.common import END_TIME, Org, World, between, dumps, make_rng
 
@@ -88,28 +89,40 @@ def build_datasets(world: World) -> None:
             ))  # fmt: skip
 
 
+class Point(NamedTuple):
+    step: int
+    epoch: int
+    loss: float
+    accuracy: float
+    at: datetime
+
+
 def _metrics(rng: random.Random, org: Org, run_id: uuid.UUID, points: int, lr: float,
-             started: datetime, rows: list[tuple[object, ...]]) -> None:
-    """A plausible curve: loss decays, accuracy rises (with noise), lr warms up then decays."""
+             started: datetime, rows: list[tuple[object, ...]]) -> Point | None:
+    """A plausible curve: loss decays, accuracy rises (with noise), lr warms up then decays.
+    Returns the last point, which the run's counters and summary repeat."""
     loss0, loss_end = rng.uniform(2.0, 3.5), rng.uniform(0.2, 0.7)
     acc0, acc_end = rng.uniform(0.2, 0.4), rng.uniform(0.8, 0.95)
     gpu = rng.choice((14_000.0, 22_000.0, 38_000.0, 70_000.0))
     every = timedelta(seconds=rng.randint(30, 240))
     warmup = METRIC_POINTS // 10
+    last = None
     for i in range(points):
-        t = (i + 1) / METRIC_POINTS
-        decay = math.exp(-4 * t)
+        decay = math.exp(-4 * (i + 1) / METRIC_POINTS)
         rate = lr * (i + 1) / warmup if i < warmup else lr * 0.5 * (
             1 + math.cos(math.pi * (i - warmup) / (METRIC_POINTS - warmup)))
-        at = started + every * (i + 1)
-        rows.append((
-            uuid.uuid5(run_id, str(i)), org.id, run_id, (i + 1) * STEPS_PER_POINT,
-            i * EPOCHS // METRIC_POINTS + 1,
+        last = Point(
+            (i + 1) * STEPS_PER_POINT, i * EPOCHS // METRIC_POINTS + 1,
             round(loss_end + (loss0 - loss_end) * decay + rng.gauss(0, 0.03), 5),
             round(min(1.0, max(0.0, acc_end - (acc_end - acc0) * decay + rng.gauss(0, 0.01))), 5),
-            rate, round(gpu * rng.uniform(0.9, 0.98), 1),
-            dumps({"grad_norm": round(rng.uniform(0.2, 2.0) * decay + 0.1, 4)}), at,
+            started + every * (i + 1),
+        )  # fmt: skip
+        rows.append((
+            uuid.uuid5(run_id, str(i)), org.id, run_id, last.step, last.epoch, last.loss,
+            last.accuracy, rate, round(gpu * rng.uniform(0.9, 0.98), 1),
+            dumps({"grad_norm": round(rng.uniform(0.2, 2.0) * decay + 0.1, 4)}), last.at,
         ))  # fmt: skip
+    return last
 
 
 def build_experiments(world: World) -> None:
@@ -170,12 +183,11 @@ def build_experiments(world: World) -> None:
                         status, rng.randint(1, METRIC_POINTS - 1))
                     started = (created_run + timedelta(minutes=rng.randint(1, 90))
                                if points else None)
-                    if started is not None:
-                        _metrics(rng, org, run_id, points, lr, started, metrics.rows)
-                    last = metrics.rows[-1] if points else None
+                    last = (_metrics(rng, org, run_id, points, lr, started, metrics.rows)
+                            if started else None)
                     finished = status in ("completed", "failed", "cancelled")
-                    summary = ({"final_loss": last[5], "final_accuracy": last[6],
-                                "eval_loss": round(last[5] * rng.uniform(1.02, 1.15), 5)}
+                    summary = ({"final_loss": last.loss, "final_accuracy": last.accuracy,
+                                "eval_loss": round(last.loss * rng.uniform(1.02, 1.15), 5)}
                                if status == "completed" and last else {})
                     prefix = f"s3://{org.slug}-runs/{run_id}"
                     runs.rows.append((
@@ -183,13 +195,13 @@ def build_experiments(world: World) -> None:
                         rng.choice(org.dataset_ids) if org.dataset_ids else None,
                         base.version_ids[0] if base else None, status, dumps(hyper),
                         dumps(summary), points / METRIC_POINTS,
-                        last[4] if last else 0, EPOCHS, last[3] if last else 0, total_steps,
+                        last.epoch if last else 0, EPOCHS, last.step if last else 0, total_steps,
                         f"{prefix}/artifacts/" if status == "completed" else None,
                         f"{prefix}/logs/" if started else None, started,
-                        last[-1] if finished and last else None,
+                        last.at if finished and last else None,
                         "CUDA out of memory (tried to allocate 2.00 GiB)"
                         if status == "failed" else None,
-                        org.author(rng), created_run, last[-1] if last else created_run,
+                        org.author(rng), created_run, last.at if last else created_run,
                     ))  # fmt: skip
                     if status == "completed" and base and base.id not in sourced:
                         sourced.add(base.id)  # staging version = what this run produced

@@ -18,9 +18,11 @@ from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connec
 from graphql_schema.scalars import BigInt
 
 if TYPE_CHECKING:
+    from graphql_schema.experiments.types import Run
     from graphql_schema.identity.types import Organization
 
 IDENTITY = "graphql_schema.identity.types"
+EXPERIMENTS = "graphql_schema.experiments.types"
 
 
 @strawberry.type(description="A model the platform can call, fine-tune or deploy.")
@@ -88,3 +90,13 @@ class ModelVersion(TableNode):
     @strawberry.field
     async def model(self, info: Info) -> AiModel | None:
         return await info.context.loaders.node(AiModel).load(self.model_id)
+
+    @strawberry.field(description="The training run that produced this version.")
+    async def source_run(
+        self, info: Info
+    ) -> Annotated[Run, strawberry.lazy(EXPERIMENTS)] | None:
+        if self.source_run_id is None:
+            return None
+        from graphql_schema.experiments.types import Run
+
+        return await info.context.loaders.node(Run).load(self.source_run_id)

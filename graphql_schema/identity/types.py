@@ -30,11 +30,19 @@ if TYPE_CHECKING:
     from graphql_schema.ai_models.types import AiModel
     from graphql_schema.chat.inputs import ChatSessionFilter, ChatSessionOrder
     from graphql_schema.chat.types import ChatSession
+    from graphql_schema.datasets.inputs import DatasetFilter, DatasetOrder
+    from graphql_schema.datasets.types import Dataset
+    from graphql_schema.experiments.inputs import ProjectFilter, ProjectOrder
+    from graphql_schema.experiments.types import Project
 
 AI_MODELS = "graphql_schema.ai_models.types"
 AI_MODEL_INPUTS = "graphql_schema.ai_models.inputs"
 CHAT = "graphql_schema.chat.types"
 CHAT_INPUTS = "graphql_schema.chat.inputs"
+DATASETS = "graphql_schema.datasets.types"
+DATASET_INPUTS = "graphql_schema.datasets.inputs"
+EXPERIMENTS = "graphql_schema.experiments.types"
+EXPERIMENT_INPUTS = "graphql_schema.experiments.inputs"
 
 
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
@@ -70,6 +78,32 @@ class Organization(TableNode):
         from graphql_schema.ai_models.types import AiModel
 
         return await resolve_connection(info, AI_MODELS_BY_ORGANIZATION, AiModel, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="Datasets of this organization.")
+    async def datasets(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[DatasetFilter, strawberry.lazy(DATASET_INPUTS)] | None = None,
+        order_by: Annotated[DatasetOrder, strawberry.lazy(DATASET_INPUTS)] | None = None,
+    ) -> Connection[Annotated[Dataset, strawberry.lazy(DATASETS)]]:
+        from db.loaders.datasets import DATASETS_BY_ORGANIZATION
+        from graphql_schema.datasets.types import Dataset
+
+        return await resolve_connection(info, DATASETS_BY_ORGANIZATION, Dataset, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="ML projects of this organization.")
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[ProjectFilter, strawberry.lazy(EXPERIMENT_INPUTS)] | None = None,
+        order_by: Annotated[ProjectOrder, strawberry.lazy(EXPERIMENT_INPUTS)] | None = None,
+    ) -> Connection[Annotated[Project, strawberry.lazy(EXPERIMENTS)]]:
+        from db.loaders.experiments import PROJECTS_BY_ORGANIZATION
+        from graphql_schema.experiments.types import Project
+
+        return await resolve_connection(info, PROJECTS_BY_ORGANIZATION, Project, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
 
 

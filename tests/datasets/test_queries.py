@@ -319,3 +319,39 @@ async def test_node_round_trip(client, session) -> None:
 
         # then
         assert data["node"] == {"__typename": type_name, "id": global_id, **fields}
+
+
+ORGANIZATION_DATASETS = """
+query OrganizationDatasets($first: Int, $after: String) {
+  organizations(orderBy: {field: NAME}) { edges { node {
+    name
+    datasets(first: $first, after: $after, orderBy: {field: NAME}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { name } }
+    }
+  } } }
+}
+"""
+
+
+async def test_organization_datasets_page_without_deleted(client, session) -> None:
+    # given
+    acme = await make_organization(session, name="Acme")
+    bolt = await make_organization(session, name="Bolt")
+    for name in ("c", "a", "b"):
+        await make_dataset(session, organization=acme, name=name)
+    await make_dataset(session, organization=acme, name="aa", deleted_at=DELETED)
+    await make_dataset(session, organization=bolt, name="z")
+    await session.commit()
+
+    # when
+    data = await gql_data(client, ORGANIZATION_DATASETS, {"first": 2})
+
+    # then
+    pages = {e["node"]["name"]: e["node"]["datasets"] for e in data["organizations"]["edges"]}
+    assert [e["node"]["name"] for e in pages["Acme"]["edges"]] == ["a", "b"]
+    assert pages["Acme"]["totalCount"] == 3
+    assert pages["Acme"]["pageInfo"]["hasNextPage"] is True
+    assert [e["node"]["name"] for e in pages["Bolt"]["edges"]] == ["z"]
+    assert pages["Bolt"]["pageInfo"]["hasNextPage"] is False

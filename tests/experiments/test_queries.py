@@ -337,3 +337,36 @@ async def test_deleted_project_is_not_a_node(client, session) -> None:
     # then
     assert body["data"] == {"node": None}
     assert error_codes(body) == ["NOT_FOUND"]
+
+
+REVERSE = """
+query Reverse($version: ID!) {
+  organizations { edges { node {
+    projects(orderBy: {field: NAME, direction: DESC}) { totalCount edges { node { name } } }
+  } } }
+  node(id: $version) { ... on ModelVersion { version sourceRun { name } } }
+}
+"""
+
+
+async def test_organization_projects_and_version_source_run(client, session) -> None:
+    # given
+    org = await make_organization(session)
+    for name in ("a", "b"):
+        await make_project(session, organization=org, name=name)
+    gone = await make_project(session, organization=org, name="c")
+    gone.deleted_at = DELETED
+    run = await make_run(session, name="producer", experiment=await make_experiment(
+        session, project=gone))
+    model = await make_model(session, organization=org)
+    version = await make_model_version(session, model=model, version="v7")
+    version.source_run_id = run.id
+    await session.commit()
+
+    # when
+    data = await gql_data(client, REVERSE, {"version": to_base64("ModelVersion", version.id)})
+
+    # then
+    assert data["organizations"]["edges"] == [{"node": {"projects": {
+        "totalCount": 2, "edges": [{"node": {"name": "b"}}, {"node": {"name": "a"}}]}}}]
+    assert data["node"] == {"version": "v7", "sourceRun": {"name": "producer"}}
