@@ -71,7 +71,10 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     sizes = DemoSizes(orgs=args.orgs, members=args.members, models=args.models,
                       sessions=args.sessions, messages=args.messages, seed=args.seed)
     with database_url(settings) as url:
-        report = asyncio.run(generate(url, sizes, reset=args.reset))
+        try:
+            report = asyncio.run(generate(url, sizes, reset=args.reset))
+        except ValueError as refused:
+            sys.exit(f"demo-data: {refused}")
     print(report)
 
 

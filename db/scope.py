@@ -13,6 +13,7 @@ from functools import cache
 
 ORGANIZATION_TABLE = "organizations"
 USER_TABLE = "users"
+USER_OWNED_TABLES = frozenset({"notifications", "user_sessions", "api_keys"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,11 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
             f"AND sm.organization_id = ANY({orgs})))"
         )
+    if table in USER_OWNED_TABLES:  # one person's rows, even inside a shared organization
+        if principal.user_id is None:
+            return "FALSE"
+        params.append(principal.user_id)
+        return f"{alias}.user_id = ${len(params)}::uuid"
     if not _has_organization(table):
         return "FALSE"  # platform tables (settings, logs) are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"

@@ -18,10 +18,24 @@ from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connec
 from graphql_schema.scalars import BigInt
 
 if TYPE_CHECKING:
+    from graphql_schema.ai_models.usage import (
+        ModelUsageLog,
+        ModelUsageLogFilter,
+        ModelUsageLogOrder,
+        PerformanceMetric,
+        PerformanceMetricFilter,
+        PerformanceMetricOrder,
+    )
+    from graphql_schema.deployments.inputs import DeploymentFilter, DeploymentOrder
+    from graphql_schema.deployments.types import Deployment
     from graphql_schema.experiments.types import Run
     from graphql_schema.identity.types import Organization
 
 IDENTITY = "graphql_schema.identity.types"
+USAGE = "graphql_schema.ai_models.usage"
+DEPLOYMENTS = "graphql_schema.deployments.types"
+DEPLOYMENT_INPUTS = "graphql_schema.deployments.inputs"
+
 EXPERIMENTS = "graphql_schema.experiments.types"
 
 
@@ -66,6 +80,34 @@ class AiModel(TableNode):
         return await resolve_connection(info, MODEL_VERSIONS_BY_MODEL, ModelVersion, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
 
+    @strawberry.field(description="Calls to this model, newest first by default.")
+    async def usage_logs(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[ModelUsageLogFilter, strawberry.lazy(USAGE)] | None = None,
+        order_by: Annotated[ModelUsageLogOrder, strawberry.lazy(USAGE)] | None = None,
+    ) -> Connection[Annotated[ModelUsageLog, strawberry.lazy(USAGE)]]:
+        from db.loaders.ai_models import USAGE_LOGS_BY_MODEL
+        from graphql_schema.ai_models.usage import ModelUsageLog
+
+        return await resolve_connection(info, USAGE_LOGS_BY_MODEL, ModelUsageLog, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="Measured values of this model, newest first by default.")
+    async def performance_metrics(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[PerformanceMetricFilter, strawberry.lazy(USAGE)] | None = None,
+        order_by: Annotated[PerformanceMetricOrder, strawberry.lazy(USAGE)] | None = None,
+    ) -> Connection[Annotated[PerformanceMetric, strawberry.lazy(USAGE)]]:
+        from db.loaders.ai_models import PERFORMANCE_METRICS_BY_MODEL
+        from graphql_schema.ai_models.usage import PerformanceMetric
+
+        return await resolve_connection(info, PERFORMANCE_METRICS_BY_MODEL, PerformanceMetric,
+                                        self.id, PageArgs(first, after, last, before), filter,
+                                        order_by)
+
+
 
 @strawberry.type(description="A trained or imported artefact of a model.")
 class ModelVersion(TableNode):
@@ -100,3 +142,16 @@ class ModelVersion(TableNode):
         from graphql_schema.experiments.types import Run
 
         return await info.context.loaders.node(Run).load(self.source_run_id)
+
+    @strawberry.field(description="Deployments serving this version.")
+    async def deployments(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[DeploymentFilter, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
+        order_by: Annotated[DeploymentOrder, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
+    ) -> Connection[Annotated[Deployment, strawberry.lazy(DEPLOYMENTS)]]:
+        from db.loaders.deployments import DEPLOYMENTS_BY_MODEL_VERSION
+        from graphql_schema.deployments.types import Deployment
+
+        return await resolve_connection(info, DEPLOYMENTS_BY_MODEL_VERSION, Deployment, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)

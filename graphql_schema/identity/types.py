@@ -32,13 +32,26 @@ if TYPE_CHECKING:
     from graphql_schema.chat.types import ChatSession
     from graphql_schema.datasets.inputs import DatasetFilter, DatasetOrder
     from graphql_schema.datasets.types import Dataset
+    from graphql_schema.deployments.inputs import DeploymentFilter, DeploymentOrder
+    from graphql_schema.deployments.types import Deployment
     from graphql_schema.experiments.inputs import ProjectFilter, ProjectOrder
     from graphql_schema.experiments.types import Project
+    from graphql_schema.knowledge.inputs import KnowledgeCollectionFilter, KnowledgeCollectionOrder
+    from graphql_schema.knowledge.types import KnowledgeCollection
+    from graphql_schema.system.inputs import AuditLogFilter, AuditLogOrder
+    from graphql_schema.system.types import AuditLog
 
 AI_MODELS = "graphql_schema.ai_models.types"
 AI_MODEL_INPUTS = "graphql_schema.ai_models.inputs"
 CHAT = "graphql_schema.chat.types"
 CHAT_INPUTS = "graphql_schema.chat.inputs"
+DEPLOYMENTS = "graphql_schema.deployments.types"
+DEPLOYMENT_INPUTS = "graphql_schema.deployments.inputs"
+KNOWLEDGE = "graphql_schema.knowledge.types"
+KNOWLEDGE_INPUTS = "graphql_schema.knowledge.inputs"
+SYSTEM = "graphql_schema.system.types"
+SYSTEM_INPUTS = "graphql_schema.system.inputs"
+
 DATASETS = "graphql_schema.datasets.types"
 DATASET_INPUTS = "graphql_schema.datasets.inputs"
 EXPERIMENTS = "graphql_schema.experiments.types"
@@ -105,6 +118,49 @@ class Organization(TableNode):
 
         return await resolve_connection(info, PROJECTS_BY_ORGANIZATION, Project, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="Deployments of this organization.")
+    async def deployments(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[DeploymentFilter, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
+        order_by: Annotated[DeploymentOrder, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
+    ) -> Connection[Annotated[Deployment, strawberry.lazy(DEPLOYMENTS)]]:
+        from db.loaders.deployments import DEPLOYMENTS_BY_ORGANIZATION
+        from graphql_schema.deployments.types import Deployment
+
+        return await resolve_connection(info, DEPLOYMENTS_BY_ORGANIZATION, Deployment, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="Knowledge collections of this organization.")
+    async def knowledge_collections(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[KnowledgeCollectionFilter, strawberry.lazy(KNOWLEDGE_INPUTS)]
+        | None = None,
+        order_by: Annotated[KnowledgeCollectionOrder, strawberry.lazy(KNOWLEDGE_INPUTS)]
+        | None = None,
+    ) -> Connection[Annotated[KnowledgeCollection, strawberry.lazy(KNOWLEDGE)]]:
+        from db.loaders.knowledge import KNOWLEDGE_COLLECTIONS_BY_ORGANIZATION
+        from graphql_schema.knowledge.types import KnowledgeCollection
+
+        return await resolve_connection(info, KNOWLEDGE_COLLECTIONS_BY_ORGANIZATION,
+                                        KnowledgeCollection, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="Audit trail of this organization, newest first by default.")
+    async def audit_logs(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[AuditLogFilter, strawberry.lazy(SYSTEM_INPUTS)] | None = None,
+        order_by: Annotated[AuditLogOrder, strawberry.lazy(SYSTEM_INPUTS)] | None = None,
+    ) -> Connection[Annotated[AuditLog, strawberry.lazy(SYSTEM)]]:
+        from db.loaders.system import AUDIT_LOGS_BY_ORGANIZATION
+        from graphql_schema.system.types import AuditLog
+
+        return await resolve_connection(info, AUDIT_LOGS_BY_ORGANIZATION, AuditLog, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
 
 
 @strawberry.type(description="A person with an account on the platform.")
