@@ -36,7 +36,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     workers = args.workers or settings.workers
     options = dict(host=args.host or settings.host, port=args.port or settings.port,
                    workers=workers, loop="uvloop", http="httptools", factory=True,
-                   log_level=settings.log_level, lifespan="on")
+                   log_level=settings.log_level, access_log=settings.access_log,
+                   lifespan="on")
     if workers == 1 or not (settings.embedded_postgres or settings.embedded_redis):
         uvicorn.run("app.main:create_app", **options)  # the lifespan owns embedded servers
         return

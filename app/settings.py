@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+    access_log: bool = True
 
     db_pool_size: int = 10
     db_max_overflow: int = 10

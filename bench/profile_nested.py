@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from app.lifespan import tune_gc
 from app.settings import Settings
 from db.scope import Principal
 from db.session import Database
@@ -59,6 +60,7 @@ async def profile(database_url: str, repeat: int) -> None:
     db = Database(database_url)
     await db.connect()
     schema = build_schema(settings)
+    tune_gc()  # as the server does after start-up
     clock = Clock()
     db.fetch = clock.wrap_async("sql", db.fetch)  # type: ignore[method-assign]
     relay.build_connection = clock.wrap("build objects", relay.build_connection)

@@ -13,6 +13,9 @@ REDACTED = "***"
 def redact_secrets(value: Any) -> Any:
     """A copy of a JSON value with the values of secret-looking keys replaced, at any depth."""
     if isinstance(value, dict):
+        if not any(isinstance(v, (dict, list)) or (isinstance(k, str) and SECRET_KEY.search(k))
+                   for k, v in value.items()):
+            return value  # the common case: flat settings without secrets, no copy
         return {k: REDACTED if isinstance(k, str) and SECRET_KEY.search(k) and v is not None
                 else redact_secrets(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -51,10 +51,13 @@ class TableNode(relay.Node):
 
     @classmethod
     def from_record(cls, record: Any) -> Self:
-        values = dict(zip(_columns(cls), record, strict=True))
+        # Skips the dataclass __init__: records already hold exactly the fields, in order.
+        node = cls.__new__(cls)
+        values = node.__dict__
+        values.update(zip(_columns(cls), record, strict=True))
         for name in cls._redacted:
             values[name] = redact_secrets(values[name])
-        return cls(**values)
+        return node
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -214,8 +217,13 @@ def _filter_value(column: str, value: Any) -> Any:
 
 @strawberry.type(name="Edge", description="An edge in a connection.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque cursor for `after`/`before`.")
     node: NodeT
+    order_name: strawberry.Private[str]
+    sort_key: strawberry.Private[tuple[Any, ...]]
+
+    @strawberry.field(description="Opaque cursor for `after`/`before`.")
+    def cursor(self) -> str:
+        return encode_cursor(self.order_name, self.sort_key)
 
 
 @strawberry.type(name="Connection", description="A page of a list, with cursors.")
@@ -270,7 +278,7 @@ def build_connection(
     positions = [columns.index(c) for c in query.order.columns]
     build = node_type.from_record
     edges = [
-        Edge(cursor=encode_cursor(order_name, tuple(r[i] for i in positions)), node=build(r))
+        Edge(node=build(r), order_name=order_name, sort_key=tuple(r[i] for i in positions))
         for r in page.rows
     ]
     if query.reverse:
@@ -281,8 +289,8 @@ def build_connection(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=has_next, has_previous_page=has_prev,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor() if edges else None,
+            end_cursor=edges[-1].cursor() if edges else None,
         ),
         count=count,
     )

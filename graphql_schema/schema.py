@@ -52,15 +52,19 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # Validation rules and caches are shared by all requests: the validation cache is keyed
+    # by the rule classes, so limiters built per request would defeat it.
+    shared: list[SchemaExtension] = [
+        QueryDepthLimiter(max_depth=settings.max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ParserCache(maxsize=1024),
+        ValidationCache(maxsize=1024),
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ErrorCodes(mask=settings.mask_errors),
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        *((lambda ext=ext: ext) for ext in shared),
     ]
-    # The caches must outlive a request, so one instance is shared by all of them.
-    parser_cache, validation_cache = ParserCache(maxsize=1024), ValidationCache(maxsize=1024)
-    extensions += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return Schema(
