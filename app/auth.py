@@ -1,17 +1,32 @@
-"""Who is calling: turns a request into a `Principal` for scoping.
+"""Who is calling: `Authorization: Bearer <access token or API key>` -> Principal.
 
-Accounts, tokens and API keys arrive with the identity issue. Until then every caller is
-treated as a platform superuser, which is why the server binds to 127.0.0.1 by default.
-The scoping itself is already enforced on every read path (db/scope.py) and tested with
-restricted principals.
+No header means anonymous: such a caller sees no tenant data. A header that is present but
+unusable is refused outright with a code the client can act on (TOKEN_EXPIRED: refresh;
+TOKEN_INVALID, SESSION_REVOKED, API_KEY_INVALID, API_KEY_REVOKED, API_KEY_EXPIRED: log in or
+replace the key), never silently downgraded to anonymous.
 """
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
+from typing import Any
 
+from app.security.principals import principal_for_access_token
+from app.security.tokens import TokenError
 from db.scope import Principal
 
+API_KEY_PREFIX = "aip_"
 
-async def principal_for(connection: HTTPConnection) -> Principal:
-    return Principal.superuser()
+
+async def authenticate(authorization: str | None, state: Any) -> Principal:
+    """The principal for an Authorization header value; raises TokenError when unusable."""
+    if not authorization:
+        return Principal.anonymous()
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise TokenError("TOKEN_INVALID", "Use the header `Authorization: Bearer <token>`")
+    if credential.startswith(API_KEY_PREFIX):
+        from app.security.api_keys import principal_for_api_key
+
+        return await principal_for_api_key(state.db, state.redis, credential)
+    return await principal_for_access_token(state.settings, state.db, state.redis, credential)

@@ -7,12 +7,15 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
-from app.auth import principal_for
+from app.auth import authenticate
 from app.graphiql import graphiql_html
+from app.security.tokens import TokenError
+from db.scope import Principal
 from graphql_schema.context import Context
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -30,6 +33,21 @@ def wants_graphql_response_json(accept: str) -> bool:
 class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            try:
+                scope.setdefault("state", {})["principal"] = await authenticate(
+                    request.headers.get("authorization"), request.app.state)
+            except TokenError as refused:
+                body = {"errors": [{"message": refused.message,
+                                    "extensions": {"code": refused.code}}]}
+                await Response(orjson.dumps(body), status_code=401,
+                               media_type="application/json",
+                               headers={"www-authenticate": "Bearer"})(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         if isinstance(request, Request) and isinstance(response, Response):
@@ -42,7 +60,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=state.settings,
             db=state.db,
             redis=state.redis,
-            principal=await principal_for(request),
+            principal=request.scope.get("state", {}).get("principal") or Principal.anonymous(),
             request=request,
             response=response if isinstance(response, Response) else None,
         )

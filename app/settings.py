@@ -6,10 +6,12 @@ redis-server under `AIPLATFORM_DATA_DIR` and owns their lifetime.
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +30,12 @@ class Settings(BaseSettings):
     workers: int = 1
     log_level: str = "info"
     access_log: bool = True
+
+    # HS256 key for access tokens. Unset in embedded mode: generated once and kept in the data
+    # folder. With DATABASE_URL set (production) it must be given, 32+ characters.
+    secret_key: SecretStr | None = None
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
 
     db_pool_size: int = 10
     db_max_overflow: int = 10
@@ -48,6 +56,27 @@ class Settings(BaseSettings):
     @property
     def embedded_redis(self) -> bool:
         return self.redis_url is None
+
+
+def secret_key(settings: Settings) -> str:
+    """The signing key: configured, or generated once per data folder in embedded mode."""
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+        if len(key) < 32 or key.lower() in PLACEHOLDERS:
+            raise ValueError("AIPLATFORM_SECRET_KEY must be a random value of 32+ characters")
+        return key
+    if not settings.embedded_postgres:
+        raise ValueError("AIPLATFORM_SECRET_KEY is required when DATABASE_URL is set")
+    path = settings.data_dir.resolve() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+PLACEHOLDERS = {"changeme", "secret", "change-me", "dev", "development"}
 
 
 @lru_cache

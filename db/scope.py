@@ -8,8 +8,11 @@ from a missing one.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
+
+from db.permissions import ROLE_PERMISSIONS
 
 ORGANIZATION_TABLE = "organizations"
 USER_TABLE = "users"
@@ -18,11 +21,20 @@ USER_OWNED_TABLES = frozenset({"notifications", "user_sessions", "api_keys"})
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling. `organization_ids=None` means unrestricted (platform superuser)."""
+    """Who is calling, resolved once per request by app/auth.py.
+
+    `organization_ids=None` means unrestricted (platform superuser). `roles` maps each
+    organization to the caller's role there; `scopes` is set for API keys, whose permissions
+    are the key's scopes intersected with what its owner's role allows.
+    """
 
     user_id: uuid.UUID | None = None
     organization_ids: frozenset[uuid.UUID] | None = frozenset()
     is_superuser: bool = False
+    roles: Mapping[uuid.UUID, str] = field(default_factory=dict)
+    scopes: frozenset[str] | None = None
+    session_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
 
     @classmethod
     def superuser(cls, user_id: uuid.UUID | None = None) -> Principal:
@@ -32,9 +44,28 @@ class Principal:
     def anonymous(cls) -> Principal:
         return cls()
 
+    @classmethod
+    def member(cls, user_id: uuid.UUID, roles: Mapping[uuid.UUID, str], **kwargs: object
+               ) -> Principal:
+        return cls(user_id=user_id, organization_ids=frozenset(roles), roles=dict(roles),
+                   **kwargs)  # type: ignore[arg-type]
+
     @property
     def unrestricted(self) -> bool:
         return self.organization_ids is None
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None or self.is_superuser
+
+    def can(self, permission: str, organization_id: uuid.UUID) -> bool:
+        """Whether the caller's role in that organization grants `permission` (codename)."""
+        if self.is_superuser:
+            return self.scopes is None or permission in self.scopes
+        role = self.roles.get(organization_id)
+        if role is None or permission not in ROLE_PERMISSIONS[role]:
+            return False
+        return self.scopes is None or permission in self.scopes
 
 
 def visible(table: str, alias: str, principal: Principal, params: list[object]) -> str | None:

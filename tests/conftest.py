@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +71,8 @@ def redis_url(services: tuple[str, str]) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, redis_url: str) -> Settings:
-    return Settings(database_url=database_url, redis_url=redis_url, mask_errors=True)
+    return Settings(database_url=database_url, redis_url=redis_url, mask_errors=True,
+                    secret_key=SecretStr(secrets.token_urlsafe(32)))
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +111,28 @@ async def session(db: Database) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 async def redis(app: Starlette) -> Redis:
     return app.state.redis
+
+
+async def bearer_headers(app: Starlette, session: AsyncSession, user) -> dict[str, str]:
+    """Log `user` in through the same session code as `logIn`; commits."""
+    from app.security.sessions import open_session
+
+    tokens = await open_session(session, app.state.settings, user_id=user.id)
+    await session.commit()
+    return {"authorization": f"Bearer {tokens.access_token}"}
+
+
+@pytest.fixture
+async def superuser_client(app: Starlette, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A client logged in as a platform superuser (sees every organization)."""
+    from db.models import User
+
+    async with db.sessionmaker() as s:
+        admin = User(email="root@example.com", username="root", is_superuser=True)
+        s.add(admin)
+        await s.flush()
+        headers = await bearer_headers(app, s, admin)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test",
+                                 headers=headers) as http:
+        yield http

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.factories.identity import make_organization
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 QUERY = "{ organizations(first: 1) { edges { node { slug } } } }"
 

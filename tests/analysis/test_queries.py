@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.analysis import make_analysis_job, make_analysis_result
 from tests.factories.datasets import make_file
 from tests.factories.identity import make_organization
 from tests.graphql import gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 JOBS = """
 query Jobs($first: Int, $after: String, $filter: AnalysisJobFilter, $orderBy: AnalysisJobOrder) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.datasets import (
@@ -15,6 +16,12 @@ from tests.factories.datasets import (
 )
 from tests.factories.identity import make_organization
 from tests.graphql import error_codes, gql, gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 DATASETS = """
 query Datasets($first: Int, $after: String, $last: Int, $before: String,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.deployments import make_application, make_component, make_deployment
 from tests.factories.identity import make_organization
 from tests.graphql import gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 DEPLOYMENTS = """
 query Deployments($first: Int, $after: String, $filter: DeploymentFilter,

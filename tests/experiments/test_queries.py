@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.ai_models import make_model, make_model_version
@@ -12,6 +13,12 @@ from tests.factories.datasets import make_dataset
 from tests.factories.experiments import make_experiment, make_metrics, make_project, make_run
 from tests.factories.identity import make_organization
 from tests.graphql import error_codes, gql, gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 PROJECTS = """
 query Projects($filter: ProjectFilter, $orderBy: ProjectOrder) {

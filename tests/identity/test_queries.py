@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.graphql import error_codes, gql, gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 ORGS_PAGE = """
 query Page($first: Int, $after: String, $last: Int, $before: String, $order: OrganizationOrder) {

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.datasets import make_file
 from tests.factories.identity import make_organization, make_user
 from tests.factories.knowledge import make_collection, make_document, make_rag_query
 from tests.graphql import gql_data
+
+
+@pytest.fixture
+def client(superuser_client):
+    """These tests read as a platform superuser; scoping has tests of its own."""
+    return superuser_client
 
 COLLECTIONS = """
 query Collections($first: Int, $after: String, $filter: KnowledgeCollectionFilter,

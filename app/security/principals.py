@@ -1,0 +1,100 @@
+"""Bearer access token -> Principal, with the seed's Redis cache in front of PostgreSQL.
+
+`user:{id}` caches the user's status and roles and `session:{id}` the session's validity,
+each for CACHE_TTL seconds; writes that change them call `invalidate_user`/`invalidate_session`
+after their transaction commits, so a revoked session or a removed member loses access at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from app.security.tokens import TokenError, decode_access_token, hash_secret
+from app.settings import Settings, secret_key
+from db.scope import Principal
+from db.session import Database
+
+CACHE_TTL = 300
+
+USER_SQL = """
+SELECT u.status, u.deleted_at IS NOT NULL, u.is_superuser,
+       coalesce(array_agg(m.organization_id) FILTER (WHERE m.id IS NOT NULL), '{}'),
+       coalesce(array_agg(m.role) FILTER (WHERE m.id IS NOT NULL), '{}')
+FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+WHERE u.id = $1 GROUP BY u.id"""
+SESSION_SQL = """
+SELECT user_id, token_hash, revoked_at IS NOT NULL, expires_at FROM user_sessions WHERE id = $1"""
+
+
+def user_key(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+def session_key(session_id: uuid.UUID) -> str:
+    return f"session:{session_id}"
+
+
+async def invalidate_user(redis: Redis, *user_ids: uuid.UUID) -> None:
+    if user_ids:
+        await redis.delete(*(user_key(u) for u in user_ids))
+
+
+async def invalidate_session(redis: Redis, *session_ids: uuid.UUID) -> None:
+    if session_ids:
+        await redis.delete(*(session_key(s) for s in session_ids))
+
+
+async def _cached(redis: Redis, keys: list[str]) -> list[Any | None]:
+    return [orjson.loads(v) if v is not None else None for v in await redis.mget(keys)]
+
+
+async def load_user(db: Database, redis: Redis, user_id: uuid.UUID) -> dict[str, Any] | None:
+    """{"active", "superuser", "roles": {org: role}} of a user, cached; None if unknown."""
+    cached = (await _cached(redis, [user_key(user_id)]))[0]
+    if cached is not None:
+        return cached
+    rows = await db.fetch(USER_SQL, user_id)
+    if not rows:
+        return None
+    status, deleted, superuser, orgs, roles = rows[0]
+    user = {"active": status == "active" and not deleted, "superuser": superuser,
+            "roles": {str(o): r for o, r in zip(orgs, roles, strict=True)}}
+    await redis.set(user_key(user_id), orjson.dumps(user), ex=CACHE_TTL)
+    return user
+
+
+def principal_of_user(user_id: uuid.UUID, user: dict[str, Any], **kwargs: Any) -> Principal:
+    if user["superuser"]:
+        return Principal(user_id=user_id, organization_ids=None, is_superuser=True, **kwargs)
+    roles = {uuid.UUID(o): r for o, r in user["roles"].items()}
+    return Principal.member(user_id, roles, **kwargs)
+
+
+async def principal_for_access_token(
+    settings: Settings, db: Database, redis: Redis, token: str
+) -> Principal:
+    claims = decode_access_token(secret_key(settings), token)
+    session = (await _cached(redis, [session_key(claims.session_id)]))[0]
+    if session is None:
+        rows = await db.fetch(SESSION_SQL, claims.session_id)
+        if not rows:
+            raise TokenError("SESSION_REVOKED", "This session has ended: log in again")
+        user_id, token_hash, revoked, expires_at = rows[0]
+        session = {"user": str(user_id), "token_hash": token_hash, "revoked": revoked,
+                   "expires": expires_at.timestamp()}
+        await redis.set(session_key(claims.session_id), orjson.dumps(session), ex=CACHE_TTL)
+    if (session["revoked"] or session["user"] != str(claims.user_id)
+            or session["expires"] < datetime.now(UTC).timestamp()):
+        raise TokenError("SESSION_REVOKED", "This session has ended: log in again")
+    if session["token_hash"] != hash_secret(token):
+        # a valid signature but not the session's current token: rotated away by a refresh
+        raise TokenError("TOKEN_INVALID", "This access token was replaced: use the newest one")
+    user = await load_user(db, redis, claims.user_id)
+    if user is None or not user["active"]:
+        raise TokenError("SESSION_REVOKED", "This account is not active")
+    return principal_of_user(claims.user_id, user, session_id=claims.session_id)
