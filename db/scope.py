@@ -75,6 +75,11 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
     """
     if principal.organization_ids is None:
         return None
+    if table in USER_OWNED_TABLES:  # one person's rows, even inside a shared organization
+        if principal.user_id is None:
+            return "FALSE"
+        params.append(principal.user_id)
+        return f"{alias}.user_id = ${len(params)}::uuid"
     params.append(list(principal.organization_ids))
     orgs = f"${len(params)}::uuid[]"
     if table == ORGANIZATION_TABLE:
@@ -88,11 +93,6 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
             f"AND sm.organization_id = ANY({orgs})))"
         )
-    if table in USER_OWNED_TABLES:  # one person's rows, even inside a shared organization
-        if principal.user_id is None:
-            return "FALSE"
-        params.append(principal.user_id)
-        return f"{alias}.user_id = ${len(params)}::uuid"
     if not _has_organization(table):
         return "FALSE"  # platform tables (settings, logs) are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"

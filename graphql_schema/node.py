@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable
 from functools import cache
 from typing import Any
@@ -14,12 +15,18 @@ from graphql_schema.errors import BadUserInput, NotFound
 from graphql_schema.relay import TableNode, decode_global_id
 
 MAX_NODES = 100
+NODE_MODULES = [
+    f"graphql_schema.{domain}.types"
+    for domain in ("identity", "ai_models", "chat", "datasets", "experiments", "deployments",
+                   "knowledge", "analysis", "system")
+] + ["graphql_schema.ai_models.usage"]
 
 
 @cache
 def node_types() -> dict[str, type[TableNode]]:
-    """Every table-backed node type by GraphQL name (the domain type modules are imported by
-    the schema before the first request)."""
+    """Every table-backed node type by GraphQL name, from every domain's types module."""
+    for module in NODE_MODULES:
+        importlib.import_module(module)
     found: dict[str, type[TableNode]] = {}
     stack = list(TableNode.__subclasses__())
     while stack:

@@ -28,9 +28,10 @@ from graphql_schema.datasets.schema import DatasetsQuery
 from graphql_schema.deployments.schema import DeploymentsQuery
 from graphql_schema.experiments.schema import ExperimentsQuery
 from graphql_schema.extensions import ErrorCodes, is_expected
+from graphql_schema.identity.accounts import AccountsMutation
 from graphql_schema.identity.schema import IdentityQuery
 from graphql_schema.knowledge.schema import KnowledgeQuery
-from graphql_schema.node import NodeQuery
+from graphql_schema.node import NodeQuery, node_types
 from graphql_schema.scalars import SCALAR_MAP
 
 log = logging.getLogger("aiplatform.graphql")
@@ -39,6 +40,7 @@ Query = merge_types("Query", (
     NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery, DeploymentsQuery, KnowledgeQuery,
     AnalysisQuery, DatasetsQuery, ExperimentsQuery,
 ))
+Mutation = merge_types("Mutation", (AccountsMutation,))
 
 
 class Schema(strawberry.Schema):
@@ -69,6 +71,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
+        mutation=Mutation,
+        types=list(node_types().values()),  # every node is reachable through node(id:)
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),
     )

@@ -1,0 +1,96 @@
+"""One organization holding a row of every node type, for the isolation matrix.
+
+`build_world` must create an object of every type `node_types()` knows: the matrix fails for a
+type it cannot find here, so a new type cannot be added without being covered.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ModelUsageLog, PerformanceMetric
+from tests.factories.ai_models import make_model, make_model_version
+from tests.factories.analysis import make_analysis_job, make_analysis_result
+from tests.factories.chat import make_chat_session, make_messages
+from tests.factories.datasets import (
+    make_data_source,
+    make_dataset,
+    make_dataset_version,
+    make_file,
+    make_processing_task,
+)
+from tests.factories.deployments import make_application, make_component, make_deployment
+from tests.factories.experiments import make_experiment, make_metrics, make_project, make_run
+from tests.factories.identity import make_membership, make_organization, make_user
+from tests.factories.knowledge import make_collection, make_document, make_rag_query
+from tests.factories.system import make_audit_log, make_notification
+
+
+def global_id(type_name: str, key: object) -> str:
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+@dataclass
+class World:
+    name: str
+    organization: Any
+    owner: Any
+    viewer: Any
+    objects: dict[str, Any] = field(default_factory=dict)  # GraphQL type name -> ORM row
+
+    def gid(self, type_name: str) -> str:
+        return global_id(type_name, self.objects[type_name].id)
+
+    @property
+    def global_ids(self) -> set[str]:
+        return {self.gid(t) for t in self.objects}
+
+
+async def build_world(session: AsyncSession, name: str) -> World:
+    org = await make_organization(session, name=f"Org {name}", slug=f"org-{name}")
+    owner = await make_user(session, username=f"{name}-owner")
+    viewer = await make_user(session, username=f"{name}-viewer")
+    owner_membership = await make_membership(session, organization=org, user=owner, role="owner")
+    await make_membership(session, organization=org, user=viewer, role="viewer")
+    w = World(name, org, owner, viewer)
+    o = w.objects
+    o["Organization"], o["User"], o["Membership"] = org, owner, owner_membership
+    o["AiModel"] = model = await make_model(session, organization=org, name=f"{name}-model",
+                                            config={"api_key": "sk-secret"})
+    o["ModelVersion"] = version = await make_model_version(session, model=model, version="v1")
+    o["ChatSession"] = chat = await make_chat_session(session, user=owner, model=model)
+    o["ChatMessage"] = (await make_messages(session, chat=chat, count=1))[0]
+    o["DataSource"] = source = await make_data_source(session, organization=org)
+    o["Dataset"] = dataset = await make_dataset(session, organization=org, source=source)
+    o["File"] = file = await make_file(session, organization=org)
+    o["DatasetVersion"] = await make_dataset_version(session, dataset=dataset, file=file)
+    o["DataProcessingTask"] = await make_processing_task(session, source_dataset=dataset)
+    o["Project"] = project = await make_project(session, organization=org)
+    o["Experiment"] = experiment = await make_experiment(session, project=project)
+    o["Run"] = run = await make_run(session, experiment=experiment, dataset=dataset,
+                                    base_model_version=version)
+    o["RunMetric"] = (await make_metrics(session, run=run, steps=[1]))[0]
+    o["Deployment"] = deployment = await make_deployment(session, model_version=version)
+    o["Application"] = application = await make_application(session, organization=org)
+    o["ApplicationComponent"] = await make_component(session, application=application,
+                                                     component_id=deployment.id)
+    o["KnowledgeCollection"] = collection = await make_collection(session, organization=org)
+    o["KnowledgeDocument"] = await make_document(session, collection=collection, file=file)
+    o["RagQuery"] = await make_rag_query(session, collection=collection, user=owner)
+    o["AnalysisJob"] = job = await make_analysis_job(session, organization=org, file=file)
+    o["AnalysisResult"] = await make_analysis_result(session, job=job)
+    o["AuditLog"] = await make_audit_log(session, organization=org, user=owner)
+    o["Notification"] = await make_notification(session, user=owner, organization=org)
+    usage = ModelUsageLog(organization_id=org.id, user_id=owner.id, model_id=model.id,
+                          request_type="chat", status="success")
+    metric = PerformanceMetric(organization_id=org.id, model_id=model.id, metric_name="latency",
+                               metric_value=12.5, recorded_at=datetime.now(UTC))
+    session.add_all([usage, metric])
+    await session.flush()
+    o["ModelUsageLog"], o["PerformanceMetric"] = usage, metric
+    return w
