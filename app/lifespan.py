@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from app.pubsub import PubSub
 from app.settings import Settings
 from db import migrate
 from db.session import Database
@@ -57,9 +58,12 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
         await redis.ping()
         app.state.db, app.state.redis = db, redis
+        app.state.pubsub = PubSub(redis)
         tune_gc()
         yield
     finally:
+        if getattr(app.state, "pubsub", None) is not None:
+            await app.state.pubsub.close()
         await redis.aclose()
         await db.close()
         if embedded is not None:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.websockets import WebSocket
 
+    from app.pubsub import PubSub
     from graphql_schema.relay import TableNode
 
 
@@ -110,6 +111,7 @@ class Context:
     db: Database
     redis: Redis
     principal: Principal
+    pubsub: PubSub | None = None
     request: Request | WebSocket | None = None
     response: Response | None = None
     loaders: Loaders = field(init=False)

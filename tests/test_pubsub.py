@@ -1,0 +1,72 @@
+"""Redis fan-out: one Redis subscription per channel per process, bounded local queues."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+from app.pubsub import PubSub, SlowSubscriber
+
+
+async def numsub(redis: Redis, channel: str) -> int:
+    return dict(await redis.pubsub_numsub(channel))[channel.encode()]
+
+
+async def take(sub, n: int) -> list[dict]:
+    out = []
+    async for event in sub:
+        out.append(event)
+        if len(out) == n:
+            return out
+    return out
+
+
+async def test_two_processes_receive_every_event_in_order(redis_url) -> None:
+    # given two buses, as two server processes would have, each with two local subscribers
+    redis_1, redis_2 = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    bus_1, bus_2 = PubSub(redis_1), PubSub(redis_2)
+    try:
+        async with bus_1.subscribe("run:x") as a, bus_1.subscribe("run:x") as b, \
+                bus_2.subscribe("run:x") as c, bus_2.subscribe("run:x") as d:
+            # then each process holds a single Redis subscription for the channel
+            assert await numsub(redis_1, "run:x") == 2
+
+            # when one process publishes 100 events
+            readers = [asyncio.create_task(take(s, 100)) for s in (a, b, c, d)]
+            for i in range(100):
+                await bus_1.publish("run:x", {"step": i})
+            received = await asyncio.wait_for(asyncio.gather(*readers), timeout=10)
+
+        # then all four subscribers got all of them, in order
+        assert all(r == [{"step": i} for i in range(100)] for r in received)
+        # and leaving released every Redis subscription
+        assert await numsub(redis_1, "run:x") == 0
+    finally:
+        await bus_1.close()
+        await bus_2.close()
+        await redis_1.aclose()
+        await redis_2.aclose()
+
+
+async def test_a_slow_subscriber_is_dropped_and_does_not_stall_others(redis_url) -> None:
+    redis = Redis.from_url(redis_url)
+    bus = PubSub(redis, queue_size=5)
+    try:
+        async with bus.subscribe("chat:y") as slow, bus.subscribe("chat:y") as fast:
+            fast_reader = asyncio.create_task(take(fast, 50))
+            for i in range(50):
+                await bus.publish("chat:y", {"i": i})
+            got = await asyncio.wait_for(fast_reader, timeout=10)
+
+            assert got == [{"i": i} for i in range(50)]
+            try:
+                await asyncio.wait_for(take(slow, 50), timeout=5)
+                dropped = False
+            except SlowSubscriber:
+                dropped = True
+            assert dropped
+        assert await numsub(redis, "chat:y") == 0
+    finally:
+        await bus.close()
+        await redis.aclose()
