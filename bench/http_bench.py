@@ -616,6 +616,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name, default in (("orgs", 10), ("members", 10), ("sessions", 5), ("messages", 10),
                           ("limit", 20)):
         p.add_argument(f"--{name}", type=int, default=default, help=f"${name} (default {default})")
+    p.add_argument("--login", metavar="LOGIN:PASSWORD",
+                   help="log in first (logIn mutation) and send the access token, e.g. "
+                        "root:secret for a superuser made with `aiplatform create-superuser`")
     p.add_argument("--json-out", type=Path, help="write all figures to this JSON file")
     a = p.parse_args(argv)
     if not 1 <= a.concurrency <= 1024:
@@ -651,9 +654,31 @@ def warn_if_remote(url: str) -> None:
         log(f"warning: {host!r} is not a loopback address; this tool is meant for a local server")
 
 
+LOG_IN = ("mutation ($login: String!, $password: String!) { logIn(input: {login: $login, "
+          "password: $password}) { accessToken userErrors { code message } } }")
+
+
+def log_in(url: str, credentials: str) -> tuple[str, str]:
+    """An Authorization header from the logIn mutation (one request, before any timing)."""
+    import urllib.request
+
+    login, _, password = credentials.partition(":")
+    body = json.dumps({"query": LOG_IN, "variables": {"login": login, "password": password}})
+    request = urllib.request.Request(url, data=body.encode(),
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+    payload = (answer.get("data") or {}).get("logIn") or {}
+    if not payload.get("accessToken"):
+        raise SystemExit(f"http_bench: log-in failed: {answer}")
+    return "Authorization", f"Bearer {payload['accessToken']}"
+
+
 async def amain(args: argparse.Namespace) -> int:
     headers = parse_headers(args.header)
     warn_if_remote(args.url)
+    if args.login:
+        headers.append(log_in(args.url, args.login))
     variables = {k: getattr(args, k) for k in ("orgs", "members", "sessions", "messages", "limit")}
     names = ["nested", "simple"] if args.query == "all" else [args.query]
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
