@@ -1,4 +1,5 @@
-"""`aiplatform` command line: serve, migrate, demo-data, export-schema."""
+"""`aiplatform` command line: serve, migrate, demo-data, export-schema, create-superuser,
+simulate-training."""
 
 from __future__ import annotations
 
@@ -94,6 +95,55 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> None:
     print(f"wrote {args.output}")
 
 
+def cmd_create_superuser(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.identity.accounts import account_problems, create_superuser
+
+    email, username, password = _superuser_fields(args)
+    problems = account_problems(email, username, password)
+    if problems:
+        sys.exit("create-superuser: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
+    with database_url(settings) as url:
+        try:
+            print(asyncio.run(create_superuser(url, email=email, username=username,
+                                               password=password, redis_url=settings.redis_url)))
+        except ValueError as refused:
+            sys.exit(f"create-superuser: {refused}")
+
+
+def _superuser_fields(args: argparse.Namespace) -> tuple[str, str, str]:
+    """The options given, and prompts for the rest when a person is at the terminal."""
+    import getpass
+
+    missing = [f"--{n}" for n in ("email", "username", "password") if not getattr(args, n)]
+    if missing and not sys.stdin.isatty():
+        sys.exit(f"create-superuser: {', '.join(missing)} required (no terminal to ask in)")
+    email = args.email or input("Email: ")
+    username = args.username or input("Username: ")
+    password = args.password
+    if not password:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != password:
+            sys.exit("create-superuser: the passwords differ")
+    return email.strip().lower(), username.strip(), password
+
+
+def cmd_simulate_training(args: argparse.Namespace, settings: Settings) -> None:
+    from app.simulate_training import Plan, SimulationError, http_post, simulate
+
+    if not args.api_key:
+        sys.exit("simulate-training: --api-key or AIPLATFORM_API_KEY required")
+    plan = Plan(steps=args.steps, batch=args.batch, interval_ms=args.interval_ms,
+                epochs=args.epochs, seed=args.seed)
+    if min(plan.steps, plan.batch) < 1 or plan.batch > 1000 or plan.interval_ms < 0:
+        sys.exit("simulate-training: --steps >= 1, --batch 1 to 1000, --interval-ms >= 0")
+    try:
+        simulate(http_post(args.url, args.api_key), args.run_id, plan)
+    except SimulationError as refused:
+        sys.exit(f"simulate-training: {refused}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aiplatform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +172,26 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the SDL to schema.graphql")
     export.add_argument("--output", default=str(SCHEMA_FILE), help="file, or - for stdout")
     export.set_defaults(func=cmd_export_schema)
+
+    su = sub.add_parser("create-superuser", help="create a platform superuser, or promote one")
+    su.add_argument("--email")
+    su.add_argument("--username")
+    su.add_argument("--password", default=os.environ.get("AIPLATFORM_SUPERUSER_PASSWORD"),
+                    help="or AIPLATFORM_SUPERUSER_PASSWORD; prompted for in a terminal")
+    su.set_defaults(func=cmd_create_superuser)
+
+    sim = sub.add_parser("simulate-training", help="report fake training metrics for a run "
+                                                  "through the API (no GPU needed)")
+    sim.add_argument("run_id", metavar="RUN_ID", help="the run's global ID")
+    sim.add_argument("--url", default="http://127.0.0.1:8000/graphql")
+    sim.add_argument("--api-key", default=os.environ.get("AIPLATFORM_API_KEY"),
+                     help="or AIPLATFORM_API_KEY; an access token works too")
+    sim.add_argument("--steps", type=int, default=200)
+    sim.add_argument("--batch", type=int, default=20, help="points per report (at most 1000)")
+    sim.add_argument("--interval-ms", type=int, default=200, help="pause between reports")
+    sim.add_argument("--epochs", type=int, default=4)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.set_defaults(func=cmd_simulate_training)
     return parser
 
 

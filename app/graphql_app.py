@@ -1,7 +1,12 @@
-"""The GraphQL endpoint: strawberry's ASGI app with our context, JSON codec and GraphiQL."""
+"""The GraphQL endpoint: strawberry's ASGI app with our context, JSON codec and GraphiQL.
+
+HTTP requests are authenticated (401 with a code) and rate limited (429 RATE_LIMITED) before
+strawberry sees them; sockets authenticate in `connection_init` and are refused with 4401.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -9,14 +14,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import authenticate
 from app.graphiql import graphiql_html
+from app.ratelimit import check_request
 from app.security.tokens import TokenError
 from db.scope import Principal
-from graphql_schema.context import Context
+from graphql_schema.context import Context, Loaders
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -30,23 +38,87 @@ def wants_graphql_response_json(accept: str) -> bool:
     return json_at < 0 or graphql_at <= json_at
 
 
+WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
+WS_FORBIDDEN = 4403  # authenticated, but not allowed (for later checks; none refuse yet)
+
+
+@dataclass
+class WebSocketContext(Context):
+    """A socket's context: strawberry stores the `connection_init` payload here."""
+
+    connection_params: dict[str, object] | None = None
+
+    def use_principal(self, principal: Principal) -> None:
+        """Act as `principal` from now on (the loaders are built for one principal)."""
+        self.principal = principal
+        self.loaders = Loaders(self.db, principal)
+
+
+def ws_rejection(websocket: WebSocket, close_code: int, error_code: str, message: str
+                 ) -> ConnectionRejectionError:
+    """The error for `on_ws_connect` to raise. The socket then closes with `close_code` and
+    `error_code` as reason in both protocols (strawberry alone closes with 4403 in
+    graphql-transport-ws and 1011 in graphql-ws); graphql-ws also sends the message first."""
+    websocket.scope.setdefault("state", {})["ws_refusal"] = (close_code, error_code)
+    return ConnectionRejectionError({"message": message, "extensions": {"code": error_code}})
+
+
+class WebSocketAdapter(ASGIWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        code, reason = self.ws.scope.get("state", {}).get("ws_refusal", (code, reason))
+        await super().close(code, reason)
+
+
+def error_response(status: int, message: str, extensions: dict[str, object],
+                   headers: dict[str, str]) -> Response:
+    body = {"errors": [{"message": message, "extensions": extensions}]}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
+
+    websocket_adapter_class = WebSocketAdapter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope)
             try:
-                scope.setdefault("state", {})["principal"] = await authenticate(
-                    request.headers.get("authorization"), request.app.state)
+                principal = await authenticate(request.headers.get("authorization"),
+                                               request.app.state)
             except TokenError as refused:
-                body = {"errors": [{"message": refused.message,
-                                    "extensions": {"code": refused.code}}]}
-                await Response(orjson.dumps(body), status_code=401,
-                               media_type="application/json",
-                               headers={"www-authenticate": "Bearer"})(scope, receive, send)
+                await error_response(401, refused.message, {"code": refused.code},
+                                     {"www-authenticate": "Bearer"})(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+            retry_after = await check_request(request, principal)
+            if retry_after is not None:
+                await error_response(
+                    429, f"Too many requests: retry in {retry_after} s",
+                    {"code": "RATE_LIMITED", "retryAfter": retry_after},
+                    {"retry-after": str(retry_after)})(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer
+        ..."}, key in any case), else from the upgrade request's header. No credential: the
+        socket is anonymous. A refused credential closes it with 4401 and the code as reason."""
+        websocket = context.request
+        assert isinstance(websocket, WebSocket) and isinstance(context, WebSocketContext)
+        params = context.connection_params or {}
+        authorization = next((v for k, v in params.items() if k.lower() == "authorization"),
+                             websocket.headers.get("authorization"))
+        try:
+            if authorization is not None and not isinstance(authorization, str):
+                raise TokenError("TOKEN_INVALID", "Authorization must be a string")
+            principal = await authenticate(authorization, websocket.app.state)
+        except TokenError as refused:
+            raise ws_rejection(websocket, WS_UNAUTHORIZED, refused.code,
+                               refused.message) from None
+        context.use_principal(principal)
+        return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
@@ -56,7 +128,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 if wants_graphql_response_json(request.headers.get("accept", ""))
                 else "application/json"
             )
-        return Context(
+        context_class = WebSocketContext if isinstance(request, WebSocket) else Context
+        return context_class(
             settings=state.settings,
             db=state.db,
             redis=state.redis,

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from app.providers.tasks import GenerationTasks
 from app.pubsub import PubSub
 from app.settings import Settings
 from db import migrate
@@ -59,9 +60,12 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await redis.ping()
         app.state.db, app.state.redis = db, redis
         app.state.pubsub = PubSub(redis)
+        app.state.generations = GenerationTasks()
         tune_gc()
         yield
     finally:
+        if getattr(app.state, "generations", None) is not None:
+            await app.state.generations.close()  # before the bus and pools they use
         if getattr(app.state, "pubsub", None) is not None:
             await app.state.pubsub.close()
         await redis.aclose()

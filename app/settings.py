@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     max_page_size: int = 100
 
+    # GraphQL requests per sliding minute: per user when authenticated, else per client IP
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute_user: int = 600
+    rate_limit_per_minute_ip: int = 300
+
+    # Chat replies: longest wait for a provider's next piece before the reply fails
+    chat_provider_timeout_seconds: float = 60.0
+
     @property
     def embedded_postgres(self) -> bool:
         return self.database_url is None

@@ -17,6 +17,8 @@ from db.permissions import ROLE_PERMISSIONS
 ORGANIZATION_TABLE = "organizations"
 USER_TABLE = "users"
 USER_OWNED_TABLES = frozenset({"notifications", "user_sessions", "api_keys"})
+AUDIT_TABLE = "audit_logs"
+AUDIT_READ = "audit:read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +27,9 @@ class Principal:
 
     `organization_ids=None` means unrestricted (platform superuser). `roles` maps each
     organization to the caller's role there; `scopes` is set for API keys, whose permissions
-    are the key's scopes intersected with what its owner's role allows.
+    are the key's scopes intersected with what its owner's role allows. `grants` adds codenames
+    per organization on top of the role (from the caller's groups and direct user permissions);
+    they count only while the caller is a member there.
     """
 
     user_id: uuid.UUID | None = None
@@ -35,6 +39,7 @@ class Principal:
     scopes: frozenset[str] | None = None
     session_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    grants: Mapping[uuid.UUID, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def superuser(cls, user_id: uuid.UUID | None = None) -> Principal:
@@ -59,11 +64,15 @@ class Principal:
         return self.user_id is not None or self.is_superuser
 
     def can(self, permission: str, organization_id: uuid.UUID) -> bool:
-        """Whether the caller's role in that organization grants `permission` (codename)."""
+        """Whether the caller's role (or a group or user grant) in that organization grants
+        `permission` (codename)."""
         if self.is_superuser:
             return self.scopes is None or permission in self.scopes
         role = self.roles.get(organization_id)
-        if role is None or permission not in ROLE_PERMISSIONS[role]:
+        if role is None:
+            return False
+        if (permission not in ROLE_PERMISSIONS[role]
+                and permission not in self.grants.get(organization_id, ())):
             return False
         return self.scopes is None or permission in self.scopes
 
@@ -80,6 +89,9 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             return "FALSE"
         params.append(principal.user_id)
         return f"{alias}.user_id = ${len(params)}::uuid"
+    if table == AUDIT_TABLE:  # the audit trail is for those holding audit:read (owners, admins)
+        params.append([o for o in principal.organization_ids if principal.can(AUDIT_READ, o)])
+        return f"{alias}.organization_id = ANY(${len(params)}::uuid[])"
     params.append(list(principal.organization_ids))
     orgs = f"${len(params)}::uuid[]"
     if table == ORGANIZATION_TABLE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Awaitable
 from functools import cache
 from typing import Any
@@ -15,18 +16,15 @@ from graphql_schema.errors import BadUserInput, NotFound
 from graphql_schema.relay import TableNode, decode_global_id
 
 MAX_NODES = 100
-NODE_MODULES = [
-    f"graphql_schema.{domain}.types"
-    for domain in ("identity", "ai_models", "chat", "datasets", "experiments", "deployments",
-                   "knowledge", "analysis", "system")
-] + ["graphql_schema.ai_models.usage"]
 
 
 @cache
 def node_types() -> dict[str, type[TableNode]]:
     """Every table-backed node type by GraphQL name, from every domain's types module."""
-    for module in NODE_MODULES:
-        importlib.import_module(module)
+    import graphql_schema
+
+    for module in pkgutil.walk_packages(graphql_schema.__path__, "graphql_schema."):
+        importlib.import_module(module.name)  # a node type may live in any schema module
     found: dict[str, type[TableNode]] = {}
     stack = list(TableNode.__subclasses__())
     while stack:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|passwd|credential|private[_-]?key)",
-                        re.IGNORECASE)
+# `token` only as a whole word part (access_token, token), so max_tokens stays visible
+SECRET_KEY = re.compile(
+    r"(api[_-]?key|secret|passw(or)?d|credential|private[_-]?key|(^|[_-])token($|[_-]))",
+    re.IGNORECASE,
+)
 REDACTED = "***"
 
 

@@ -21,18 +21,30 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.settings import Settings
-from graphql_schema.ai_models.schema import AiModelsQuery
+from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
 from graphql_schema.analysis.schema import AnalysisQuery
-from graphql_schema.chat.schema import ChatQuery
-from graphql_schema.datasets.schema import DatasetsQuery
-from graphql_schema.deployments.schema import DeploymentsQuery
-from graphql_schema.experiments.schema import ExperimentsQuery
+from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
+from graphql_schema.datasets.schema import DatasetsMutation, DatasetsQuery
+from graphql_schema.deployments.schema import (
+    DeploymentsMutation,
+    DeploymentsQuery,
+    DeploymentsSubscription,
+)
+from graphql_schema.experiments.schema import (
+    ExperimentsMutation,
+    ExperimentsQuery,
+    ExperimentsSubscription,
+)
 from graphql_schema.extensions import ErrorCodes, is_expected
 from graphql_schema.identity.accounts import AccountsMutation
+from graphql_schema.identity.api_keys import ApiKeysMutation
+from graphql_schema.identity.groups import GroupsMutation
+from graphql_schema.identity.organizations import OrganizationsMutation
 from graphql_schema.identity.schema import IdentityQuery
 from graphql_schema.knowledge.schema import KnowledgeQuery
 from graphql_schema.node import NodeQuery, node_types
 from graphql_schema.scalars import SCALAR_MAP
+from graphql_schema.system.schema import SystemMutation, SystemSubscription
 
 log = logging.getLogger("aiplatform.graphql")
 
@@ -40,7 +52,13 @@ Query = merge_types("Query", (
     NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery, DeploymentsQuery, KnowledgeQuery,
     AnalysisQuery, DatasetsQuery, ExperimentsQuery,
 ))
-Mutation = merge_types("Mutation", (AccountsMutation,))
+Mutation = merge_types("Mutation", (
+    AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,
+    DeploymentsMutation, SystemMutation, ChatMutation, ExperimentsMutation,
+    AiModelsMutation, DatasetsMutation,
+))
+Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
+                                             ChatSubscription, ExperimentsSubscription))
 
 
 class Schema(strawberry.Schema):
@@ -72,6 +90,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(node_types().values()),  # every node is reachable through node(id:)
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),

@@ -27,6 +27,15 @@ SELECT u.status, u.deleted_at IS NOT NULL, u.is_superuser,
        coalesce(array_agg(m.role) FILTER (WHERE m.id IS NOT NULL), '{}')
 FROM users u LEFT JOIN memberships m ON m.user_id = u.id
 WHERE u.id = $1 GROUP BY u.id"""
+# Extra codenames per organization from the user's groups and direct grants (groups.py writes
+# them and invalidates `user:{id}`); they count only where the user is a member.
+GRANTS_SQL = """
+SELECT gp.organization_id, p.codename FROM group_members gm
+JOIN group_permissions gp ON gp.group_id = gm.group_id JOIN permissions p ON p.id = gp.permission_id
+WHERE gm.user_id = $1
+UNION
+SELECT up.organization_id, p.codename FROM user_permissions up
+JOIN permissions p ON p.id = up.permission_id WHERE up.user_id = $1"""
 SESSION_SQL = """
 SELECT user_id, token_hash, revoked_at IS NOT NULL, expires_at FROM user_sessions WHERE id = $1"""
 
@@ -63,16 +72,25 @@ async def load_user(db: Database, redis: Redis, user_id: uuid.UUID) -> dict[str,
         return None
     status, deleted, superuser, orgs, roles = rows[0]
     user = {"active": status == "active" and not deleted, "superuser": superuser,
-            "roles": {str(o): r for o, r in zip(orgs, roles, strict=True)}}
+            "roles": {str(o): r for o, r in zip(orgs, roles, strict=True)},
+            "grants": await _grants(db, user_id)}
     await redis.set(user_key(user_id), orjson.dumps(user), ex=CACHE_TTL)
     return user
+
+
+async def _grants(db: Database, user_id: uuid.UUID) -> dict[str, list[str]]:
+    grants: dict[str, list[str]] = {}
+    for org, codename in await db.fetch(GRANTS_SQL, user_id):
+        grants.setdefault(str(org), []).append(codename)
+    return grants
 
 
 def principal_of_user(user_id: uuid.UUID, user: dict[str, Any], **kwargs: Any) -> Principal:
     if user["superuser"]:
         return Principal(user_id=user_id, organization_ids=None, is_superuser=True, **kwargs)
     roles = {uuid.UUID(o): r for o, r in user["roles"].items()}
-    return Principal.member(user_id, roles, **kwargs)
+    grants = {uuid.UUID(o): frozenset(c) for o, c in user.get("grants", {}).items()}
+    return Principal.member(user_id, roles, grants=grants, **kwargs)
 
 
 async def principal_for_access_token(

@@ -42,7 +42,7 @@ def issue_access_token(key: str, *, user_id: uuid.UUID, session_id: uuid.UUID,
                        ttl_seconds: int) -> str:
     now = int(time.time())
     claims = {"sub": str(user_id), "sid": str(session_id), "iat": now,
-              "exp": now + ttl_seconds, "typ": "access"}
+              "exp": now + ttl_seconds, "typ": "access", "jti": new_secret(12)}
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from functools import cache
 
+from app.security.passwords import hash_password
 from db.demo_data.common import BASE_TIME, END_TIME, Org, World, between, dumps, make_rng
+
+# Every demo user logs in with this (README "Logging in"). One hash for all rows keeps the load
+# fast; its fixed salt keeps reruns byte-identical, and the password is public anyway.
+DEMO_PASSWORD = "demo-password"
 
 ORG_PREFIXES = (
     "Northwind", "Bluepeak", "Ironclad", "Lumen", "Cobalt", "Redwood", "Silverline", "Quantum",
@@ -57,13 +63,14 @@ def build(world: World) -> None:
         "id", "name", "slug", "description", "settings", "is_active", "created_at", "updated_at",
     ))  # fmt: skip
     users = world.table("users", (
-        "id", "email", "username", "first_name", "last_name", "avatar_url", "phone", "bio",
-        "status", "settings", "last_login_at", "created_at", "updated_at",
+        "id", "email", "username", "password_hash", "first_name", "last_name", "avatar_url",
+        "phone", "bio", "status", "settings", "last_login_at", "created_at", "updated_at",
     ))  # fmt: skip
     memberships = world.table("memberships", (
         "id", "organization_id", "user_id", "role", "department", "position", "created_at",
         "updated_at",
     ))  # fmt: skip
+    password_hash = demo_password_hash()
     names = list(itertools.product(ORG_PREFIXES, ORG_SUFFIXES))
     rng.shuffle(names)
     taken: dict[str, int] = {}
@@ -100,7 +107,7 @@ def build(world: World) -> None:
             if role in ("owner", "admin"):
                 org.admin_ids.append(user_id)
             users.rows.append((
-                user_id, f"{username}@{slug}.example.com", username, first, last,
+                user_id, f"{username}@{slug}.example.com", username, password_hash, first, last,
                 f"https://avatars.example.com/{username}.png" if rng.random() < 0.7 else None,
                 f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
                 if rng.random() < 0.4 else None,
@@ -110,3 +117,8 @@ def build(world: World) -> None:
             ))  # fmt: skip
             memberships.rows.append((ids("memberships", o, m), org.id, user_id, role, department,
                                      position, joined, joined))
+
+
+@cache
+def demo_password_hash() -> str:
+    return hash_password(DEMO_PASSWORD, salt=b"aiplatform-demo-")

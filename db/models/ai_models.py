@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Double,
+    Index,
     Integer,
     Numeric,
     String,
@@ -49,7 +50,9 @@ class AIModel(UUIDPk, Timestamps, SoftDelete, Base):
 
     __tablename__ = "ai_models"
     __table_args__ = (
-        UniqueConstraint("organization_id", "name"),
+        # names are unique among live models: a deleted model's name can be used again
+        Index("uq_ai_models_organization_id_name_live", "organization_id", "name", unique=True,
+              postgresql_where=text("deleted_at IS NULL")),
         one_of("status", MODEL_STATUSES),
         org_listing("ai_models"),
     )
@@ -79,6 +82,9 @@ class ModelVersion(UUIDPk, Timestamps, Base):
         UniqueConstraint("model_id", "version"),
         one_of("status", VERSION_STATUSES),
         ix("model_versions", "model_id", "id"),
+        # at most one production version per model (promoteModelVersion archives the old one)
+        Index("uq_model_versions_one_production", "model_id", unique=True,
+              postgresql_where=text("status = 'production'")),
     )
 
     organization_id: Mapped[uuid.UUID] = organization_fk()

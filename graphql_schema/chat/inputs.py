@@ -1,4 +1,4 @@
-"""Filter and order inputs of the chat domain."""
+"""Inputs of the chat domain: filters and orders of the read side, and mutation inputs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.chat.enums import ChatRole, ChatSessionStatus
 from graphql_schema.relay import OrderDirection
@@ -53,3 +55,53 @@ class ChatMessageOrderField(Enum):
 class ChatMessageOrder:
     field: ChatMessageOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+CONFIG_HELP = ("A JSON object with any of: temperature (0 to 2), max_tokens (1 to the model's "
+               "context window), top_p (0 to 1), stop (1 to 4 strings).")
+
+
+@strawberry.input(description="A new chat of yours with a model (needs chat:write in the "
+                              "model's organization).")
+class CreateChatSessionInput:
+    model_id: strawberry.ID
+    title: str | None = strawberry.field(default=None, description="Up to 255 characters.")
+    system_prompt: str | None = strawberry.field(default=None,
+                                                 description="Up to 32,000 characters.")
+    config: JSON | None = strawberry.field(default=None, description=CONFIG_HELP)
+
+
+@strawberry.input(description="Only the fields you pass change; null clears the title or the "
+                              "system prompt.")
+class UpdateChatSessionInput:
+    id: strawberry.ID
+    title: Maybe[str | None]
+    system_prompt: Maybe[str | None]
+    config: Maybe[JSON] = strawberry.field(description=CONFIG_HELP + " Replaces the old one.")
+
+
+@strawberry.input
+class ArchiveChatSessionInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class DeleteChatSessionInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="A message of yours; the model's reply is then generated in the "
+                              "background and streamed by `chatMessageStream`.")
+class SendMessageInput:
+    session_id: strawberry.ID
+    content: str = strawberry.field(description="1 to 32,000 characters.")
+    parent_message_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The message this one follows; the session's latest message "
+                                  "when omitted. An earlier one starts a branch.")
+
+
+@strawberry.input(description="Answer a message again: a new reply next to the old one.")
+class RegenerateMessageInput:
+    message_id: strawberry.ID = strawberry.field(
+        description="A reply to replace (the new one becomes a sibling), or a user message "
+                    "whose reply failed.")

@@ -1,4 +1,4 @@
-"""Filter and order inputs of the datasets domain."""
+"""Filter, order and mutation inputs of the datasets domain."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.datasets.enums import DataProcessingTaskStatus, FileStatus
 from graphql_schema.relay import OrderDirection
+from graphql_schema.scalars import BigInt
 
 
 @strawberry.input(description="Datasets matching all given conditions.")
@@ -133,3 +136,97 @@ class FileOrderField(Enum):
 class FileOrder:
     field: FileOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+# -- mutation inputs -------------------------------------------------------------------------
+
+KIND_HELP = "A lower-case word: 1 to 50 of a-z, 0-9 and `_`, starting with a letter."
+CONNECTION_HELP = ("Credentials and address as a JSON object; stored encrypted and never "
+                   "returned. Replaces the stored object; null removes it.")
+
+
+@strawberry.input(description="A new dataset of an organization. Needs dataset:write there.")
+class CreateDatasetInput:
+    organization_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters.")
+    description: str | None = None
+    dataset_type: str = strawberry.field(default="standard", description=KIND_HELP)
+    format: str | None = strawberry.field(default=None, description=KIND_HELP)
+    storage_location: str | None = None
+    size_bytes: BigInt | None = None
+    row_count: int | None = None
+    schema: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    metadata: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    tags: list[str] | None = None
+    is_public: bool = False
+    source_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The data source it comes from (same organization).")
+
+
+@strawberry.input(description="Only the fields you pass change; an explicit null clears a "
+                              "nullable one. Needs dataset:write.")
+class UpdateDatasetInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    dataset_type: Maybe[str] = strawberry.field(description=KIND_HELP)
+    format: Maybe[str | None] = strawberry.field(description=KIND_HELP)
+    storage_location: Maybe[str | None]
+    size_bytes: Maybe[BigInt | None]
+    row_count: Maybe[int | None]
+    schema: Maybe[JSON]
+    metadata: Maybe[JSON]
+    tags: Maybe[list[str]]
+    is_public: Maybe[bool]
+    source_id: Maybe[strawberry.ID | None]
+
+
+@strawberry.input(description="Soft-deletes a dataset: it disappears from reads. Needs "
+                              "dataset:write.")
+class DeleteDatasetInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="A new snapshot of a dataset. Needs dataset:write.")
+class CreateDatasetVersionInput:
+    dataset_id: strawberry.ID
+    version: str = strawberry.field(description="1 to 50 of letters, digits and `._+-`, unique "
+                                                "per dataset.")
+    changes_description: str | None = None
+    storage_location: str | None = None
+    size_bytes: BigInt | None = None
+    row_count: int | None = None
+    metadata: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    file_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The stored file holding this version (same organization).")
+
+
+@strawberry.input(description="A new data source of an organization. Needs dataset:write there.")
+class CreateDataSourceInput:
+    organization_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters.")
+    source_type: str = strawberry.field(description=KIND_HELP + " For example postgresql, "
+                                                    "mysql, s3, kafka, http.")
+    description: str | None = None
+    connection_info: JSON | None = strawberry.field(default=None, description=CONNECTION_HELP)
+    schema_definition: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    tags: list[str] | None = None
+    is_active: bool = True
+
+
+@strawberry.input(description="Only the fields you pass change. Needs dataset:write.")
+class UpdateDataSourceInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    source_type: Maybe[str] = strawberry.field(description=KIND_HELP)
+    connection_info: Maybe[JSON | None] = strawberry.field(description=CONNECTION_HELP)
+    schema_definition: Maybe[JSON]
+    tags: Maybe[list[str]]
+    is_active: Maybe[bool]
+
+
+@strawberry.input(description="Deletes a data source and its stored credentials; its datasets "
+                              "stay, without a source. Needs dataset:write.")
+class DeleteDataSourceInput:
+    id: strawberry.ID

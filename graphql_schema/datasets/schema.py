@@ -1,4 +1,4 @@
-"""Root fields of the datasets domain (wiring only)."""
+"""Root fields of the datasets domain (wiring only): DatasetsQuery and DatasetsMutation."""
 
 from __future__ import annotations
 
@@ -7,15 +7,32 @@ import strawberry
 from db.loaders.datasets import DATA_SOURCES, DATASETS, FILES
 from graphql_schema.context import Info
 from graphql_schema.datasets.inputs import (
+    CreateDatasetInput,
+    CreateDatasetVersionInput,
+    CreateDataSourceInput,
     DatasetFilter,
     DatasetOrder,
     DataSourceFilter,
     DataSourceOrder,
+    DeleteDatasetInput,
+    DeleteDataSourceInput,
     FileFilter,
     FileOrder,
+    UpdateDatasetInput,
+    UpdateDataSourceInput,
+)
+from graphql_schema.datasets.payloads import (
+    CreateDatasetPayload,
+    CreateDatasetVersionPayload,
+    CreateDataSourcePayload,
+    DeleteDatasetPayload,
+    DeleteDataSourcePayload,
+    UpdateDatasetPayload,
+    UpdateDataSourcePayload,
 )
 from graphql_schema.datasets.types import Dataset, DataSource, File
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from resolvers.datasets import datasets, sources
 
 
 @strawberry.type
@@ -46,3 +63,39 @@ class DatasetsQuery:
     ) -> Connection[File]:
         return await resolve_connection(info, FILES, File, None,
                                         PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type
+class DatasetsMutation:
+    @strawberry.mutation(description="Create a dataset.")
+    async def create_dataset(self, info: Info, input: CreateDatasetInput) -> CreateDatasetPayload:
+        return await datasets.create_dataset(info, input)
+
+    @strawberry.mutation(description="Change a dataset's fields; absent fields stay as they are.")
+    async def update_dataset(self, info: Info, input: UpdateDatasetInput) -> UpdateDatasetPayload:
+        return await datasets.update_dataset(info, input)
+
+    @strawberry.mutation(description="Soft-delete a dataset.")
+    async def delete_dataset(self, info: Info, input: DeleteDatasetInput) -> DeleteDatasetPayload:
+        return await datasets.delete_dataset(info, input)
+
+    @strawberry.mutation(description="Record a new version (snapshot) of a dataset.")
+    async def create_dataset_version(self, info: Info, input: CreateDatasetVersionInput
+                                     ) -> CreateDatasetVersionPayload:
+        return await datasets.create_dataset_version(info, input)
+
+    @strawberry.mutation(description="Register a data source; its connection info is stored "
+                                     "encrypted.")
+    async def create_data_source(self, info: Info, input: CreateDataSourceInput
+                                 ) -> CreateDataSourcePayload:
+        return await sources.create_data_source(info, input)
+
+    @strawberry.mutation(description="Change a data source; absent fields stay as they are.")
+    async def update_data_source(self, info: Info, input: UpdateDataSourceInput
+                                 ) -> UpdateDataSourcePayload:
+        return await sources.update_data_source(info, input)
+
+    @strawberry.mutation(description="Delete a data source and its stored credentials.")
+    async def delete_data_source(self, info: Info, input: DeleteDataSourceInput
+                                 ) -> DeleteDataSourcePayload:
+        return await sources.delete_data_source(info, input)

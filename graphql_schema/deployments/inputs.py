@@ -1,4 +1,4 @@
-"""Filter and order inputs of the deployments domain."""
+"""Filter, order and mutation inputs of the deployments domain."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.deployments.enums import ApplicationStatus, DeploymentStatus
 from graphql_schema.relay import OrderDirection
@@ -79,3 +81,76 @@ class ApplicationComponentOrderField(Enum):
 class ApplicationComponentOrder:
     field: ApplicationComponentOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+# -- mutation inputs ---------------------------------------------------------------------------
+
+ENVIRONMENT_HELP = "`dev`, `staging` or `production`."
+RESOURCES_HELP = ('A JSON object with any of `cpu` (cores, a number > 0 or a quantity such as '
+                  '"500m"), `memory` (a quantity such as "512Mi" or "4Gi") and `gpu` (an '
+                  'integer ≥ 0).')
+AUTOSCALING_HELP = ("A JSON object with any of `enabled` (boolean), `min_replicas` and "
+                    "`max_replicas` (1 to 100, min ≤ max) and `target_cpu_utilization` "
+                    "(1 to 100).")
+
+
+@strawberry.input(description="Serve a model version; the deployment belongs to the version's "
+                              "organization and starts `pending`. Needs deployment:manage.")
+class CreateDeploymentInput:
+    model_version_id: strawberry.ID
+    name: str
+    description: str | None = None
+    environment: str = strawberry.field(default="dev", description=ENVIRONMENT_HELP)
+    service_type: str = strawberry.field(
+        default="builtin", description="The serving stack: builtin, torchserve, triton, "
+                                       "custom... (a-z, 0-9, `_`, `-`).")
+    replicas: int = strawberry.field(default=1, description="1 to 100.")
+    resource_allocation: JSON = strawberry.field(default_factory=dict,
+                                                 description=RESOURCES_HELP)
+    autoscaling_config: JSON = strawberry.field(default_factory=dict,
+                                                description=AUTOSCALING_HELP)
+    traffic_percentage: float = strawberry.field(default=100.0, description="0 to 100.")
+    configuration: JSON = strawberry.field(default_factory=dict,
+                                           description="Serving settings (a JSON object).")
+    endpoint_url: str | None = None
+    version: str | None = None
+
+
+@strawberry.input(description="Only the fields you pass change; `description: null` clears it. "
+                              "Status and replicas have mutations of their own. Needs "
+                              "deployment:manage.")
+class UpdateDeploymentInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    environment: Maybe[str] = strawberry.field(description=ENVIRONMENT_HELP)
+    service_type: Maybe[str]
+    resource_allocation: Maybe[JSON] = strawberry.field(description=RESOURCES_HELP)
+    autoscaling_config: Maybe[JSON] = strawberry.field(description=AUTOSCALING_HELP)
+    traffic_percentage: Maybe[float] = strawberry.field(description="0 to 100.")
+    configuration: Maybe[JSON] = strawberry.field(description="Replaces the old settings.")
+    endpoint_url: Maybe[str | None]
+    version: Maybe[str | None]
+
+
+@strawberry.input(description="pending → deploying → running → stopped, stopped → deploying, "
+                              "and any status → failed; anything else is INVALID_TRANSITION. "
+                              "Needs deployment:manage.")
+class UpdateDeploymentStatusInput:
+    deployment_id: strawberry.ID
+    status: DeploymentStatus
+    reason: str | None = strawberry.field(
+        default=None, description="Why (kept in the audit trail; sent to the creator when the "
+                                  "deployment failed).")
+
+
+@strawberry.input(description="Set the number of replicas (1 to 100). Needs deployment:manage.")
+class ScaleDeploymentInput:
+    id: strawberry.ID
+    replicas: int
+
+
+@strawberry.input(description="Delete a deployment that is not `deploying` or `running`. Needs "
+                              "deployment:manage.")
+class DeleteDeploymentInput:
+    id: strawberry.ID

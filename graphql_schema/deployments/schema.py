@@ -1,19 +1,35 @@
-"""Root fields of the deployments domain (wiring only)."""
+"""Root fields of the deployments domain (wiring only; logic lives in resolvers/deployments)."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
 
 import strawberry
 
 from db.loaders.deployments import APPLICATIONS, DEPLOYMENTS
 from graphql_schema.context import Info
+from graphql_schema.deployments.events import DeploymentStatusChanged
 from graphql_schema.deployments.inputs import (
     ApplicationFilter,
     ApplicationOrder,
+    CreateDeploymentInput,
+    DeleteDeploymentInput,
     DeploymentFilter,
     DeploymentOrder,
+    ScaleDeploymentInput,
+    UpdateDeploymentInput,
+    UpdateDeploymentStatusInput,
+)
+from graphql_schema.deployments.payloads import (
+    CreateDeploymentPayload,
+    DeleteDeploymentPayload,
+    ScaleDeploymentPayload,
+    UpdateDeploymentPayload,
+    UpdateDeploymentStatusPayload,
 )
 from graphql_schema.deployments.types import Application, Deployment
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from resolvers.deployments import mutations, status, subscriptions
 
 
 @strawberry.type
@@ -35,3 +51,40 @@ class DeploymentsQuery:
     ) -> Connection[Application]:
         return await resolve_connection(info, APPLICATIONS, Application, None,
                                         PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type
+class DeploymentsMutation:
+    @strawberry.mutation(description="Deploy a model version (status `pending`).")
+    async def create_deployment(self, info: Info, input: CreateDeploymentInput
+                                ) -> CreateDeploymentPayload:
+        return await mutations.create_deployment(info, input)
+
+    @strawberry.mutation(description="Change a deployment's settings.")
+    async def update_deployment(self, info: Info, input: UpdateDeploymentInput
+                                ) -> UpdateDeploymentPayload:
+        return await mutations.update_deployment(info, input)
+
+    @strawberry.mutation(description="Move a deployment through its status machine; "
+                                     "deploymentStatus subscribers see the change.")
+    async def update_deployment_status(self, info: Info, input: UpdateDeploymentStatusInput
+                                       ) -> UpdateDeploymentStatusPayload:
+        return await status.update_deployment_status(info, input)
+
+    @strawberry.mutation(description="Set a deployment's number of replicas.")
+    async def scale_deployment(self, info: Info, input: ScaleDeploymentInput
+                               ) -> ScaleDeploymentPayload:
+        return await mutations.scale_deployment(info, input)
+
+    @strawberry.mutation(description="Delete a deployment that is not deploying or running.")
+    async def delete_deployment(self, info: Info, input: DeleteDeploymentInput
+                                ) -> DeleteDeploymentPayload:
+        return await mutations.delete_deployment(info, input)
+
+
+@strawberry.type
+class DeploymentsSubscription:
+    deployment_status: AsyncGenerator[DeploymentStatusChanged, None] = strawberry.subscription(
+        resolver=subscriptions.deployment_status,
+        description="A deployment's status as it is, then its changes as they are committed. "
+                    "Ends when the deployment is deleted.")

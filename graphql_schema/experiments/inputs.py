@@ -1,11 +1,16 @@
-"""Filter and order inputs of the experiments domain."""
+"""Inputs of the experiments domain: filters and orders of the connections, then the
+mutation inputs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.experiments.enums import ExperimentStatus, RunStatus
 from graphql_schema.relay import OrderDirection
@@ -99,3 +104,145 @@ class RunMetricOrderField(Enum):
 class RunMetricOrder:
     field: RunMetricOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+# -- mutation inputs -------------------------------------------------------------------------
+
+TAGS_HELP = "At most 50 tags of 1 to 64 characters; replaces the old list."
+
+
+@strawberry.input(description="A new project in an organization (needs experiment:write).")
+class CreateProjectInput:
+    organization_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters, unique in the organization.")
+    description: str | None = None
+    git_repository_url: str | None = None
+    configuration: JSON | None = strawberry.field(default=None,
+                                                  description="A JSON object.")
+    tags: list[str] | None = strawberry.field(default=None, description=TAGS_HELP)
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears an optional one.")
+class UpdateProjectInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    git_repository_url: Maybe[str | None]
+    configuration: Maybe[JSON] = strawberry.field(description="A JSON object; replaces the old.")
+    tags: Maybe[list[str]] = strawberry.field(description=TAGS_HELP)
+
+
+@strawberry.input(description="Soft-deletes the project and its experiments; runs are kept.")
+class DeleteProjectInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="A new experiment in a project (needs experiment:write).")
+class CreateExperimentInput:
+    project_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters.")
+    description: str | None = None
+    git_branch: str | None = None
+    git_commit: str | None = strawberry.field(default=None,
+                                              description="7 to 64 hexadecimal digits.")
+    configuration: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    tags: list[str] | None = strawberry.field(default=None, description=TAGS_HELP)
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears an optional one.")
+class UpdateExperimentInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    status: Maybe[ExperimentStatus]
+    git_branch: Maybe[str | None]
+    git_commit: Maybe[str | None]
+    configuration: Maybe[JSON] = strawberry.field(description="A JSON object; replaces the old.")
+    tags: Maybe[list[str]] = strawberry.field(description=TAGS_HELP)
+
+
+@strawberry.input(description="Soft-deletes the experiment; its runs are kept.")
+class DeleteExperimentInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Give `experimentId` to create a run that starts now, or `runId` "
+                              "to start a pending or queued run (the other fields, when given, "
+                              "replace its values). Exactly one of the two.")
+class StartRunInput:
+    experiment_id: strawberry.ID | None = None
+    run_id: strawberry.ID | None = None
+    name: str | None = None
+    dataset_id: strawberry.ID | None = None
+    base_model_version_id: strawberry.ID | None = None
+    hyperparameters: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    total_epochs: int | None = None
+    total_steps: int | None = strawberry.field(
+        default=None, description="Progress is currentStep / totalSteps (else by epochs).")
+
+
+@strawberry.input(description="One metric point; several points may share a step.")
+class RunMetricPointInput:
+    step: int = strawberry.field(description="0 or more.")
+    epoch: int | None = None
+    loss: float | None = None
+    accuracy: float | None = None
+    learning_rate: float | None = None
+    gpu_memory_mb: float | None = None
+    custom: JSON | None = strawberry.field(default=None,
+                                           description="A JSON object of other metrics.")
+
+
+def _point_from_input(cls: type[RunMetricPointInput], value: Mapping[str, Any],
+                      context: object) -> RunMetricPointInput:
+    """A point straight from graphql-core's coerced value (keyed by GraphQL names).
+
+    A batch holds up to 1,000 points, and strawberry's generic conversion (type and name
+    lookups for every field of every point) took two thirds of a 1,000-point call. graphql-core
+    has already checked the types, so here a point is only renamed and wrapped. Installed with
+    `from_input`, strawberry's hook for input types that build their own value.
+    """
+    point = cls.__new__(cls)
+    point.__dict__.update(
+        step=value["step"], epoch=value.get("epoch"), loss=value.get("loss"),
+        accuracy=value.get("accuracy"), learning_rate=value.get("learningRate"),
+        gpu_memory_mb=value.get("gpuMemoryMb"), custom=value.get("custom"))
+    return point
+
+
+@strawberry.input(description="A batch of 1 to 1,000 points for a pending, queued or running "
+                              "run (a pending or queued run starts running).")
+class ReportRunMetricsInput:
+    run_id: strawberry.ID
+    points: list[RunMetricPointInput]
+
+
+def _report_from_input(cls: type[ReportRunMetricsInput], value: Mapping[str, Any],
+                       context: object) -> ReportRunMetricsInput:
+    report = cls.__new__(cls)
+    report.__dict__.update(run_id=value["runId"], points=[
+        _point_from_input(RunMetricPointInput, point, context) for point in value["points"]])
+    return report
+
+
+ReportRunMetricsInput.__strawberry_definition__.from_input = _report_from_input  # type: ignore[attr-defined]
+
+
+@strawberry.input(description="Finish a running run successfully.")
+class CompleteRunInput:
+    run_id: strawberry.ID
+    summary_metrics: JSON | None = strawberry.field(
+        default=None, description="A JSON object merged into the run's summary.")
+    artifacts_location: str | None = None
+    logs_location: str | None = None
+
+
+@strawberry.input(description="Finish a pending, queued or running run as failed.")
+class FailRunInput:
+    run_id: strawberry.ID
+    error_message: str = strawberry.field(description="1 to 10,000 characters.")
+
+
+@strawberry.input(description="Stop a pending, queued or running run.")
+class CancelRunInput:
+    run_id: strawberry.ID

@@ -38,8 +38,13 @@ if TYPE_CHECKING:
     from graphql_schema.experiments.types import Project
     from graphql_schema.knowledge.inputs import KnowledgeCollectionFilter, KnowledgeCollectionOrder
     from graphql_schema.knowledge.types import KnowledgeCollection
-    from graphql_schema.system.inputs import AuditLogFilter, AuditLogOrder
-    from graphql_schema.system.types import AuditLog
+    from graphql_schema.system.inputs import (
+        AuditLogFilter,
+        AuditLogOrder,
+        NotificationFilter,
+        NotificationOrder,
+    )
+    from graphql_schema.system.types import AuditLog, Notification
 
 AI_MODELS = "graphql_schema.ai_models.types"
 AI_MODEL_INPUTS = "graphql_schema.ai_models.inputs"
@@ -148,7 +153,8 @@ class Organization(TableNode):
                                         KnowledgeCollection, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
 
-    @strawberry.field(description="Audit trail of this organization, newest first by default.")
+    @strawberry.field(description="Audit trail of this organization, newest first by default; "
+                                  "empty unless you hold audit:read there (owners, admins).")
     async def audit_logs(
         self, info: Info, first: int | None = None, after: str | None = None,
         last: int | None = None, before: str | None = None,
@@ -209,6 +215,20 @@ class User(TableNode):
         from graphql_schema.chat.types import ChatSession
 
         return await resolve_connection(info, CHAT_SESSIONS_BY_USER, ChatSession, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="This user's notifications, newest first; only the user "
+                                  "sees them (`viewer { notifications }`).")
+    async def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[NotificationFilter, strawberry.lazy(SYSTEM_INPUTS)] | None = None,
+        order_by: Annotated[NotificationOrder, strawberry.lazy(SYSTEM_INPUTS)] | None = None,
+    ) -> Connection[Annotated[Notification, strawberry.lazy(SYSTEM)]]:
+        from db.loaders.system import NOTIFICATIONS_BY_USER
+        from graphql_schema.system.types import Notification
+
+        return await resolve_connection(info, NOTIFICATIONS_BY_USER, Notification, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
 
 

@@ -9,10 +9,11 @@ from db.models import AIModel, ChatMessage, ChatSession, User
 
 async def make_chat_session(
     session: AsyncSession, *, user: User, model: AIModel, title: str = "A chat",
-    status: str = "active",
+    status: str = "active", system_prompt: str | None = None, config: dict | None = None,
 ) -> ChatSession:
     chat = ChatSession(organization_id=model.organization_id, user_id=user.id, model_id=model.id,
-                       title=title, status=status)
+                       title=title, status=status, system_prompt=system_prompt,
+                       config=config or {})
     session.add(chat)
     await session.flush()
     return chat
@@ -33,3 +34,15 @@ async def make_messages(
         parent = msg.id
         messages.append(msg)
     return messages
+
+
+async def make_message(
+    session: AsyncSession, *, chat: ChatSession, role: str, content: str, sequence_number: int,
+    parent: ChatMessage | None = None,
+) -> ChatMessage:
+    msg = ChatMessage(organization_id=chat.organization_id, session_id=chat.id, role=role,
+                      content=content, sequence_number=sequence_number,
+                      parent_message_id=parent.id if parent is not None else None)
+    session.add(msg)
+    await session.flush()
+    return msg

@@ -7,7 +7,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Application, ApplicationComponent, Deployment, ModelVersion, Organization
+from db.models import (
+    Application,
+    ApplicationComponent,
+    Deployment,
+    ModelVersion,
+    Organization,
+    User,
+)
 
 _seq = itertools.count(1)
 
@@ -15,7 +22,8 @@ _seq = itertools.count(1)
 async def make_deployment(
     session: AsyncSession, *, model_version: ModelVersion | None = None,
     application: Application | None = None, name: str | None = None, status: str = "pending",
-    environment: str = "dev", configuration: dict | None = None,
+    environment: str = "dev", configuration: dict | None = None, created_by: User | None = None,
+    replicas: int = 1,
 ) -> Deployment:
     """A deployment of exactly one target, as the table's check requires."""
     target = model_version if model_version is not None else application
@@ -26,7 +34,8 @@ async def make_deployment(
         model_version_id=model_version.id if model_version else None,
         application_id=application.id if application else None,
         name=name or f"deployment-{next(_seq)}", status=status, environment=environment,
-        configuration=configuration or {},
+        configuration=configuration or {}, created_by=created_by.id if created_by else None,
+        replicas=replicas,
     )
     session.add(deployment)
     await session.flush()

@@ -6,7 +6,16 @@ import itertools
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Dataset, Experiment, ModelVersion, Organization, Project, Run, RunMetric
+from db.models import (
+    Dataset,
+    Experiment,
+    ModelVersion,
+    Organization,
+    Project,
+    Run,
+    RunMetric,
+    User,
+)
 
 _seq = itertools.count(1)
 
@@ -33,12 +42,15 @@ async def make_experiment(
 async def make_run(
     session: AsyncSession, *, experiment: Experiment, name: str | None = None,
     status: str = "pending", dataset: Dataset | None = None,
-    base_model_version: ModelVersion | None = None,
+    base_model_version: ModelVersion | None = None, created_by: User | None = None,
+    total_steps: int | None = None, total_epochs: int | None = None,
 ) -> Run:
     run = Run(organization_id=experiment.organization_id, experiment_id=experiment.id,
               name=name or f"run-{next(_seq)}", status=status,
               dataset_id=dataset.id if dataset else None,
-              base_model_version_id=base_model_version.id if base_model_version else None)
+              base_model_version_id=base_model_version.id if base_model_version else None,
+              created_by=created_by.id if created_by else None, total_steps=total_steps,
+              total_epochs=total_epochs)
     session.add(run)
     await session.flush()
     return run

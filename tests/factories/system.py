@@ -29,11 +29,13 @@ async def make_audit_log(
 
 async def make_notification(
     session: AsyncSession, *, user: User, organization: Organization | None = None,
-    kind: str = "info", title: str = "Hello",
+    kind: str = "info", title: str = "Hello", read_at: datetime | None = None,
+    created_at: datetime | None = None,
 ) -> Notification:
     notification = Notification(
         user_id=user.id, organization_id=organization.id if organization else None,
-        kind=kind, title=title,
+        kind=kind, title=title, read_at=read_at,
+        **({"created_at": created_at} if created_at else {}),
     )
     session.add(notification)
     await session.flush()

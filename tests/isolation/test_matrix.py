@@ -32,8 +32,8 @@ from tests.isolation.world import World, build_world
 
 READ_REFUSALS = {"NOT_FOUND"}
 WRITE_REFUSALS = {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"}
-# a notification is its recipient's alone; audit logs need audit:read (owners and admins)
-HIDDEN_FROM_VIEWERS = {"Notification", "AuditLog"}
+# a notification and an API key are their owner's alone; audit logs need audit:read
+HIDDEN_FROM_VIEWERS = {"Notification", "AuditLog", "ApiKey"}
 ID_ALIASES = {
     "organizationId": "Organization", "membershipId": "Membership", "userId": "User",
     "modelId": "AiModel", "modelVersionId": "ModelVersion", "sessionId": "ChatSession",
@@ -42,6 +42,10 @@ ID_ALIASES = {
     "deploymentId": "Deployment", "applicationId": "Application",
     "collectionId": "KnowledgeCollection", "documentId": "KnowledgeDocument",
     "jobId": "AnalysisJob", "groupId": "Group", "apiKeyId": "ApiKey", "objectId": "Dataset",
+    "baseModelVersionId": "ModelVersion",
+    "sourceRunId": "Run", "sourceId": "DataSource",
+    "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
+    "ids": "Notification",  # markNotificationsRead
 }
 VERBS = ("update", "delete", "remove", "revoke", "archive", "promote", "scale", "cancel",
          "complete", "fail", "start", "regenerate", "reindex", "grant", "add", "invite",
@@ -221,7 +225,8 @@ def mutation_input(schema, mutation: str, field: Any, target: World) -> dict | N
         typ = _named(input_field.type)
         required = isinstance(input_field.type, GraphQLNonNull)
         if isinstance(typ, GraphQLScalarType) and typ.name == "ID":
-            type_name = default_target if name == "id" else ID_ALIASES.get(name)
+            type_name = (ID_ALIASES.get(default_target, default_target) if name == "id"
+                         else ID_ALIASES.get(name))
             if type_name is None or type_name not in target.objects:
                 if required:
                     raise AssertionError(f"isolation matrix: no rule for {mutation}.{name}")

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ModelUsageLog, PerformanceMetric
+from app.security.api_keys import generate_api_key
+from db.models import ApiKey, Group, ModelUsageLog, PerformanceMetric
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.analysis import make_analysis_job, make_analysis_result
 from tests.factories.chat import make_chat_session, make_messages
@@ -90,7 +91,12 @@ async def build_world(session: AsyncSession, name: str) -> World:
                           request_type="chat", status="success")
     metric = PerformanceMetric(organization_id=org.id, model_id=model.id, metric_name="latency",
                                metric_value=12.5, recorded_at=datetime.now(UTC))
-    session.add_all([usage, metric])
+    _, prefix, key_hash = generate_api_key()
+    api_key = ApiKey(organization_id=org.id, user_id=owner.id, name=f"{name}-key",
+                     prefix=prefix, key_hash=key_hash, scopes=["model:write"])
+    group = Group(organization_id=org.id, name=f"{name}-group")
+    session.add_all([usage, metric, api_key, group])
     await session.flush()
-    o["ModelUsageLog"], o["PerformanceMetric"] = usage, metric
+    o["ModelUsageLog"], o["PerformanceMetric"], o["ApiKey"] = usage, metric, api_key
+    o["Group"] = group
     return w

@@ -1,0 +1,65 @@
+"""Payloads of the dataset and data-source mutations: the object written and userErrors."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from graphql_schema.datasets.types import Dataset, DatasetVersion, DataSource
+from graphql_schema.errors import UserError
+
+
+class DatasetErrorCode(StrEnum):
+    """`userErrors[].code` values of the dataset and data-source mutations."""
+
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    INVALID = "INVALID"
+    TAKEN = "TAKEN"
+
+
+FIELD_CODES = "Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID."
+
+
+@strawberry.type(description=FIELD_CODES)
+class CreateDatasetPayload:
+    dataset: Dataset | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description=FIELD_CODES)
+class UpdateDatasetPayload:
+    dataset: Dataset | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteDatasetPayload:
+    deleted_dataset_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description=FIELD_CODES + " TAKEN: the dataset has this version already.")
+class CreateDatasetVersionPayload:
+    dataset_version: DatasetVersion | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description=FIELD_CODES)
+class CreateDataSourcePayload:
+    data_source: DataSource | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description=FIELD_CODES)
+class UpdateDataSourcePayload:
+    data_source: DataSource | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteDataSourcePayload:
+    deleted_data_source_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

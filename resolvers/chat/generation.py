@@ -1,0 +1,194 @@
+"""Generating a reply in the background: stream it out through Redis, then store it.
+
+`sendMessage` and `regenerateMessage` commit the user's side and hand a `ReplyJob` (every
+value the reply needs, captured inside their transaction) to the process's `GenerationTasks`.
+The task publishes `started` and each piece (resolvers/chat/stream.py), then stores the
+assistant message with the ID announced in those events, its token counts and a
+`model_usage_logs` row priced from `ai_models.pricing`, all in one transaction, and only
+then publishes `completed`. A provider that fails or stays silent longer than
+`chat_provider_timeout_seconds` ends the reply as `failed` (with a usage row saying why);
+the user's message stays and can be answered again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.providers import ChatRequest, ChatTurn, ProviderError, provider_for
+from app.providers.base import estimate_tokens
+from db.models import ChatMessage, ChatSession, ModelUsageLog
+from graphql_schema.chat.types import ChatMessage as ChatMessageNode
+from resolvers.chat.common import next_sequence
+from resolvers.chat.stream import (
+    completed_event,
+    failed_event,
+    publish_delta,
+    publish_end,
+    publish_started,
+)
+
+log = logging.getLogger("aiplatform.chat")
+
+CANCELLED = "The server stopped before the reply was complete; regenerate it"
+UNEXPECTED = "The reply failed unexpectedly; regenerate it"
+MICRO = Decimal("0.000001")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyJob:
+    session_id: uuid.UUID
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    model_id: uuid.UUID
+    reply_id: uuid.UUID
+    parent_id: uuid.UUID  # the user message it answers
+    provider: str
+    model_name: str
+    turns: tuple[ChatTurn, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    model_config: dict[str, Any] = field(default_factory=dict)
+    pricing: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(estimate_tokens(t.content) for t in self.turns)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis
+    timeout: float
+
+
+async def generate(res: Resources, job: ReplyJob) -> None:
+    """The whole life of one reply; never raises except on cancellation."""
+    began = time.monotonic()
+    pieces: list[str] = []
+    try:
+        await publish_started(res.redis, job.session_id, job.reply_id, job.parent_id)
+        request = ChatRequest(model_name=job.model_name, turns=job.turns, options=job.options,
+                              model_config=job.model_config)
+        stream = provider_for(job.provider, timeout=res.timeout).stream(request)
+        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            while True:
+                try:
+                    async with asyncio.timeout(res.timeout):
+                        piece = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                await publish_delta(res.redis, job.session_id, job.reply_id, len(pieces), piece)
+                pieces.append(piece)
+        if not "".join(pieces).strip():
+            raise ProviderError("The provider sent an empty reply")
+        message = await _store_reply(res, job, "".join(pieces), _ms(began))
+    except ProviderError as error:
+        await _fail(res, job, pieces, "error", str(error), began)
+        return
+    except TimeoutError:
+        await _fail(res, job, pieces, "timeout",
+                    f"The provider sent nothing for {res.timeout:g} s", began)
+        return
+    except asyncio.CancelledError:
+        await _fail(res, job, pieces, "cancelled", CANCELLED, began)
+        raise
+    except Exception:
+        log.exception("reply %s failed", job.reply_id)
+        await _fail(res, job, pieces, "error", UNEXPECTED, began)
+        return
+    await publish_end(res.redis, job.session_id, job.reply_id, completed_event(message))
+
+
+async def _store_reply(res: Resources, job: ReplyJob, content: str, duration_ms: int
+                       ) -> dict[str, Any]:
+    """The assistant message, the session's counters and the usage row, in one transaction;
+    the stored message as the `completed` event carries it."""
+    prompt, completion = job.prompt_tokens, estimate_tokens(content)
+    async with res.sessionmaker() as session, session.begin():
+        chat = await session.scalar(select(ChatSession).where(
+            ChatSession.id == job.session_id).with_for_update())
+        if chat is None or chat.deleted_at is not None:
+            raise ProviderError("The chat was deleted before the reply was complete")
+        row = ChatMessage(
+            id=job.reply_id, organization_id=job.organization_id, session_id=job.session_id,
+            role="assistant", content=content, prompt_tokens=prompt,
+            completion_tokens=completion, total_tokens=prompt + completion,
+            sequence_number=await next_sequence(session, chat.id),
+            parent_message_id=job.parent_id,
+            metadata_={"model": job.model_name, "provider": job.provider,
+                       "duration_ms": duration_ms},
+        )
+        session.add(row)
+        chat.message_count += 1
+        chat.total_tokens += prompt + completion
+        chat.last_message_at = datetime.now(UTC)
+        session.add(_usage(job, prompt, completion, duration_ms, "success", None))
+        await session.flush()
+        await session.refresh(row, ["created_at"])
+    return {c: getattr(row, "metadata_" if c == "metadata" else c)
+            for c in ChatMessageNode.columns()}
+
+
+async def _fail(res: Resources, job: ReplyJob, pieces: list[str], status: str, error: str,
+                began: float) -> None:
+    completion = estimate_tokens("".join(pieces))
+    try:
+        async with res.sessionmaker() as session, session.begin():
+            session.add(_usage(job, job.prompt_tokens, completion, _ms(began), status, error))
+    except Exception:  # the client must still learn that the reply ended
+        log.exception("could not record the failed reply %s", job.reply_id)
+    await publish_end(res.redis, job.session_id, job.reply_id, failed_event(job.reply_id, error))
+
+
+def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status: str,
+           error: str | None) -> ModelUsageLog:
+    return ModelUsageLog(
+        organization_id=job.organization_id, user_id=job.user_id, model_id=job.model_id,
+        session_id=job.session_id, request_type="chat", input_tokens=prompt,
+        output_tokens=completion, total_tokens=prompt + completion,
+        cost=cost_of(job.pricing, prompt, completion), duration_ms=duration_ms,
+        status=status, error_message=error, metadata_={"message_id": str(job.reply_id)},
+    )
+
+
+def _ms(began: float) -> int:
+    return round((time.monotonic() - began) * 1000)
+
+
+_UNIT = re.compile(r"^\s*1\s*([km])", re.IGNORECASE)
+
+
+def cost_of(pricing: dict[str, Any], input_tokens: int, output_tokens: int) -> Decimal:
+    """Price of a call from `ai_models.pricing`: `{"input_per_1k": .., "output_per_1k": ..}`,
+    `input_per_1m`/`output_per_1m`, or `{"input": .., "output": .., "unit": "1M tokens"}`
+    (per 1K tokens when no unit is given). Missing prices count as free."""
+    def price(key: str) -> Decimal:
+        value = pricing.get(key)
+        if not isinstance(value, (int, float, str)) or isinstance(value, bool):
+            return Decimal(0)
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return Decimal(0)
+
+    unit = _UNIT.match(str(pricing.get("unit", "1K")))
+    per_plain = Decimal(1_000_000 if unit and unit.group(1).lower() == "m" else 1_000)
+    input_cost = (price("input_per_1k") / 1000 + price("input_per_1m") / 1_000_000
+                  + price("input") / per_plain)
+    output_cost = (price("output_per_1k") / 1000 + price("output_per_1m") / 1_000_000
+                   + price("output") / per_plain)
+    total = input_cost * input_tokens + output_cost * output_tokens
+    return total.quantize(MICRO)

@@ -1,0 +1,148 @@
+"""createChatSession, updateChatSession, archiveChatSession and deleteChatSession.
+
+A session is its starter's conversation: others in the organization can read it, only its
+starter (with `chat:write` there) changes it. Deleting is soft (`deleted_at`), so usage logs
+keep their session.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from strawberry.relay import to_base64
+
+from db.models import AIModel, ChatSession
+from graphql_schema.ai_models.types import AiModel as AiModelNode
+from graphql_schema.chat.inputs import (
+    ArchiveChatSessionInput,
+    CreateChatSessionInput,
+    DeleteChatSessionInput,
+    UpdateChatSessionInput,
+)
+from graphql_schema.chat.payloads import (
+    ArchiveChatSessionPayload,
+    ChatErrorCode,
+    CreateChatSessionPayload,
+    DeleteChatSessionPayload,
+    UpdateChatSessionPayload,
+)
+from graphql_schema.chat.types import ChatSession as ChatSessionNode
+from graphql_schema.context import Info
+from graphql_schema.errors import Forbidden
+from graphql_schema.relay import decode_global_id_of
+from resolvers.chat.common import model_unavailable, session_for_write
+from resolvers.chat.validation import config_problems, system_prompt_problems, title_problems
+from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
+
+AUDITED = ("title", "system_prompt", "config", "status")
+
+
+def _values(chat: ChatSession) -> dict[str, Any]:
+    return {k: getattr(chat, k) for k in AUDITED}
+
+
+async def _node(info: Info, chat: ChatSession) -> ChatSessionNode | None:
+    return await info.context.loaders.node(ChatSessionNode).load(chat.id)
+
+
+async def create_chat_session(info: Info, input: CreateChatSessionInput
+                              ) -> CreateChatSessionPayload:
+    model_id = decode_global_id_of(input.model_id, AiModelNode, field="modelId")
+
+    async def body() -> CreateChatSessionPayload:
+        async with write(info) as tx:
+            model = await tx.session.get(AIModel, model_id)
+            live = model is not None and model.deleted_at is None
+            require(info, "chat:write", model.organization_id if live and model else None)
+            assert model is not None
+            user_id = info.context.principal.user_id
+            if user_id is None:
+                raise Forbidden("Log in as a user to start a chat")
+            config = {} if input.config is None else input.config
+            problems = (title_problems(input.title)
+                        + system_prompt_problems(input.system_prompt)
+                        + config_problems(config, model.context_window))
+            reason = model_unavailable(model)
+            if reason is not None:
+                problems.append(Problem("modelId", reason, ChatErrorCode.MODEL_UNAVAILABLE))
+            if problems:
+                raise InvalidInput(problems)
+            chat = ChatSession(organization_id=model.organization_id, user_id=user_id,
+                               model_id=model.id, title=input.title,
+                               system_prompt=input.system_prompt, config=config,
+                               status="active")
+            tx.session.add(chat)
+            await tx.session.flush()
+            await tx.audit("chat_session.create", resource_type="ChatSession",
+                           resource_id=chat.id, organization_id=chat.organization_id,
+                           new={"model_id": model.id, **_values(chat)})
+        return CreateChatSessionPayload(chat_session=await _node(info, chat))
+
+    return await mutation_payload(body, lambda e: CreateChatSessionPayload(user_errors=e))
+
+
+def _changes(input: UpdateChatSessionInput) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if input.title is not None:
+        changes["title"] = input.title.value
+    if input.system_prompt is not None:
+        changes["system_prompt"] = input.system_prompt.value
+    if input.config is not None:
+        changes["config"] = input.config.value
+    return changes
+
+
+async def update_chat_session(info: Info, input: UpdateChatSessionInput
+                              ) -> UpdateChatSessionPayload:
+    session_id = decode_global_id_of(input.id, ChatSessionNode, field="id")
+
+    async def body() -> UpdateChatSessionPayload:
+        changes = _changes(input)
+        async with write(info) as tx:
+            chat = await session_for_write(info, tx, session_id)
+            problems = (title_problems(changes.get("title"))
+                        + system_prompt_problems(changes.get("system_prompt")))
+            if "config" in changes:
+                model = await tx.session.get(AIModel, chat.model_id)
+                problems += config_problems(changes["config"],
+                                            model.context_window if model else None)
+            if problems:
+                raise InvalidInput(problems)
+            old = _values(chat)
+            for key, value in changes.items():
+                setattr(chat, key, value)
+            await tx.audit("chat_session.update", resource_type="ChatSession",
+                           resource_id=chat.id, organization_id=chat.organization_id,
+                           old={k: old[k] for k in changes}, new=changes)
+        return UpdateChatSessionPayload(chat_session=await _node(info, chat))
+
+    return await mutation_payload(body, lambda e: UpdateChatSessionPayload(user_errors=e))
+
+
+async def archive_chat_session(info: Info, input: ArchiveChatSessionInput
+                               ) -> ArchiveChatSessionPayload:
+    """Archived chats stay readable but take no new messages. Archiving twice changes nothing
+    (and audits nothing)."""
+    session_id = decode_global_id_of(input.id, ChatSessionNode, field="id")
+    async with write(info) as tx:
+        chat = await session_for_write(info, tx, session_id)
+        if chat.status != "archived":
+            chat.status = "archived"
+            await tx.audit("chat_session.archive", resource_type="ChatSession",
+                           resource_id=chat.id, organization_id=chat.organization_id,
+                           old={"status": "active"}, new={"status": "archived"})
+    return ArchiveChatSessionPayload(chat_session=await _node(info, chat))
+
+
+async def delete_chat_session(info: Info, input: DeleteChatSessionInput
+                              ) -> DeleteChatSessionPayload:
+    """Soft delete: the chat disappears from every read; a reply still streaming is then
+    discarded (its `ChatMessageFailed` says so)."""
+    session_id = decode_global_id_of(input.id, ChatSessionNode, field="id")
+    async with write(info) as tx:
+        chat = await session_for_write(info, tx, session_id)
+        chat.deleted_at = datetime.now(UTC)
+        await tx.audit("chat_session.delete", resource_type="ChatSession", resource_id=chat.id,
+                       organization_id=chat.organization_id, old=_values(chat))
+    return DeleteChatSessionPayload(deleted_chat_session_id=to_base64("ChatSession", chat.id))

@@ -1,0 +1,128 @@
+"""Sliding-window rate limits: per user when authenticated, per IP otherwise; 429 RATE_LIMITED."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from app.main import create_app
+from app.ratelimit import RateLimiter, ip_key, user_key
+from app.security.api_keys import generate_api_key
+from db.models import ApiKey
+from tests.conftest import bearer_headers
+from tests.factories.identity import make_membership, make_organization, make_user
+
+QUERY = {"query": "{ organizations { totalCount } }"}
+
+
+@pytest.fixture
+def key() -> str:
+    return f"rate_limit:test:{secrets.token_hex(8)}"
+
+
+async def test_the_window_slides(redis, key) -> None:
+    limiter = RateLimiter(redis, window_seconds=60)
+
+    allowed = [await limiter.hit(key, 3, now=t) for t in (0.0, 1.0, 2.0)]
+    refused = await limiter.hit(key, 3, now=3.0)
+    after_first_left = await limiter.hit(key, 3, now=60.5)  # t=0 has slid out
+    refused_again = await limiter.hit(key, 3, now=60.6)  # t=1 is still inside
+
+    assert allowed == [None, None, None]
+    assert refused == pytest.approx(57.0)  # until t=0 leaves the window
+    assert after_first_left is None
+    assert refused_again == pytest.approx(0.4)
+
+
+async def test_refused_requests_are_not_counted(redis, key) -> None:
+    limiter = RateLimiter(redis, window_seconds=10)
+    await limiter.hit(key, 1, now=100.0)
+
+    for t in range(101, 110):
+        assert await limiter.hit(key, 1, now=float(t)) is not None
+    assert await limiter.hit(key, 1, now=110.5) is None  # waiting the advertised time works
+
+
+async def test_user_and_ip_buckets_are_separate(redis) -> None:
+    limiter = RateLimiter(redis)
+    user, ip = user_key(secrets.token_hex(8)), ip_key(f"test-{secrets.token_hex(8)}")
+
+    assert await limiter.hit(user, 1) is None
+    assert await limiter.hit(user, 1) is not None
+    assert await limiter.hit(ip, 1) is None
+    assert user.startswith("rate_limit:user:") and ip.startswith("rate_limit:ip:")
+
+
+@pytest.fixture
+async def small_app(settings) -> AsyncIterator[Starlette]:
+    """The real app with tiny limits: 2 requests a minute per IP, 3 per user."""
+    application = create_app(settings.model_copy(update={
+        "rate_limit_per_minute_ip": 2, "rate_limit_per_minute_user": 3}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def client_for(app: Starlette, ip: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+def random_ip() -> str:
+    return "10." + ".".join(str(secrets.randbelow(250) + 1) for _ in range(3))
+
+
+async def test_over_the_limit_is_429_rate_limited_with_retry_after(small_app, db) -> None:
+    async with client_for(small_app, random_ip()) as client:
+        answers = [await client.post("/graphql", json=QUERY) for _ in range(3)]
+        graphiql = await client.get("/graphql", headers={"accept": "text/html"})
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    limited = answers[2]
+    retry_after = int(limited.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    assert limited.json() == {"errors": [{
+        "message": f"Too many requests: retry in {retry_after} s",
+        "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}]}
+    assert graphiql.status_code == 200  # the GraphiQL page is not a GraphQL request
+
+
+async def test_authenticated_callers_are_limited_per_user_not_per_ip(
+    small_app, db, session
+) -> None:
+    # given alice with a login and an API key, and an IP whose anonymous budget is spent
+    org = await make_organization(session)
+    alice = await make_user(session)
+    await make_membership(session, organization=org, user=alice)
+    secret, prefix, key_hash = generate_api_key()
+    session.add(ApiKey(organization_id=org.id, user_id=alice.id, name="k", prefix=prefix,
+                       key_hash=key_hash, scopes=[]))
+    login = await bearer_headers(small_app, session, alice)
+    with_key = {"authorization": f"Bearer {secret}"}
+    ip = random_ip()
+    async with client_for(small_app, ip) as client:
+        anonymous = [await client.post("/graphql", json=QUERY) for _ in range(3)]
+
+        # when alice sends 4 requests from it, half with her key
+        mine = [await client.post("/graphql", json=QUERY, headers=h)
+                for h in (login, with_key, login, with_key)]
+    async with client_for(small_app, random_ip()) as elsewhere:
+        from_another_ip = await elsewhere.post("/graphql", json=QUERY, headers=login)
+
+    # then her 3 per minute count across both credentials, wherever she calls from
+    assert [a.status_code for a in anonymous] == [200, 200, 429]
+    assert [m.status_code for m in mine] == [200, 200, 200, 429]
+    assert mine[3].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert from_another_ip.status_code == 429
+
+
+async def test_limits_can_be_turned_off(settings, db) -> None:
+    app = create_app(settings.model_copy(update={
+        "rate_limit_enabled": False, "rate_limit_per_minute_ip": 1}))
+    async with app.router.lifespan_context(app), client_for(app, random_ip()) as client:
+        answers = [await client.post("/graphql", json=QUERY) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
