@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from graphql_schema.deployments.types import Deployment
     from graphql_schema.experiments.inputs import ProjectFilter, ProjectOrder
     from graphql_schema.experiments.types import Project
+    from graphql_schema.identity.api_keys import ApiKey, ApiKeyFilter, ApiKeyOrder
     from graphql_schema.knowledge.inputs import KnowledgeCollectionFilter, KnowledgeCollectionOrder
     from graphql_schema.knowledge.types import KnowledgeCollection
     from graphql_schema.system.inputs import (
@@ -55,6 +56,7 @@ DEPLOYMENT_INPUTS = "graphql_schema.deployments.inputs"
 KNOWLEDGE = "graphql_schema.knowledge.types"
 KNOWLEDGE_INPUTS = "graphql_schema.knowledge.inputs"
 SYSTEM = "graphql_schema.system.types"
+API_KEYS = "graphql_schema.identity.api_keys"
 SYSTEM_INPUTS = "graphql_schema.system.inputs"
 
 DATASETS = "graphql_schema.datasets.types"
@@ -167,6 +169,19 @@ class Organization(TableNode):
         return await resolve_connection(info, AUDIT_LOGS_BY_ORGANIZATION, AuditLog, self.id,
                                         PageArgs(first, after, last, before), filter, order_by)
 
+    @strawberry.field(description="Your API keys for this organization (a colleague's keys "
+                                  "are never listed, whatever your role).")
+    async def api_keys(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: Annotated[ApiKeyFilter, strawberry.lazy(API_KEYS)] | None = None,
+        order_by: Annotated[ApiKeyOrder, strawberry.lazy(API_KEYS)] | None = None,
+    ) -> Connection[Annotated[ApiKey, strawberry.lazy(API_KEYS)]]:
+        from db.loaders.api_keys import API_KEYS_BY_ORGANIZATION
+        from graphql_schema.identity.api_keys import ApiKey
+
+        return await resolve_connection(info, API_KEYS_BY_ORGANIZATION, ApiKey, self.id,
+                                        PageArgs(first, after, last, before), filter, order_by)
 
 
 @strawberry.type(description="A person with an account on the platform.")
