@@ -86,8 +86,9 @@ def build(world: World) -> None:
                       if hosted else {"endpoint": f"http://inference.{org.slug}.internal:8000",
                                       "gpu": rng.choice(("A10G", "L4", "A100"))})
             config["temperature"] = rng.choice((0.2, 0.5, 0.7, 1.0))
-            pricing = {"currency": "USD", "unit": "1M tokens", "input": spec.price_in,
-                       "output": spec.price_out}
+            # the shape createModel validates and chat cost accounting reads
+            pricing = {"currency": "USD", "input_per_1k": round(spec.price_in / 1000, 6),
+                       "output_per_1k": round(spec.price_out / 1000, 6)}
             tags = ["hosted" if hosted else "self-hosted", spec.provider, spec.model_type]
             models.rows.append((
                 model.id, org.id, spec.name, spec.provider, spec.model_type, spec.framework,
