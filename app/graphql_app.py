@@ -133,6 +133,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=state.settings,
             db=state.db,
             redis=state.redis,
+            pubsub=state.pubsub,
             principal=request.scope.get("state", {}).get("principal") or Principal.anonymous(),
             request=request,
             response=response if isinstance(response, Response) else None,
