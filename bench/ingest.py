@@ -165,7 +165,7 @@ async def main(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - began
         server_cpu = process_cpu(args.server_pid) - server_cpu
     points = len(latencies) * args.batch
-    print(f"| workers | calls | points/call | points | seconds | points/s | p50 ms | p99 ms |\n"
+    print(f"| clients | calls | points/call | points | seconds | points/s | p50 ms | p99 ms |\n"
           f"|---:|---:|---:|---:|---:|---:|---:|---:|\n"
           f"| {args.concurrency} | {len(latencies)} | {args.batch} | {points} | {elapsed:.2f} "
           f"| {points / elapsed:,.0f} | {percentile(latencies, 50) * 1000:.1f} "
