@@ -8,9 +8,6 @@ closes the socket with 4401 and the error code as reason, no credential is anony
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +19,7 @@ from app.security.api_keys import generate_api_key
 from db.models import ApiKey
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
-from tests.test_cli import _free_port, _wait_healthy
+from tests.servers import app_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSPORT_WS, LEGACY_WS = "graphql-transport-ws", "graphql-ws"
@@ -32,20 +29,8 @@ VIEWER = "{ viewer { username } organizations { totalCount } }"
 @pytest.fixture(scope="module")
 def server(settings) -> Iterator[str]:
     """ws:// URL of `uvicorn app.main:create_app` on the test database and Redis."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "AIPLATFORM_ACCESS_LOG": "false",
-           "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with app_servers(settings) as (url,):
+        yield url.replace("http", "ws", 1) + "/graphql"
 
 
 @pytest.fixture

@@ -5,9 +5,6 @@ both receive, in order, and it matches what is stored."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -23,9 +20,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from app.main import create_app
 from app.pubsub import chat_channel
 from db.models import ChatMessage, ModelUsageLog
-from tests.chat.conftest import ROOT, free_port, gid, stop, wait_healthy
+from tests.chat.conftest import gid
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session
+from tests.servers import app_servers
 
 STREAM = """
 subscription ($id: ID!, $after: Int) {
@@ -48,26 +46,10 @@ ENDS = ("ChatMessageCompleted", "ChatMessageFailed")
 
 
 @pytest.fixture(scope="module")
-def servers(database_url, redis_url, settings) -> Iterator[list[str]]:
+def servers(settings) -> Iterator[list[str]]:
     """Two API server processes on the test database and Redis; their base URLs."""
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value(),
-           "AIPLATFORM_RATE_LIMIT_ENABLED": "false"}
-    procs, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                cwd=ROOT, env=env))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, proc in zip(urls, procs, strict=True):
-            wait_healthy(f"{url}/healthz", proc)
+    with app_servers(settings, 2, AIPLATFORM_RATE_LIMIT_ENABLED="false") as urls:
         yield urls
-    finally:
-        for proc in procs:
-            stop(proc)
 
 
 class Subscriber:

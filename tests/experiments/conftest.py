@@ -3,9 +3,6 @@ real server processes for the websocket and command-line tests."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +26,7 @@ from db.models import (
 from tests.conftest import bearer_headers
 from tests.factories.experiments import make_experiment, make_project
 from tests.factories.identity import make_membership, make_organization, make_user
-from tests.test_cli import _free_port, _wait_healthy
+from tests.servers import app_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,23 +86,6 @@ async def audit_actions(session: AsyncSession) -> list[str]:
 
 
 def start_servers(settings, count: int) -> Iterator[list[str]]:
-    """Base URLs (http://127.0.0.1:port) of `count` server processes on the test database and
-    Redis; stopped when the generator closes."""
-    env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "AIPLATFORM_ACCESS_LOG": "false",
-           "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value()}
-    ports = [_free_port() for _ in range(count)]
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for port in ports]
-    try:
-        for port, proc in zip(ports, procs, strict=True):
-            _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        yield [f"http://127.0.0.1:{port}" for port in ports]
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+    """Base URLs of `count` server processes; stopped when the generator closes."""
+    with app_servers(settings, count) as urls:
+        yield urls

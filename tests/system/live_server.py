@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +20,7 @@ import pytest
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.test_cli import _free_port, _wait_healthy
+from tests.servers import app_servers
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRANSPORT_WS, LEGACY_WS = "graphql-transport-ws", "graphql-ws"
@@ -40,20 +37,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(settings) -> Iterator[Server]:
     """One server process for the module, on the test database and Redis."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "AIPLATFORM_ACCESS_LOG": "false",
-           "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        yield Server(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/graphql")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with app_servers(settings) as (url,):
+        yield Server(url, url.replace("http", "ws", 1) + "/graphql")
 
 
 class Socket:
