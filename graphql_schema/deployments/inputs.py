@@ -154,3 +154,64 @@ class ScaleDeploymentInput:
                               "deployment:manage.")
 class DeleteDeploymentInput:
     id: strawberry.ID
+
+
+# -- application mutation inputs ---------------------------------------------------------------
+
+APPLICATION_STATUS_HELP = ("draft → published or archived, published → draft or archived, "
+                           "archived → draft; anything else is INVALID_TRANSITION.")
+COMPONENT_TYPE_HELP = ("What the component is: `deployment`, `model_version`, `dataset` or "
+                       "`knowledge_collection` (then `componentId` names a row of the same "
+                       "organization), or another word such as `prompt` (then no "
+                       "`componentId`).")
+
+
+@strawberry.input(description="A new application (status `draft`). Needs deployment:manage.")
+class CreateApplicationInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str | None = None
+    application_type: str = strawberry.field(default="api", description="api, chatbot, "
+                                             "workflow... (a-z, 0-9 and `_`).")
+    configuration: JSON | None = strawberry.field(default=None,
+                                                  description="Settings (a JSON object).")
+    version: str = "1.0"
+    tags: list[str] | None = None
+
+
+@strawberry.input(description="Only the fields you pass change; `description: null` clears it. "
+                              "Needs deployment:manage.")
+class UpdateApplicationInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    application_type: Maybe[str]
+    status: Maybe[ApplicationStatus] = strawberry.field(description=APPLICATION_STATUS_HELP)
+    configuration: Maybe[JSON] = strawberry.field(description="Replaces the old settings.")
+    version: Maybe[str]
+    tags: Maybe[list[str]]
+
+
+@strawberry.input(description="Delete an application and its components; it must have no "
+                              "deployments. Needs deployment:manage.")
+class DeleteApplicationInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Add a building block to an application. Needs "
+                              "deployment:manage.")
+class AddApplicationComponentInput:
+    application_id: strawberry.ID
+    component_type: str = strawberry.field(description=COMPONENT_TYPE_HELP)
+    component_id: strawberry.ID | None = None
+    name: str | None = None
+    configuration: JSON | None = strawberry.field(default=None,
+                                                  description="Settings (a JSON object).")
+    order_index: int | None = strawberry.field(
+        default=None, description="Position (0 to 10000); by default after the last one.")
+
+
+@strawberry.input(description="Remove a building block from its application. Needs "
+                              "deployment:manage.")
+class RemoveApplicationComponentInput:
+    id: strawberry.ID

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import strawberry
 
-from graphql_schema.deployments.types import Deployment
+from graphql_schema.deployments.types import Application, ApplicationComponent, Deployment
 from graphql_schema.errors import UserError
 
 
@@ -47,4 +47,46 @@ class ScaleDeploymentPayload:
 @strawberry.type(description="Code ACTIVE: stop the deployment before deleting it.")
 class DeleteDeploymentPayload:
     deleted_deployment_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+class ApplicationErrorCode(StrEnum):
+    """`userErrors[].code` values of the application mutations."""
+
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    IN_USE = "IN_USE"
+
+
+@strawberry.type(description="Codes: REQUIRED, INVALID, TOO_LONG.")
+class CreateApplicationPayload:
+    application: Application | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: REQUIRED, INVALID, TOO_LONG, INVALID_TRANSITION.")
+class UpdateApplicationPayload:
+    application: Application | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Code IN_USE: delete the application's deployments first.")
+class DeleteApplicationPayload:
+    deleted_application_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: REQUIRED, INVALID, TOO_LONG, OUT_OF_RANGE.")
+class AddApplicationComponentPayload:
+    application_component: ApplicationComponent | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemoveApplicationComponentPayload:
+    removed_application_component_id: strawberry.ID | None = None
+    application: Application | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
