@@ -1,7 +1,8 @@
 """The isolation matrix, generated from the schema: for every node type, every root
 connection, every relation and every mutation that targets an object, callers without a
-right to organization A's data (a member of organization B, an anonymous caller, a revoked
-token, and for writes a viewer of A) are refused, and nothing changes in the database.
+right to organization A's data (an owner and a viewer of organization B, an anonymous caller,
+a revoked token, and for writes a viewer of A) are refused, and nothing changes in the
+database.
 
 Positive controls (A's own viewer and owner read every object) show the refusals come from
 scoping, not from broken fixtures.
@@ -64,6 +65,7 @@ async def worlds(app, db, session):
     await session.commit()
     callers = {
         "outsider": await bearer_headers(app, session, b.owner),
+        "outsider_viewer": await bearer_headers(app, session, b.viewer),
         "anonymous": {},
         "viewer": await bearer_headers(app, session, a.viewer),
         "owner": await bearer_headers(app, session, a.owner),
@@ -134,7 +136,7 @@ async def test_node_and_nodes(client, worlds) -> None:
             if caller == "viewer" and type_name in HIDDEN_FROM_VIEWERS:
                 continue
             assert body["data"]["node"] == {"id": a.gid(type_name)}, (caller, type_name, body)
-    for caller in ("outsider", "anonymous"):
+    for caller in ("outsider", "outsider_viewer", "anonymous"):
         for type_name in a.objects:
             _, body = await post(client, callers[caller], query, {"id": a.gid(type_name)})
             assert body["data"] == {"node": None}, (caller, type_name)
@@ -166,6 +168,8 @@ async def test_root_connections_and_filters(client, worlds, graphql_schema) -> N
         query = f"{{ {name}(first: 100) {{ totalCount edges {{ node {{ id }} }} }} }}"
         _, owner_body = await post(client, callers["owner"], query)
         _, outsider_body = await post(client, callers["outsider"], query)
+        _, outsider_viewer_body = await post(client, callers["outsider_viewer"], query)
+        assert not ids_in(outsider_viewer_body["data"]) & a.global_ids, name
         _, anonymous_body = await post(client, callers["anonymous"], query)
         assert ids_in(owner_body["data"]) & a.global_ids, (name, owner_body)  # control
         assert not ids_in(outsider_body["data"]) & a.global_ids, name
@@ -270,7 +274,7 @@ async def test_mutations_on_another_organizations_objects_are_refused(
         selection = f"userErrors {{ code }} {_leaf(payload, result)}"
         document = (f"mutation ($input: {_named(field.args['input'].type).name}!) "
                     f"{{ {name}(input: $input) {{ {selection} }} }}")
-        for caller in ("outsider", "anonymous", "viewer", "revoked"):
+        for caller in ("outsider", "outsider_viewer", "anonymous", "viewer", "revoked"):
             if caller == "viewer" and name in ("removeMember",):
                 continue  # a member may leave; covered by the identity tests
             status, body = await post(client, callers[caller], document, {"input": values})
