@@ -22,10 +22,11 @@ from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
-from graphql_schema.analysis.schema import AnalysisQuery
+from graphql_schema.analysis.schema import AnalysisMutation, AnalysisQuery
 from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
 from graphql_schema.datasets.schema import DatasetsMutation, DatasetsQuery
 from graphql_schema.deployments.schema import (
+    ApplicationsMutation,
     DeploymentsMutation,
     DeploymentsQuery,
     DeploymentsSubscription,
@@ -55,7 +56,7 @@ Query = merge_types("Query", (
 Mutation = merge_types("Mutation", (
     AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,
     DeploymentsMutation, SystemMutation, ChatMutation, ExperimentsMutation,
-    AiModelsMutation, DatasetsMutation,
+    AiModelsMutation, DatasetsMutation, ApplicationsMutation, AnalysisMutation,
 ))
 Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
                                              ChatSubscription, ExperimentsSubscription))

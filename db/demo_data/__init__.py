@@ -91,5 +91,21 @@ async def generate(database_url: str, sizes: DemoSizes, *, reset: bool = False) 
     return (
         f"Demo data (seed {sizes.seed}{', after wiping all tables' if reset else ''}): "
         f"{total:,} rows: {counts}; {done - started:.1f} s in all (build {built - started:.1f} s,"
-        f" COPY {loaded - built:.1f} s, ANALYZE {done - loaded:.1f} s)."
+        f" COPY {loaded - built:.1f} s, ANALYZE {done - loaded:.1f} s).{_login_hint(world)}"
     )
+
+
+def _login_hint(world: World) -> str:
+    """Who a new user can log in as right away: the first organization's owner."""
+    tables = {t.name: t for t in world.tables}
+    users, memberships = tables.get("users"), tables.get("memberships")
+    if not users or not memberships or not memberships.rows:
+        return ""
+    role, user_id = memberships.columns.index("role"), memberships.columns.index("user_id")
+    owner = next((m[user_id] for m in memberships.rows if m[role] == "owner"), None)
+    uid, name = users.columns.index("id"), users.columns.index("username")
+    username = next((u[name] for u in users.rows if u[uid] == owner), None)
+    if username is None:
+        return ""
+    return (f"\nLog in as {username!r} (an organization owner) with the password "
+            f"{identity.DEMO_PASSWORD!r}: every demo user has it.")

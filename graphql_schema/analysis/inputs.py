@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.scalars import JSON
 
 from graphql_schema.analysis.enums import AnalysisJobStatus
 from graphql_schema.relay import OrderDirection
@@ -55,3 +56,31 @@ class AnalysisResultOrderField(Enum):
 class AnalysisResultOrder:
     field: AnalysisResultOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+# -- mutation inputs ---------------------------------------------------------------------------
+
+
+@strawberry.input(description="Start an analysis (status `pending`) of an optional file of the "
+                              "same organization. Needs analysis:write.")
+class CreateAnalysisJobInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str | None = None
+    analysis_type: str = strawberry.field(default="charging", description="charging, anomaly, "
+                                          "summary... (a-z, 0-9 and `_`).")
+    file_id: strawberry.ID | None = None
+    parameters: JSON | None = strawberry.field(default=None,
+                                               description="Job settings (a JSON object).")
+
+
+@strawberry.input(description="Cancel a pending, queued or processing job. Needs "
+                              "analysis:write.")
+class CancelAnalysisJobInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Delete a job and its results; a processing job must be "
+                              "cancelled first. Needs analysis:write.")
+class DeleteAnalysisJobInput:
+    id: strawberry.ID

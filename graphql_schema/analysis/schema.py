@@ -1,14 +1,26 @@
-"""Root fields of the analysis domain (wiring only)."""
+"""Root fields of the analysis domain (wiring only; logic lives in resolvers/analysis)."""
 
 from __future__ import annotations
 
 import strawberry
 
 from db.loaders.analysis import ANALYSIS_JOBS
-from graphql_schema.analysis.inputs import AnalysisJobFilter, AnalysisJobOrder
+from graphql_schema.analysis.inputs import (
+    AnalysisJobFilter,
+    AnalysisJobOrder,
+    CancelAnalysisJobInput,
+    CreateAnalysisJobInput,
+    DeleteAnalysisJobInput,
+)
+from graphql_schema.analysis.payloads import (
+    CancelAnalysisJobPayload,
+    CreateAnalysisJobPayload,
+    DeleteAnalysisJobPayload,
+)
 from graphql_schema.analysis.types import AnalysisJob
 from graphql_schema.context import Info
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from resolvers.analysis import jobs
 
 
 @strawberry.type
@@ -21,3 +33,21 @@ class AnalysisQuery:
     ) -> Connection[AnalysisJob]:
         return await resolve_connection(info, ANALYSIS_JOBS, AnalysisJob, None,
                                         PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type
+class AnalysisMutation:
+    @strawberry.mutation(description="Start an analysis job (status `pending`).")
+    async def create_analysis_job(self, info: Info, input: CreateAnalysisJobInput
+                                  ) -> CreateAnalysisJobPayload:
+        return await jobs.create_analysis_job(info, input)
+
+    @strawberry.mutation(description="Cancel a job that has not finished.")
+    async def cancel_analysis_job(self, info: Info, input: CancelAnalysisJobInput
+                                  ) -> CancelAnalysisJobPayload:
+        return await jobs.cancel_analysis_job(info, input)
+
+    @strawberry.mutation(description="Delete a job and its results.")
+    async def delete_analysis_job(self, info: Info, input: DeleteAnalysisJobInput
+                                  ) -> DeleteAnalysisJobPayload:
+        return await jobs.delete_analysis_job(info, input)

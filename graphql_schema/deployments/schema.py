@@ -10,26 +10,36 @@ from db.loaders.deployments import APPLICATIONS, DEPLOYMENTS
 from graphql_schema.context import Info
 from graphql_schema.deployments.events import DeploymentStatusChanged
 from graphql_schema.deployments.inputs import (
+    AddApplicationComponentInput,
     ApplicationFilter,
     ApplicationOrder,
+    CreateApplicationInput,
     CreateDeploymentInput,
+    DeleteApplicationInput,
     DeleteDeploymentInput,
     DeploymentFilter,
     DeploymentOrder,
+    RemoveApplicationComponentInput,
     ScaleDeploymentInput,
+    UpdateApplicationInput,
     UpdateDeploymentInput,
     UpdateDeploymentStatusInput,
 )
 from graphql_schema.deployments.payloads import (
+    AddApplicationComponentPayload,
+    CreateApplicationPayload,
     CreateDeploymentPayload,
+    DeleteApplicationPayload,
     DeleteDeploymentPayload,
+    RemoveApplicationComponentPayload,
     ScaleDeploymentPayload,
+    UpdateApplicationPayload,
     UpdateDeploymentPayload,
     UpdateDeploymentStatusPayload,
 )
 from graphql_schema.deployments.types import Application, Deployment
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
-from resolvers.deployments import mutations, status, subscriptions
+from resolvers.deployments import applications, components, mutations, status, subscriptions
 
 
 @strawberry.type
@@ -80,6 +90,35 @@ class DeploymentsMutation:
     async def delete_deployment(self, info: Info, input: DeleteDeploymentInput
                                 ) -> DeleteDeploymentPayload:
         return await mutations.delete_deployment(info, input)
+
+
+@strawberry.type
+class ApplicationsMutation:
+    @strawberry.mutation(description="Create an application (status `draft`).")
+    async def create_application(self, info: Info, input: CreateApplicationInput
+                                 ) -> CreateApplicationPayload:
+        return await applications.create_application(info, input)
+
+    @strawberry.mutation(description="Change an application's settings or status.")
+    async def update_application(self, info: Info, input: UpdateApplicationInput
+                                 ) -> UpdateApplicationPayload:
+        return await applications.update_application(info, input)
+
+    @strawberry.mutation(description="Delete an application that has no deployments.")
+    async def delete_application(self, info: Info, input: DeleteApplicationInput
+                                 ) -> DeleteApplicationPayload:
+        return await applications.delete_application(info, input)
+
+    @strawberry.mutation(description="Add a building block to an application.")
+    async def add_application_component(self, info: Info, input: AddApplicationComponentInput
+                                        ) -> AddApplicationComponentPayload:
+        return await components.add_application_component(info, input)
+
+    @strawberry.mutation(description="Remove a building block from its application.")
+    async def remove_application_component(
+        self, info: Info, input: RemoveApplicationComponentInput
+    ) -> RemoveApplicationComponentPayload:
+        return await components.remove_application_component(info, input)
 
 
 @strawberry.type

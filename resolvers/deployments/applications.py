@@ -63,8 +63,22 @@ RULES: dict[str, Callable[[Checks, Any], Any]] = {
 
 
 def clean(c: Checks, sent: dict[str, Any]) -> dict[str, Any]:
-    """Column -> cleaned value, for the sent fields RULES covers (status is checked apart)."""
-    return {key: RULES[key](c, value) for key, value in sent.items() if key in RULES}
+    """Column -> cleaned value, for the sent fields RULES covers (status is checked apart);
+    an explicit null is refused for every column but the description."""
+    values = {}
+    for key, value in sent.items():
+        if key not in RULES:
+            continue
+        if value is None and key != "description":
+            c.add(_camel(key), f"{_camel(key)} must not be null", ApplicationErrorCode.REQUIRED)
+        else:
+            values[key] = RULES[key](c, value)
+    return values
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 async def locked_application(session: AsyncSession, info: Info, global_id: str,

@@ -1,0 +1,1 @@
+"""Analysis mutations: jobs over uploaded files."""
