@@ -38,7 +38,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     options = dict(host=args.host or settings.host, port=args.port or settings.port,
                    workers=workers, loop="uvloop", http="httptools", factory=True,
                    log_level=settings.log_level, access_log=settings.access_log,
-                   lifespan="on")
+                   lifespan="on",
+                   # small JSON events: compressing each frame costs more CPU than it saves
+                   ws_per_message_deflate=False)
     if workers == 1 or not (settings.embedded_postgres or settings.embedded_redis):
         uvicorn.run("app.main:create_app", **options)  # the lifespan owns embedded servers
         return
