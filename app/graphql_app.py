@@ -76,6 +76,30 @@ def error_response(status: int, message: str, extensions: dict[str, object],
                     headers=headers)
 
 
+PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
+MULTIPART_OVERHEAD = 1024 * 1024  # room for the operations and map parts around the file
+
+
+def multipart_refusal(request: Request) -> Response | None:
+    """Uploads (GraphQL multipart requests) must carry a header that makes browsers send a
+    CORS preflight, as Apollo Server requires: a plain HTML form can post multipart across
+    sites, a request with a custom header cannot. A declared body far above the upload limit
+    is refused before it is spooled to disk (413); the exact limit is checked while reading."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
+        return None
+    if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+        return error_response(
+            400, "Multipart requests need a non-empty apollo-require-preflight, "
+                 "x-apollo-operation-name or graphql-preflight header",
+            {"code": "PREFLIGHT_REQUIRED"}, {})
+    length = request.headers.get("content-length", "")
+    limit = request.app.state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    if length.isdigit() and int(length) > limit:
+        return error_response(413, "The request is larger than the upload limit",
+                              {"code": "FILE_TOO_LARGE"}, {})
+    return None
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
 
@@ -84,6 +108,10 @@ class GraphQLApp(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope)
+            refusal = multipart_refusal(request)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
             try:
                 principal = await authenticate(request.headers.get("authorization"),
                                                request.app.state)

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from app.knowledge.worker import IngestionWorker
 from app.providers.tasks import GenerationTasks
 from app.pubsub import PubSub
 from app.settings import Settings
@@ -61,11 +62,15 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db, app.state.redis = db, redis
         app.state.pubsub = PubSub(redis)
         app.state.generations = GenerationTasks()
+        app.state.knowledge = IngestionWorker(db, app.state.pubsub)
+        app.state.knowledge.start()  # its first pass resumes ingestion a killed server left
         tune_gc()
         yield
     finally:
         if getattr(app.state, "generations", None) is not None:
             await app.state.generations.close()  # before the bus and pools they use
+        if getattr(app.state, "knowledge", None) is not None:
+            await app.state.knowledge.close()
         if getattr(app.state, "pubsub", None) is not None:
             await app.state.pubsub.close()
         await redis.aclose()

@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, /healthz."""
+"""The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, /healthz and
+signed file downloads (/files/{id}, local storage)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from app.graphiql import static_app
 from app.graphql_app import GraphQLApp
 from app.lifespan import lifespan
 from app.settings import Settings, get_settings
+from app.storage import make_storage
+from app.storage.local import download_file
 from graphql_schema.schema import build_schema
 
 
@@ -28,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        multipart_uploads_enabled=True,  # uploadFile; a preflight header is required
     )
     app = Starlette(
         routes=[
@@ -35,8 +39,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Mount("/static/graphiql", static_app(), name="graphiql-static"),
             Route("/healthz", healthz),
+            Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.storage = make_storage(settings)  # connects on first use only
     return app

@@ -57,6 +57,23 @@ class Settings(BaseSettings):
     # Chat replies: longest wait for a provider's next piece before the reply fails
     chat_provider_timeout_seconds: float = 60.0
 
+    # Files: uploads above this size are refused (FILE_TOO_LARGE); download links expire
+    max_upload_bytes: int = 100 * 1024 * 1024
+    download_url_ttl_seconds: int = 3600
+    # Object storage: a folder under data_dir unless S3_ENDPOINT is set (MinIO or any S3)
+    s3_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("S3_ENDPOINT", "AIPLATFORM_S3_ENDPOINT"))
+    s3_access_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("S3_ACCESS_KEY", "AIPLATFORM_S3_ACCESS_KEY"))
+    s3_secret_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("S3_SECRET_KEY", "AIPLATFORM_S3_SECRET_KEY"))
+    s3_bucket: str = Field(
+        default="aiplatform", validation_alias=AliasChoices("S3_BUCKET", "AIPLATFORM_S3_BUCKET"))
+    s3_secure: bool = Field(
+        default=False, validation_alias=AliasChoices("S3_SECURE", "AIPLATFORM_S3_SECURE"))
+    s3_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("S3_REGION", "AIPLATFORM_S3_REGION"))
+
     @property
     def embedded_postgres(self) -> bool:
         return self.database_url is None

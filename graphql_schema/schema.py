@@ -24,6 +24,7 @@ from app.settings import Settings
 from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
 from graphql_schema.analysis.schema import AnalysisMutation, AnalysisQuery
 from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
+from graphql_schema.datasets.files import FilesMutation
 from graphql_schema.datasets.schema import DatasetsMutation, DatasetsQuery
 from graphql_schema.deployments.schema import (
     ApplicationsMutation,
@@ -42,7 +43,11 @@ from graphql_schema.identity.api_keys import ApiKeysMutation
 from graphql_schema.identity.groups import GroupsMutation
 from graphql_schema.identity.organizations import OrganizationsMutation
 from graphql_schema.identity.schema import IdentityQuery
-from graphql_schema.knowledge.schema import KnowledgeQuery
+from graphql_schema.knowledge.schema import (
+    KnowledgeMutation,
+    KnowledgeQuery,
+    KnowledgeSubscription,
+)
 from graphql_schema.node import NodeQuery, node_types
 from graphql_schema.scalars import SCALAR_MAP
 from graphql_schema.system.schema import SystemMutation, SystemSubscription
@@ -57,9 +62,11 @@ Mutation = merge_types("Mutation", (
     AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,
     DeploymentsMutation, SystemMutation, ChatMutation, ExperimentsMutation,
     AiModelsMutation, DatasetsMutation, ApplicationsMutation, AnalysisMutation,
+    FilesMutation, KnowledgeMutation,
 ))
 Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
-                                             ChatSubscription, ExperimentsSubscription))
+                                             ChatSubscription, ExperimentsSubscription,
+                                             KnowledgeSubscription))
 
 
 class Schema(strawberry.Schema):

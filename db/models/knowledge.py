@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, text
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
@@ -26,7 +27,9 @@ from db.models.identity import (
 )
 
 VECTOR_STORES = ("pgvector", "qdrant", "chroma")
+# a document's ingestion: uploading (= pending, queued) → processing → completed (= ready) | failed
 UPLOAD_STATUSES = ("uploading", "processing", "completed", "failed")
+EMBEDDING_DIMENSIONS = 384
 
 
 class KnowledgeCollection(UUIDPk, Timestamps, SoftDelete, Base):
@@ -93,3 +96,26 @@ class RagQuery(UUIDPk, CreatedAt, Base):
     response_text: Mapped[str | None] = mapped_column(Text)
     query_time_ms: Mapped[int | None] = mapped_column(Integer)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
+
+
+class KnowledgeChunk(UUIDPk, CreatedAt, Base):
+    """A piece of a document and its embedding: the pgvector store's rows (Qdrant and Chroma
+    collections keep theirs outside PostgreSQL). Written in the same transaction that marks
+    the document ready, so a document's chunks are all there or none are."""
+
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        ix("knowledge_chunks", "document_id", "position"),
+        ix("knowledge_chunks", "collection_id", "id"),
+        Index("ix_knowledge_chunks_embedding_hnsw", "embedding", postgresql_using="hnsw",
+              postgresql_ops={"embedding": "vector_cosine_ops"}),
+    )
+
+    organization_id: Mapped[uuid.UUID] = organization_fk()
+    collection_id: Mapped[uuid.UUID] = fk(
+        "knowledge_collections.id", ondelete="CASCADE", index=False
+    )
+    document_id: Mapped[uuid.UUID] = fk("knowledge_documents.id", ondelete="CASCADE", index=False)
+    position: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))

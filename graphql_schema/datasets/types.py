@@ -206,6 +206,7 @@ class File(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID | None]
+    storage_path: strawberry.Private[str]
 
     @strawberry.field
     async def organization(
@@ -214,6 +215,18 @@ class File(TableNode):
         from graphql_schema.identity.types import Organization
 
         return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="A link that downloads the content until it expires "
+                                  "(AIPLATFORM_DOWNLOAD_URL_TTL_SECONDS): presigned by S3, or "
+                                  "signed and served by this server. Null when the file is "
+                                  "kept by another storage than the server's.")
+    def download_url(self, info: Info) -> str | None:
+        request = info.context.request
+        storage = getattr(request.app.state, "storage", None) if request is not None else None
+        if storage is None or storage.provider != self.storage_provider:
+            return None
+        return str(storage.download_url(file_id=self.id, storage_path=self.storage_path,
+                                        base_url=str(request.base_url)))
 
     @strawberry.field(description="Who uploaded the file.")
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:

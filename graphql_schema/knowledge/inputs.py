@@ -76,3 +76,46 @@ class RagQueryOrderField(Enum):
 class RagQueryOrder:
     field: RagQueryOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="A new knowledge collection; chunking defaults to 1000/200.")
+class CreateKnowledgeCollectionInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str | None = None
+    embedding_model: str | None = strawberry.field(
+        default=None, description="Only all-MiniLM-L6-v2 (the offline default) for now.")
+    vector_store: VectorStore | None = strawberry.field(
+        default=None, description="Only PGVECTOR for now.")
+    chunk_size: int | None = strawberry.field(default=None, description="Characters, 100-8000.")
+    chunk_overlap: int | None = strawberry.field(
+        default=None, description="Characters, 0 to half the chunk size.")
+
+
+@strawberry.input(description="A document from text, or from an uploaded file (`fileId`).")
+class AddKnowledgeDocumentInput:
+    collection_id: strawberry.ID
+    title: str
+    text: str | None = None
+    file_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class DeleteKnowledgeDocumentInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ReindexCollectionInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Retrieve the passages of a collection closest to a question.")
+class RagQueryInput:
+    collection_id: strawberry.ID
+    query: str
+    top_k: int = strawberry.field(default=5, description="1 to 50.")
+    min_score: float | None = strawberry.field(
+        default=None, description="Drop hits with a lower cosine similarity (-1 to 1).")
+    answer: bool = strawberry.field(
+        default=False, description="Generating an answer is not available yet: must be false.")

@@ -1,14 +1,32 @@
-"""Root fields of the knowledge domain (wiring only)."""
+"""Root fields of the knowledge domain (wiring only; logic lives in resolvers/knowledge)."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
 
 import strawberry
 
 from db.loaders.knowledge import KNOWLEDGE_COLLECTIONS
 from graphql_schema.context import Info
-from graphql_schema.knowledge.inputs import KnowledgeCollectionFilter, KnowledgeCollectionOrder
-from graphql_schema.knowledge.types import KnowledgeCollection
+from graphql_schema.knowledge.inputs import (
+    AddKnowledgeDocumentInput,
+    CreateKnowledgeCollectionInput,
+    DeleteKnowledgeDocumentInput,
+    KnowledgeCollectionFilter,
+    KnowledgeCollectionOrder,
+    RagQueryInput,
+    ReindexCollectionInput,
+)
+from graphql_schema.knowledge.payloads import (
+    AddKnowledgeDocumentPayload,
+    CreateKnowledgeCollectionPayload,
+    DeleteKnowledgeDocumentPayload,
+    RagQueryPayload,
+    ReindexCollectionPayload,
+)
+from graphql_schema.knowledge.types import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from resolvers.knowledge import mutations, rag, subscriptions
 
 
 @strawberry.type
@@ -22,3 +40,43 @@ class KnowledgeQuery:
     ) -> Connection[KnowledgeCollection]:
         return await resolve_connection(info, KNOWLEDGE_COLLECTIONS, KnowledgeCollection, None,
                                         PageArgs(first, after, last, before), filter, order_by)
+
+
+@strawberry.type
+class KnowledgeMutation:
+    @strawberry.mutation(description="Create a knowledge collection (pgvector, MiniLM).")
+    async def create_knowledge_collection(self, info: Info, input: CreateKnowledgeCollectionInput
+                                          ) -> CreateKnowledgeCollectionPayload:
+        return await mutations.create_collection(info, input)
+
+    @strawberry.mutation(description="Add a document; it is chunked and embedded in the "
+                                     "background (watch knowledgeDocumentStatus).")
+    async def add_knowledge_document(self, info: Info, input: AddKnowledgeDocumentInput
+                                     ) -> AddKnowledgeDocumentPayload:
+        return await mutations.add_document(info, input)
+
+    @strawberry.mutation(description="Delete a document and its chunks.")
+    async def delete_knowledge_document(self, info: Info, input: DeleteKnowledgeDocumentInput
+                                        ) -> DeleteKnowledgeDocumentPayload:
+        return await mutations.delete_document(info, input)
+
+    @strawberry.mutation(description="Chunk and embed every document of a collection again.")
+    async def reindex_collection(self, info: Info, input: ReindexCollectionInput
+                                 ) -> ReindexCollectionPayload:
+        return await mutations.reindex_collection(info, input)
+
+    @strawberry.mutation(description="Retrieve the passages closest to a question (kept in "
+                                     "the collection's ragQueries).")
+    async def rag_query(self, info: Info, input: RagQueryInput) -> RagQueryPayload:
+        return await rag.rag_query(info, input)
+
+
+@strawberry.type
+class KnowledgeSubscription:
+    @strawberry.subscription(description="A document as it moves through ingestion; ends once "
+                                         "it is COMPLETED or FAILED.")
+    async def knowledge_document_status(
+        self, info: Info, document_id: strawberry.ID
+    ) -> AsyncGenerator[KnowledgeDocument, None]:
+        async for document in subscriptions.knowledge_document_status(info, document_id):
+            yield document

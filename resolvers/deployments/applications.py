@@ -63,22 +63,9 @@ RULES: dict[str, Callable[[Checks, Any], Any]] = {
 
 
 def clean(c: Checks, sent: dict[str, Any]) -> dict[str, Any]:
-    """Column -> cleaned value, for the sent fields RULES covers (status is checked apart);
-    an explicit null is refused for every column but the description."""
-    values = {}
-    for key, value in sent.items():
-        if key not in RULES:
-            continue
-        if value is None and key != "description":
-            c.add(_camel(key), f"{_camel(key)} must not be null", ApplicationErrorCode.REQUIRED)
-        else:
-            values[key] = RULES[key](c, value)
-    return values
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    """Column -> cleaned value, for the sent fields RULES covers (status is checked apart;
+    strawberry itself refuses an explicit null for a `Maybe[str]`)."""
+    return {key: RULES[key](c, value) for key, value in sent.items() if key in RULES}
 
 
 async def locked_application(session: AsyncSession, info: Info, global_id: str,
@@ -145,13 +132,11 @@ async def update_application(info: Info, input: UpdateApplicationInput
     return await mutation_payload(body, lambda e: UpdateApplicationPayload(user_errors=e))
 
 
-def _status(c: Checks, current: str, wanted: str | None) -> str:
-    if wanted is None:
-        c.add("status", "status must not be null", ApplicationErrorCode.REQUIRED)
-    elif wanted != current and wanted not in TRANSITIONS[current]:
+def _status(c: Checks, current: str, wanted: str) -> str:
+    if wanted != current and wanted not in TRANSITIONS[current]:
         c.add("status", f"An application cannot go from {current} to {wanted}",
               ApplicationErrorCode.INVALID_TRANSITION)
-    return wanted or current
+    return wanted
 
 
 async def delete_application(info: Info, input: DeleteApplicationInput

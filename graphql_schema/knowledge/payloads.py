@@ -1,0 +1,61 @@
+"""Payloads and userError codes of the knowledge mutations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from graphql_schema.errors import UserError
+from graphql_schema.knowledge.types import KnowledgeCollection, KnowledgeDocument
+
+
+class KnowledgeErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    INVALID = "INVALID"
+    NOT_SUPPORTED = "NOT_SUPPORTED"
+
+
+@strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED.")
+class CreateKnowledgeCollectionPayload:
+    collection: KnowledgeCollection | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: REQUIRED, TOO_LONG, INVALID (text and fileId: exactly one).")
+class AddKnowledgeDocumentPayload:
+    document: KnowledgeDocument | None = strawberry.field(
+        default=None, description="Queued (UPLOADING); watch knowledgeDocumentStatus.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteKnowledgeDocumentPayload:
+    deleted_document_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReindexCollectionPayload:
+    collection: KnowledgeCollection | None = None
+    queued_documents: int = 0
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="A passage of a document and its cosine similarity to the query.")
+class RagHit:
+    score: float
+    content: str
+    position: int
+    document: KnowledgeDocument | None
+
+
+@strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED.")
+class RagQueryPayload:
+    hits: list[RagHit] = strawberry.field(default_factory=list)
+    answer: str | None = strawberry.field(
+        default=None, description="Always null: answer generation is not available yet.")
+    query_time_ms: int | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

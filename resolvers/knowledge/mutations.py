@@ -1,0 +1,207 @@
+"""createKnowledgeCollection, addKnowledgeDocument, deleteKnowledgeDocument, reindexCollection.
+
+Each needs knowledge:write in the collection's organization: NOT_FOUND when the caller cannot
+see it, FORBIDDEN when it may only read. Ingestion happens after commit, in the background
+worker (app/knowledge/worker.py), which this wakes.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, update
+
+from app.embeddings import MODEL_NAME
+from app.knowledge.stores import IMPLEMENTED, store_for
+from db.models import KnowledgeCollection, KnowledgeDocument
+from graphql_schema.context import Info
+from graphql_schema.datasets.types import File
+from graphql_schema.identity.types import Organization
+from graphql_schema.knowledge import types
+from graphql_schema.knowledge.inputs import (
+    AddKnowledgeDocumentInput,
+    CreateKnowledgeCollectionInput,
+    DeleteKnowledgeDocumentInput,
+    ReindexCollectionInput,
+)
+from graphql_schema.knowledge.payloads import (
+    AddKnowledgeDocumentPayload,
+    CreateKnowledgeCollectionPayload,
+    DeleteKnowledgeDocumentPayload,
+    KnowledgeErrorCode,
+    ReindexCollectionPayload,
+)
+from graphql_schema.relay import decode_global_id_of
+from resolvers.input_checks import Checks
+from resolvers.mutations import mutation_payload, require, require_authenticated, write
+
+WRITE = "knowledge:write"
+MAX_DOCUMENT_TEXT = 2_000_000
+PENDING = "uploading"
+
+
+def wake_worker(info: Info) -> None:
+    request = info.context.request
+    worker = getattr(request.app.state, "knowledge", None) if request is not None else None
+    if worker is not None:
+        worker.wake()
+
+
+async def readable_collection(info: Info, collection_id: uuid.UUID) -> types.KnowledgeCollection:
+    collection = await info.context.loaders.node(types.KnowledgeCollection).load(collection_id)
+    require(info, WRITE, collection.organization_id if collection is not None else None)
+    assert collection is not None  # require() refuses a missing one as NOT_FOUND
+    return collection
+
+
+# ------------------------------------------------------------------ createKnowledgeCollection
+
+
+async def create_collection(info: Info, input: CreateKnowledgeCollectionInput
+                            ) -> CreateKnowledgeCollectionPayload:
+    require_authenticated(info)
+    organization_id = decode_global_id_of(input.organization_id, Organization,
+                                          field="organizationId")
+    require(info, WRITE, organization_id)
+
+    async def body() -> CreateKnowledgeCollectionPayload:
+        checks = Checks()
+        name = checks.name("name", input.name, 200)
+        description = checks.text("description", input.description)
+        model = (input.embedding_model or MODEL_NAME).strip()
+        if model != MODEL_NAME:
+            checks.add("embeddingModel", f"embeddingModel: only {MODEL_NAME} is available",
+                       KnowledgeErrorCode.NOT_SUPPORTED)
+        store = input.vector_store.value if input.vector_store is not None else "pgvector"
+        if store not in IMPLEMENTED:
+            checks.add("vectorStore", f"vectorStore: {store} is not available yet; use pgvector",
+                       KnowledgeErrorCode.NOT_SUPPORTED)
+        size = input.chunk_size if input.chunk_size is not None else 1000
+        overlap = input.chunk_overlap if input.chunk_overlap is not None else 200
+        checks.int_range("chunkSize", size, 100, 8000)
+        checks.int_range("chunkOverlap", overlap, 0, max(size // 2, 0))
+        checks.raise_if_any()
+        async with write(info) as tx:
+            row = KnowledgeCollection(
+                organization_id=organization_id, name=name, description=description,
+                embedding_model=model, vector_store=store, chunk_size=size,
+                chunk_overlap=overlap, created_by=info.context.principal.user_id)
+            tx.session.add(row)
+            await tx.session.flush()
+            await tx.audit("knowledge_collection.create", resource_type="KnowledgeCollection",
+                           resource_id=row.id, organization_id=organization_id,
+                           new={"name": name, "vector_store": store, "chunk_size": size,
+                                "chunk_overlap": overlap})
+        collection = await info.context.loaders.node(types.KnowledgeCollection).load(row.id)
+        return CreateKnowledgeCollectionPayload(collection=collection)
+
+    return await mutation_payload(body, lambda e: CreateKnowledgeCollectionPayload(user_errors=e))
+
+
+# ------------------------------------------------------------------ addKnowledgeDocument
+
+
+async def add_document(info: Info, input: AddKnowledgeDocumentInput
+                       ) -> AddKnowledgeDocumentPayload:
+    require_authenticated(info)
+    collection_id = decode_global_id_of(input.collection_id, types.KnowledgeCollection,
+                                        field="collectionId")
+    collection = await readable_collection(info, collection_id)
+    file = None
+    if input.file_id is not None:
+        file_id = decode_global_id_of(input.file_id, File, field="fileId")
+        file = await info.context.loaders.node(File).load(file_id)
+        if file is None or file.organization_id != collection.organization_id:
+            require(info, WRITE, None)  # NOT_FOUND: no such file in this organization
+
+    async def body() -> AddKnowledgeDocumentPayload:
+        checks = Checks()
+        title = checks.name("title", input.title, 255)
+        content = input.text
+        if (content is None) == (file is None):
+            checks.add("text", "Give exactly one of text and fileId")
+        elif content is not None:
+            if not content.strip():
+                checks.add("text", "text must not be empty", KnowledgeErrorCode.REQUIRED)
+            elif len(content) > MAX_DOCUMENT_TEXT:
+                checks.add("text", f"text: at most {MAX_DOCUMENT_TEXT} characters",
+                           KnowledgeErrorCode.TOO_LONG)
+        checks.raise_if_any()
+        async with write(info) as tx:
+            row = KnowledgeDocument(
+                organization_id=collection.organization_id, collection_id=collection_id,
+                file_id=file.id if file else None, filename=title, content=content,
+                file_size=len(content.encode()) if content is not None else file.size_bytes,
+                file_type="text" if content is not None else file.mime_type,
+                upload_status=PENDING, uploaded_by=info.context.principal.user_id)
+            tx.session.add(row)
+            await tx.session.execute(
+                update(KnowledgeCollection).where(KnowledgeCollection.id == collection_id)
+                .values(document_count=KnowledgeCollection.document_count + 1))
+            await tx.session.flush()
+            await tx.audit("knowledge_document.create", resource_type="KnowledgeDocument",
+                           resource_id=row.id, organization_id=collection.organization_id,
+                           new={"title": title, "collection_id": collection_id,
+                                "file_id": file.id if file else None})
+        wake_worker(info)
+        document = await info.context.loaders.node(types.KnowledgeDocument).load(row.id)
+        return AddKnowledgeDocumentPayload(document=document)
+
+    return await mutation_payload(body, lambda e: AddKnowledgeDocumentPayload(user_errors=e))
+
+
+# ------------------------------------------------------------------ deleteKnowledgeDocument
+
+
+async def delete_document(info: Info, input: DeleteKnowledgeDocumentInput
+                          ) -> DeleteKnowledgeDocumentPayload:
+    require_authenticated(info)
+    document_id = decode_global_id_of(input.id, types.KnowledgeDocument, field="id")
+
+    async def body() -> DeleteKnowledgeDocumentPayload:
+        async with write(info) as tx:
+            # waits for an ingestion in progress, which holds the row's lock
+            row = await tx.session.get(KnowledgeDocument, document_id, with_for_update=True)
+            live = row is not None and row.deleted_at is None
+            require(info, WRITE, row.organization_id if live and row else None)
+            assert row is not None
+            collection = await tx.session.get(KnowledgeCollection, row.collection_id)
+            assert collection is not None
+            await store_for(collection.vector_store).delete_document(tx.session, row.id)
+            row.deleted_at, row.chunk_count = func.now(), 0
+            await tx.session.execute(
+                update(KnowledgeCollection).where(KnowledgeCollection.id == row.collection_id)
+                .values(document_count=func.greatest(KnowledgeCollection.document_count - 1, 0)))
+            await tx.audit("knowledge_document.delete", resource_type="KnowledgeDocument",
+                           resource_id=row.id, organization_id=row.organization_id,
+                           old={"title": row.filename})
+        return DeleteKnowledgeDocumentPayload(deleted_document_id=input.id)
+
+    return await mutation_payload(body, lambda e: DeleteKnowledgeDocumentPayload(user_errors=e))
+
+
+# ------------------------------------------------------------------ reindexCollection
+
+
+async def reindex_collection(info: Info, input: ReindexCollectionInput
+                             ) -> ReindexCollectionPayload:
+    """Every live document is queued again; its old chunks serve queries until replaced."""
+    require_authenticated(info)
+    collection_id = decode_global_id_of(input.id, types.KnowledgeCollection, field="id")
+    collection = await readable_collection(info, collection_id)
+
+    async def body() -> ReindexCollectionPayload:
+        async with write(info) as tx:
+            queued = (await tx.session.execute(
+                update(KnowledgeDocument)
+                .where(KnowledgeDocument.collection_id == collection_id,
+                       KnowledgeDocument.deleted_at.is_(None))
+                .values(upload_status=PENDING, processing_error=None)
+                .returning(KnowledgeDocument.id))).all()
+            await tx.audit("knowledge_collection.reindex", resource_type="KnowledgeCollection",
+                           resource_id=collection_id, organization_id=collection.organization_id,
+                           new={"documents": len(queued)})
+        wake_worker(info)
+        return ReindexCollectionPayload(collection=collection, queued_documents=len(queued))
+
+    return await mutation_payload(body, lambda e: ReindexCollectionPayload(user_errors=e))
