@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from app.knowledge.worker import IngestionWorker
+from app.knowledge.worker import IngestionWorker, storage_reader
 from app.providers.tasks import GenerationTasks
 from app.pubsub import PubSub
 from app.settings import Settings
@@ -62,7 +62,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db, app.state.redis = db, redis
         app.state.pubsub = PubSub(redis)
         app.state.generations = GenerationTasks()
-        app.state.knowledge = IngestionWorker(db, app.state.pubsub)
+        app.state.knowledge = IngestionWorker(
+            db, app.state.pubsub,
+            read_file=storage_reader(app.state.storage, settings.max_upload_bytes))
         app.state.knowledge.start()  # its first pass resumes ingestion a killed server left
         tune_gc()
         yield

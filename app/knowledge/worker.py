@@ -26,6 +26,7 @@ from app.embeddings import EmbeddingsUnavailable, embedder
 from app.knowledge.stores import Chunk, store_for
 from app.knowledge.text import ExtractionError, chunk_text, extract_text
 from app.pubsub import PubSub, knowledge_document_channel
+from app.storage.base import Storage
 from db.session import Database
 
 log = logging.getLogger("aiplatform.knowledge")
@@ -53,8 +54,24 @@ FOR UPDATE OF d SKIP LOCKED""")
 
 
 async def no_file_storage(row: Any) -> bytes:
-    raise ExtractionError("file storage unavailable: this server cannot read uploaded files "
-                          "yet; add the document as text")
+    raise ExtractionError("file storage unavailable: this worker was started without a file "
+                          "reader; add the document as text")
+
+
+def storage_reader(storage: Storage, limit: int) -> FileReader:
+    """Reads a document's uploaded file from the configured storage (local folder or S3)."""
+
+    async def read(row: Any) -> bytes:
+        if not row.storage_path:
+            raise ExtractionError("the file has no stored content")
+        try:
+            return await storage.read(row.storage_path, limit)
+        except FileNotFoundError:
+            raise ExtractionError("the uploaded file is missing from storage") from None
+        except ValueError as error:
+            raise ExtractionError(str(error)) from None
+
+    return read
 
 
 class IngestionWorker:

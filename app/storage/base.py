@@ -44,5 +44,10 @@ class Storage(ABC):
     async def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    async def read(self, storage_path: str, limit: int) -> bytes:
+        """The bytes of a stored object (`bucket/key` as in files.storage_path), refusing
+        objects over `limit` bytes: for extracting text, never for serving downloads."""
+
+    @abstractmethod
     def download_url(self, *, file_id: uuid.UUID, storage_path: str, base_url: str) -> str:
         """A URL that serves the object for `download_url_ttl_seconds`, then stops working."""

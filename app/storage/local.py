@@ -76,6 +76,14 @@ class LocalStorage(Storage):
         path = self.file_path(self.path_of(key))
         return path is not None and path.is_file()
 
+    async def read(self, storage_path: str, limit: int) -> bytes:
+        path = self.file_path(storage_path)
+        if path is None or not path.is_file():
+            raise FileNotFoundError(storage_path)
+        if path.stat().st_size > limit:
+            raise ValueError(f"the file is larger than {limit} bytes")
+        return await asyncio.to_thread(path.read_bytes)
+
     def signature(self, file_id: uuid.UUID | str, expires: int) -> str:
         return hmac.new(self._signing_key, f"{file_id}:{expires}".encode(),
                         hashlib.sha256).hexdigest()

@@ -77,6 +77,22 @@ class S3Storage(Storage):
             raise
         return True
 
+    async def read(self, storage_path: str, limit: int) -> bytes:
+        bucket, key = split_path(storage_path)
+        stat = await asyncio.to_thread(self.client.stat_object, bucket, key)
+        if (stat.size or 0) > limit:
+            raise ValueError(f"the file is larger than {limit} bytes")
+
+        def fetch() -> bytes:
+            response = self.client.get_object(bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await asyncio.to_thread(fetch)
+
     def download_url(self, *, file_id: uuid.UUID, storage_path: str, base_url: str) -> str:
         bucket, key = split_path(storage_path)
         return self.client.presigned_get_object(

@@ -29,9 +29,9 @@ async def make_collection(
 async def make_document(
     session: AsyncSession, *, collection: KnowledgeCollection, filename: str | None = None,
     file: File | None = None, upload_status: str = "completed", chunk_count: int = 0,
-    deleted_at: datetime | None = None,
+    deleted_at: datetime | None = None, content: str | None = None,
 ) -> KnowledgeDocument:
-    document = KnowledgeDocument(
+    document = KnowledgeDocument(content=content,
         organization_id=collection.organization_id, collection_id=collection.id,
         filename=filename or f"doc-{next(_seq)}.txt", file_id=file.id if file else None,
         upload_status=upload_status, chunk_count=chunk_count, deleted_at=deleted_at,

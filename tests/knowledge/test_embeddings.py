@@ -7,8 +7,7 @@ import math
 
 import pytest
 
-from app.embeddings import DIMENSIONS, EmbeddingsUnavailable, embedder
-from app.embeddings import minilm
+from app.embeddings import DIMENSIONS, EmbeddingsUnavailable, embedder, minilm
 
 
 def cosine(a: list[float], b: list[float]) -> float:

@@ -4,10 +4,12 @@ their chunks in pgvector; a killed server's documents are resumed; bad files fai
 from __future__ import annotations
 
 import asyncio
+import io
 
 from strawberry.relay import from_base64, to_base64
 
 from app.knowledge.worker import IngestionWorker
+from app.storage.base import object_key
 from tests.factories.datasets import make_file
 from tests.factories.knowledge import make_collection, make_document
 from tests.knowledge.conftest import ADD, ASK, add_text, new_collection, run
@@ -42,9 +44,8 @@ async def test_a_document_left_processing_by_a_killed_server_is_resumed(session,
                                                                         acme) -> None:
     # given a document that a crashed server had claimed (its lock died with it)
     collection = await make_collection(session, organization=acme.org)
-    document = await make_document(session, collection=collection, upload_status="processing",
-                                   filename="orphan")
-    document.content = "Left half-done when the server was killed."
+    await make_document(session, collection=collection, upload_status="processing",
+                        filename="orphan", content="Left half-done when the server was killed.")
     await session.commit()
 
     # when a new server starts: its worker's first pass
@@ -84,19 +85,33 @@ async def test_a_corrupt_pdf_fails_readably_and_the_collection_still_answers(
     assert [h["document"]["filename"] for h in answer["data"]["ragQuery"]["hits"]] == ["cats"]
 
 
-async def test_without_file_storage_a_file_document_fails_with_a_readable_error(
-        client, session, db, acme, worker) -> None:
+async def test_an_uploaded_file_is_read_from_storage_and_a_missing_one_fails_readably(
+        app, client, session, db, acme, worker) -> None:
+    # given a stored file, and a file row whose object is not in storage
     collection_id = await new_collection(client, acme)
-    file = await make_file(session, organization=acme.org, filename="a.txt",
-                           mime_type="text/plain")
+    storage, text = app.state.storage, b"The cooling loop keeps the battery below 40 degrees."
+    stored = await make_file(session, organization=acme.org, filename="notes.txt",
+                             mime_type="text/plain", size_bytes=len(text))
+    stored.storage_path = storage.path_of(object_key(acme.org.id, stored.id))
+    missing = await make_file(session, organization=acme.org, filename="gone.txt",
+                              mime_type="text/plain")
+    missing.storage_path = storage.path_of(object_key(acme.org.id, missing.id))
     await session.commit()
-    await run(client, acme, ADD, {"collectionId": collection_id, "title": "file",
-                                  "fileId": to_base64("File", file.id)})
+    await storage.put(object_key(acme.org.id, stored.id), io.BytesIO(text), len(text),
+                      "text/plain")
+    for title, file in (("stored", stored), ("missing", missing)):
+        await run(client, acme, ADD, {"collectionId": collection_id, "title": title,
+                                      "fileId": to_base64("File", file.id)})
 
+    # when the worker runs
     await worker.drain()
 
-    [(_, status, _, error)] = await statuses(db)
-    assert status == "failed" and error.startswith("file storage unavailable")
+    # then the stored file's text is indexed and the missing one failed with a clear error
+    outcome = {status: error for _, status, _, error in await statuses(db)}
+    assert set(outcome) == {"completed", "failed"}
+    assert outcome["failed"] == "the uploaded file is missing from storage"
+    chunks = await db.fetch("SELECT content FROM knowledge_chunks")
+    assert [c[0] for c in chunks] == [text.decode()]
 
 
 async def test_status_changes_are_published_until_the_document_is_done(
