@@ -13,7 +13,11 @@ from strawberry.scalars import JSON
 
 from db.loaders.knowledge import DOCUMENTS_BY_COLLECTION, RAG_QUERIES_BY_COLLECTION
 from graphql_schema.context import Info
-from graphql_schema.knowledge.enums import DocumentUploadStatus, VectorStore
+from graphql_schema.knowledge.enums import (
+    DocumentUploadStatus,
+    KnowledgeDocumentStatus,
+    VectorStore,
+)
 from graphql_schema.knowledge.inputs import (
     KnowledgeDocumentFilter,
     KnowledgeDocumentOrder,
@@ -107,6 +111,18 @@ class KnowledgeDocument(TableNode):
     @strawberry.field
     async def collection(self, info: Info) -> KnowledgeCollection | None:
         return await info.context.loaders.node(KnowledgeCollection).load(self.collection_id)
+
+    @strawberry.field(description="Ingestion state (uploadStatus in the table's own words).")
+    def status(self) -> KnowledgeDocumentStatus:
+        return KnowledgeDocumentStatus(self.upload_status)
+
+    @strawberry.field(description="Why ingestion failed, when it did.")
+    def error(self) -> str | None:
+        return self.processing_error
+
+    @strawberry.field(description="The document's title (given when it was added).")
+    def title(self) -> str:
+        return self.filename
 
     @strawberry.field(description="The uploaded file this document was read from.")
     async def file(self, info: Info) -> Annotated[File, strawberry.lazy(DATASETS)] | None:

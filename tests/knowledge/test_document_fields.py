@@ -1,0 +1,36 @@
+"""The document fields the issue names: status (PENDING/PROCESSING/READY/FAILED), error, title."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.factories.identity import make_organization
+from tests.factories.knowledge import make_collection, make_document
+
+DOCUMENT = ("query ($id: ID!) { node(id: $id) { ... on KnowledgeDocument "
+            "{ title status error chunkCount uploadStatus } } }")
+
+
+@pytest.mark.parametrize(("stored", "status"), [
+    ("uploading", "PENDING"), ("processing", "PROCESSING"), ("completed", "READY"),
+    ("failed", "FAILED"),
+])
+async def test_status_error_and_title(superuser_client, session, stored, status) -> None:
+    org = await make_organization(session)
+    collection = await make_collection(session, organization=org)
+    document = await make_document(session, collection=collection, filename="Handbook",
+                                   upload_status=stored)
+    document.processing_error = "bad PDF" if stored == "failed" else None
+    await session.commit()
+    gid = base64.b64encode(f"KnowledgeDocument:{document.id}".encode()).decode()
+
+    body = (await superuser_client.post("/graphql", json={
+        "query": DOCUMENT, "variables": {"id": gid}})).json()
+
+    assert body["data"]["node"] == {
+        "title": "Handbook", "status": status,
+        "error": "bad PDF" if stored == "failed" else None,
+        "chunkCount": 0, "uploadStatus": stored.upper(),
+    }
