@@ -19,6 +19,7 @@ from resolvers.mutations import InvalidInput, Problem
 MAX_JSON_BYTES = 64 * 1024
 MAX_TAGS, MAX_TAG = 50, 50
 MAX_TEXT = 10_000
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,49}")
 SLUG_LIKE = re.compile(r"[a-z][a-z0-9_]{0,49}")
 
 
@@ -50,6 +51,14 @@ class Checks:
         if len(value) > max_length:
             self.add(field, f"{field}: at most {max_length} characters", "TOO_LONG")
         return value or None
+
+    def version(self, value: str) -> str:
+        """A version label (`1.2.0`, `v3-rc1`), the same rule for models, datasets, apps."""
+        value = value.strip()
+        if not VERSION.fullmatch(value):
+            self.add("version", "version: 1 to 50 of letters, digits and `._+-`, starting "
+                                "with a letter or digit")
+        return value
 
     def one_of(self, field: str, value: str, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

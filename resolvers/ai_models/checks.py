@@ -20,7 +20,6 @@ MODEL_TYPES = ("chat", "completion", "embedding", "vision", "image", "audio", "r
 NAME_MAX, SHORT_MAX, LOCATION_MAX = 200, 50, 2048
 MAX_TOKENS, MAX_CONTEXT = 10_000_000, 100_000_000
 MAX_SIZE_BYTES = 2**63 - 1
-VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,49}")
 CURRENCY = re.compile(r"[A-Z]{3}")
 PRICE_KEYS = ("input_per_1k", "output_per_1k")
 
@@ -112,7 +111,7 @@ def audit_values(values: dict[str, Any]) -> dict[str, Any]:
 ARTEFACT_FIELDS = {"storage_location": "storageLocation", "size_bytes": "sizeBytes",
                    "artifacts": "artifacts", "file_id": "fileId"}
 VERSION_FIELDS: dict[str, Callable[[Checks, Any], Any]] = {
-    "version": lambda c, v: _version(c, v),
+    "version": Checks.version,
     "description": lambda c, v: c.text("description", v),
     "storage_location": lambda c, v: c.text("storageLocation", v, LOCATION_MAX),
     "metrics": lambda c, v: c.json_object("metrics", v),
@@ -120,14 +119,6 @@ VERSION_FIELDS: dict[str, Callable[[Checks, Any], Any]] = {
     "size_bytes": lambda c, v: c.int_range("sizeBytes", v, 0, MAX_SIZE_BYTES),
     "artifacts": lambda c, v: c.json_object("artifacts", v),
 }
-
-
-def _version(c: Checks, value: str) -> str:
-    value = value.strip()
-    if not VERSION.fullmatch(value):
-        c.add("version", "version: 1 to 50 of letters, digits and `._+-`, starting with a "
-                         "letter or digit")
-    return value
 
 
 def version_values(c: Checks, sent: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ Only the fields a mutation sends are checked, so an update never fails on an unt
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,21 +12,12 @@ from resolvers.input_checks import Checks
 
 NAME_MAX, LOCATION_MAX = 200, 2048
 MAX_BIGINT, MAX_INT = 2**63 - 1, 2**31 - 1
-VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,49}")
 
 Rules = dict[str, Callable[[Checks, Any], Any]]
 
 
 def _optional_kind(c: Checks, field: str, value: str | None) -> str | None:
     return None if value is None else c.identifier(field, value)
-
-
-def _version(c: Checks, value: str) -> str:
-    value = value.strip()
-    if not VERSION.fullmatch(value):
-        c.add("version", "version: 1 to 50 of letters, digits and `._+-`, starting with a "
-                         "letter or digit")
-    return value
 
 
 DATASET: Rules = {
@@ -45,7 +35,7 @@ DATASET: Rules = {
 }
 
 DATASET_VERSION: Rules = {
-    "version": _version,
+    "version": Checks.version,
     "changes_description": lambda c, v: c.text("changesDescription", v),
     "storage_location": DATASET["storage_location"],
     "size_bytes": DATASET["size_bytes"],

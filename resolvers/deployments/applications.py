@@ -7,7 +7,6 @@ userError and nothing is written; a success writes one audit row.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -38,18 +37,9 @@ from resolvers.nodes import forget, fresh_node
 
 MANAGE = "deployment:manage"
 NAME_MAX = 200
-VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,49}")
 # the status machine: where each status may go (staying put is always allowed)
 TRANSITIONS = {"draft": ("published", "archived"), "published": ("draft", "archived"),
                "archived": ("draft",)}
-
-
-def _version(c: Checks, value: str) -> str:
-    value = value.strip()
-    if not VERSION.fullmatch(value):
-        c.add("version", "version: 1 to 50 of letters, digits and `._+-`, starting with a "
-                         "letter or digit")
-    return value
 
 
 RULES: dict[str, Callable[[Checks, Any], Any]] = {
@@ -57,7 +47,7 @@ RULES: dict[str, Callable[[Checks, Any], Any]] = {
     "description": lambda c, v: c.text("description", v),
     "application_type": lambda c, v: c.identifier("applicationType", v),
     "configuration": lambda c, v: c.json_object("configuration", v),
-    "version": _version,
+    "version": Checks.version,
     "tags": lambda c, v: c.tags("tags", v),
 }
 
