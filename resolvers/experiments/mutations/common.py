@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
 from db.scope import Principal
-from graphql_schema.context import Info, Loaders
+from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.experiments.payloads import ExperimentErrorCode as Code
 from graphql_schema.relay import TableNode
@@ -106,9 +106,3 @@ def count_problems(field: str, value: int | None) -> list[Problem]:
     if value is not None and value < 0:
         return [Problem(field, f"{field} must be 0 or more", Code.INVALID)]
     return []
-
-
-async def load_after_commit(info: Info, node_type: type[NodeT], node_id: uuid.UUID) -> NodeT:
-    """The committed node, read again: the request's loader may hold an older copy."""
-    ctx = info.context
-    return await Loaders(ctx.db, ctx.principal).node(node_type).load(node_id)

@@ -28,7 +28,6 @@ from resolvers.experiments.mutations.common import (
     BRANCH_MAX,
     clean_tags,
     git_commit_problems,
-    load_after_commit,
     object_problems,
     optional_text_problems,
     tags_problems,
@@ -36,6 +35,7 @@ from resolvers.experiments.mutations.common import (
     writable_row,
 )
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
+from resolvers.nodes import fresh_node
 
 AUDITED = ("name", "description", "status", "git_branch", "git_commit", "configuration",
            "tags", "project_id")
@@ -68,7 +68,7 @@ async def create_experiment(info: Info, input: CreateExperimentInput
             await tx.audit("experiment.create", resource_type="Experiment",
                            resource_id=experiment.id, organization_id=project.organization_id,
                            new={k: getattr(experiment, k) for k in AUDITED if k != "status"})
-        node = await load_after_commit(info, types.Experiment, experiment.id)
+        node = await fresh_node(info, types.Experiment, experiment.id)
         return CreateExperimentPayload(experiment=node)
 
     return await mutation_payload(body, lambda e: CreateExperimentPayload(user_errors=e))
@@ -117,7 +117,7 @@ async def update_experiment(info: Info, input: UpdateExperimentInput
             await tx.audit("experiment.update", resource_type="Experiment",
                            resource_id=experiment.id,
                            organization_id=experiment.organization_id, old=old, new=changes)
-        node = await load_after_commit(info, types.Experiment, experiment_id)
+        node = await fresh_node(info, types.Experiment, experiment_id)
         return UpdateExperimentPayload(experiment=node)
 
     return await mutation_payload(body, lambda e: UpdateExperimentPayload(user_errors=e))

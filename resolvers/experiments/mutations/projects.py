@@ -34,7 +34,6 @@ from resolvers.experiments.mutations.common import (
     URL_MAX,
     WRITE,
     clean_tags,
-    load_after_commit,
     object_problems,
     optional_text_problems,
     tags_problems,
@@ -42,6 +41,7 @@ from resolvers.experiments.mutations.common import (
     writable_row,
 )
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
+from resolvers.nodes import fresh_node
 
 AUDITED = ("name", "description", "git_repository_url", "configuration", "tags")
 
@@ -90,7 +90,7 @@ async def create_project(info: Info, input: CreateProjectInput) -> CreateProject
             await tx.audit("project.create", resource_type="Project", resource_id=project.id,
                            organization_id=org_id,
                            new={k: getattr(project, k) for k in AUDITED})
-        node = await load_after_commit(info, types.Project, project.id)
+        node = await fresh_node(info, types.Project, project.id)
         return CreateProjectPayload(project=node)
 
     return await mutation_payload(body, lambda e: CreateProjectPayload(user_errors=e))
@@ -137,7 +137,7 @@ async def update_project(info: Info, input: UpdateProjectInput) -> UpdateProject
             await _flush(tx.session)
             await tx.audit("project.update", resource_type="Project", resource_id=project.id,
                            organization_id=project.organization_id, old=old, new=changes)
-        node = await load_after_commit(info, types.Project, project_id)
+        node = await fresh_node(info, types.Project, project_id)
         return UpdateProjectPayload(project=node)
 
     return await mutation_payload(body, lambda e: UpdateProjectPayload(user_errors=e))

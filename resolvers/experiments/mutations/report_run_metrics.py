@@ -31,7 +31,7 @@ from graphql_schema.experiments.payloads import ExperimentErrorCode as Code
 from graphql_schema.experiments.payloads import ReportRunMetricsPayload
 from graphql_schema.relay import decode_global_id_of
 from resolvers.experiments.events import metrics_reported, status_changed
-from resolvers.experiments.mutations.common import load_after_commit, writable_row
+from resolvers.experiments.mutations.common import writable_row
 from resolvers.experiments.mutations.runs import (
     FINISHED,
     WAITING,
@@ -39,6 +39,7 @@ from resolvers.experiments.mutations.runs import (
     transition_problem,
 )
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
+from resolvers.nodes import fresh_node
 from resolvers.system.live import publish
 
 MAX_POINTS = 1000  # per call, as MLflow's log-batch allows
@@ -73,7 +74,7 @@ async def report_run_metrics(info: Info, input: ReportRunMetricsInput
                            organization_id=run.organization_id,
                            new={"points": len(points), "first_step": points[0].step,
                                 "last_step": points[-1].step, "started": started})
-        node = await load_after_commit(info, types.Run, run_id)
+        node = await fresh_node(info, types.Run, run_id)
         if started:
             await publish(info, run_channel(run_id), status_changed(node))
         await publish(info, run_channel(run_id), metrics_reported(node, wire(points)))

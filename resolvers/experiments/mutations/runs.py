@@ -51,13 +51,13 @@ from resolvers.experiments.mutations.common import (
     NAME_MAX,
     URL_MAX,
     count_problems,
-    load_after_commit,
     object_problems,
     optional_text_problems,
     referenced_row,
     writable_row,
 )
 from resolvers.mutations import InvalidInput, Problem, Transaction, mutation_payload, write
+from resolvers.nodes import fresh_node
 from resolvers.system.live import publish
 from resolvers.system.notifications import add_notification, publish_notification
 
@@ -79,7 +79,7 @@ def mark_running(run: Run) -> None:
 async def announce(info: Info, run_id: uuid.UUID, notification: dict[str, Any] | None = None
                    ) -> types.Run:
     """After the commit: publish the run's new state (and its creator's notification)."""
-    run = await load_after_commit(info, types.Run, run_id)
+    run = await fresh_node(info, types.Run, run_id)
     await publish(info, run_channel(run_id), status_changed(run))
     if notification is not None:
         await publish_notification(info, notification)
