@@ -50,13 +50,14 @@ from graphql_schema.knowledge.schema import (
 )
 from graphql_schema.node import NodeQuery, node_types
 from graphql_schema.scalars import SCALAR_MAP
+from graphql_schema.search.schema import SearchQuery
 from graphql_schema.system.schema import SystemMutation, SystemSubscription
 
 log = logging.getLogger("aiplatform.graphql")
 
 Query = merge_types("Query", (
     NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery, DeploymentsQuery, KnowledgeQuery,
-    AnalysisQuery, DatasetsQuery, ExperimentsQuery,
+    AnalysisQuery, DatasetsQuery, ExperimentsQuery, SearchQuery,
 ))
 Mutation = merge_types("Mutation", (
     AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,

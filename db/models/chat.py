@@ -11,7 +11,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Computed,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SoftDelete, Timestamps, UUIDPk
@@ -50,6 +60,9 @@ class ChatMessage(UUIDPk, Timestamps, Base):
         UniqueConstraint("session_id", "sequence_number"),
         one_of("role", MESSAGE_ROLES),
         ix("chat_messages", "created_at"),
+        ix("chat_messages", "search_vector", postgresql_using="gin"),
+        Index("ix_chat_messages_content_trgm", "content", postgresql_using="gin",
+              postgresql_ops={"content": "gin_trgm_ops"}),
     )
 
     organization_id: Mapped[uuid.UUID] = organization_fk()
@@ -64,4 +77,9 @@ class ChatMessage(UUIDPk, Timestamps, Base):
     sequence_number: Mapped[int] = mapped_column(Integer)
     parent_message_id: Mapped[uuid.UUID | None] = fk(
         "chat_messages.id", ondelete="SET NULL", nullable=True
+    )
+    # generated; for search only (resolvers/search)
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english', coalesce(content, ''))", persisted=True),
+        deferred=True,
     )

@@ -11,7 +11,8 @@ import uuid
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Computed, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
@@ -109,6 +110,9 @@ class KnowledgeChunk(UUIDPk, CreatedAt, Base):
         ix("knowledge_chunks", "collection_id", "id"),
         Index("ix_knowledge_chunks_embedding_hnsw", "embedding", postgresql_using="hnsw",
               postgresql_ops={"embedding": "vector_cosine_ops"}),
+        ix("knowledge_chunks", "search_vector", postgresql_using="gin"),
+        Index("ix_knowledge_chunks_content_trgm", "content", postgresql_using="gin",
+              postgresql_ops={"content": "gin_trgm_ops"}),
     )
 
     organization_id: Mapped[uuid.UUID] = organization_fk()
@@ -119,3 +123,8 @@ class KnowledgeChunk(UUIDPk, CreatedAt, Base):
     position: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    # generated; for search only (resolvers/search)
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english', coalesce(content, ''))", persisted=True),
+        deferred=True,
+    )

@@ -14,7 +14,6 @@ from db.scope import Principal
 from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.experiments.payloads import ExperimentErrorCode as Code
-from graphql_schema.relay import TableNode
 from resolvers.mutations import Problem, require, require_authenticated
 
 NAME_MAX = 200
@@ -25,7 +24,6 @@ GIT_COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")
 WRITE = "experiment:write"
 
 RowT = TypeVar("RowT", bound=Base)
-NodeT = TypeVar("NodeT", bound=TableNode)
 
 
 def sees(principal: Principal, organization_id: uuid.UUID) -> bool:
