@@ -11,11 +11,11 @@ from strawberry.relay import from_base64
 from app.providers import ChatRequest, ChatTurn
 from app.providers.base import estimate_tokens
 from app.providers.local import local_reply
+from app.pubsub import chat_channel
 from db.models import ChatMessage, ModelUsageLog
 from tests.chat.conftest import (
     PRICING,
     audit_actions,
-    channel_events,
     chat_of,
     count,
     counts,
@@ -184,13 +184,23 @@ async def test_deleting_a_chat_discards_the_reply_under_way(app, client, session
     await session.commit()
     alice, chat_id = world.headers["alice"], gid("ChatSession", chat)
 
-    async def send_then_delete() -> None:
-        await gql(client, SEND, {"input": {"sessionId": chat_id, "content": "Hi"}},
-                  headers=alice)
-        await asyncio.sleep(0.2)
-        await gql(client, DELETE, {"id": chat_id}, headers=alice)
+    async def send_then_delete() -> list[dict]:
+        """Delete the chat as soon as its reply has streamed its first token."""
+        seen = []
+        async with app.state.pubsub.subscribe(chat_channel(chat.id)) as sub:
+            await gql(client, SEND, {"input": {"sessionId": chat_id, "content": "Hi"}},
+                      headers=alice)
+            async for event in sub:
+                seen.append(event)
+                if event.get("type") == "delta":
+                    break
+            await gql(client, DELETE, {"id": chat_id}, headers=alice)
+            await app.state.generations.join()
+            while not sub.queue.empty():
+                seen.append(await anext(sub))
+        return seen
 
-    events = await channel_events(app, chat, send_then_delete)
+    events = [e for e in await send_then_delete() if e.get("type") != "sync"]
 
     assert events[-1] == {"type": "failed", "messageId": events[0]["messageId"],
                           "error": "The chat was deleted before the reply was complete"}
