@@ -8,8 +8,9 @@ served by GIN indexes (alembic 0004), so partial words ("vecto", "ector") are fo
 Ranking: `ts_rank_cd(search_vector, tsquery) + 0.1 * word_similarity(query, content)`; the
 trigram term orders partial-word matches and breaks ties between full-text ones.
 
-Highlight: `ts_headline` with the full-text query OR'ed with a prefix query of the words, so
-prefixes of a word are marked as well; a mid-word substring match gives an unmarked excerpt.
+Highlight: `ts_headline` (simple parser, so no stemming on the text) with a prefix query made
+of the query's english stems and its words that are not stop words: "budgets" marks
+"budget", "embedd" marks "embeddings"; a mid-word substring match gives an unmarked excerpt.
 
 Knowledge is searched through its chunks; a document's best chunk stands for it.
 
@@ -41,31 +42,36 @@ CURSOR_PREFIX = "search"
 TRIGRAM_WEIGHT = 0.1
 HEADLINE = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15"
 
-# $1 query, $2 prefix tsquery text, $3 ILIKE pattern; the scope's parameters follow, then
-# the limit.
+# $1 query, $2 its words (lowercase), $3 ILIKE pattern; the scope's parameters follow, then
+# the limit. HIGHLIGHT is the prefix query ts_headline marks.
+HIGHLIGHT = """(SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(l) || ':*', ' | '),
+                                             ''))
+ FROM (SELECT unnest(tsvector_to_array(to_tsvector('english', $1))) AS l
+       UNION SELECT w FROM unnest($2::text[]) w
+       WHERE to_tsvector('english', w) <> ''::tsvector) words) h(hq)"""
 CHAT_SQL = f"""
 SELECT m.id,
        ts_rank_cd(m.search_vector, q) + {TRIGRAM_WEIGHT} * word_similarity($1, m.content)
            AS score,
-       ts_headline('english', m.content, q || p, '{HEADLINE}') AS highlight
+       ts_headline('simple', m.content, h.hq, '{HEADLINE}') AS highlight
 FROM chat_messages m
 JOIN chat_sessions s ON s.id = m.session_id AND s.deleted_at IS NULL,
-     websearch_to_tsquery('english', $1) q, to_tsquery('simple', $2) p
+     websearch_to_tsquery('english', $1) q, {HIGHLIGHT}
 WHERE (m.search_vector @@ q OR $1 <% m.content OR m.content ILIKE $3) AND {{scope}}
 ORDER BY score DESC, m.id
 LIMIT {{limit}}
 """
 
 KNOWLEDGE_SQL = f"""
-SELECT best.id, best.score, ts_headline('english', best.content, best.hq, '{HEADLINE}')
+SELECT best.id, best.score, ts_headline('simple', best.content, best.hq, '{HEADLINE}')
            AS highlight
 FROM (
-    SELECT DISTINCT ON (c.document_id) c.document_id AS id, c.content, q || p AS hq,
+    SELECT DISTINCT ON (c.document_id) c.document_id AS id, c.content, h.hq,
            ts_rank_cd(c.search_vector, q) + {TRIGRAM_WEIGHT} * word_similarity($1, c.content)
                AS score
     FROM knowledge_chunks c
     JOIN knowledge_documents d ON d.id = c.document_id AND d.deleted_at IS NULL,
-         websearch_to_tsquery('english', $1) q, to_tsquery('simple', $2) p
+         websearch_to_tsquery('english', $1) q, {HIGHLIGHT}
     WHERE (c.search_vector @@ q OR $1 <% c.content OR c.content ILIKE $3) AND {{scope}}
     ORDER BY c.document_id, score DESC, c.id
 ) best
@@ -94,9 +100,8 @@ def decode_offset(cursor: str) -> int:
     return offset
 
 
-def prefix_query(query: str) -> str:
-    """`word:* | word:*` for the highlight; \\w characters need no quoting in to_tsquery."""
-    return " | ".join(f"{w}:*" for w in re.findall(r"\w+", query.lower()))
+def words(query: str) -> list[str]:
+    return re.findall(r"\w+", query.lower())
 
 
 def like_pattern(query: str) -> str:
@@ -121,7 +126,7 @@ async def search(
         for kind in wanted:
             sql, table_alias, node_type = SOURCES[kind]
             table, alias = table_alias.split()
-            params: list[object] = [text, prefix_query(text), like_pattern(text)]
+            params: list[object] = [text, words(text), like_pattern(text)]
             scope = visible(table, alias, ctx.principal, params) or "TRUE"
             params.append(offset + size + 1)
             rows = await ctx.db.fetch(sql.format(scope=scope, limit=f"${len(params)}"), *params)
