@@ -25,7 +25,11 @@ from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
 from graphql_schema.analysis.schema import AnalysisMutation, AnalysisQuery
 from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
 from graphql_schema.datasets.files import FilesMutation
-from graphql_schema.datasets.schema import DatasetsMutation, DatasetsQuery
+from graphql_schema.datasets.schema import (
+    DataProcessingTasksMutation,
+    DatasetsMutation,
+    DatasetsQuery,
+)
 from graphql_schema.deployments.schema import (
     ApplicationsMutation,
     DeploymentsMutation,
@@ -63,7 +67,7 @@ Mutation = merge_types("Mutation", (
     AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,
     DeploymentsMutation, SystemMutation, ChatMutation, ExperimentsMutation,
     AiModelsMutation, DatasetsMutation, ApplicationsMutation, AnalysisMutation,
-    FilesMutation, KnowledgeMutation,
+    FilesMutation, KnowledgeMutation, DataProcessingTasksMutation,
 ))
 Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
                                              ChatSubscription, ExperimentsSubscription,

@@ -230,3 +230,35 @@ class UpdateDataSourceInput:
                               "stay, without a source. Needs dataset:write.")
 class DeleteDataSourceInput:
     id: strawberry.ID
+
+
+@strawberry.input(description="A new processing task reading a dataset of your organization. "
+                              "Needs dataset:write there.")
+class CreateDataProcessingTaskInput:
+    source_dataset_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters.")
+    task_type: str = strawberry.field(description=KIND_HELP + " For example clean, dedupe, "
+                                                  "transform.")
+    configuration: JSON | None = strawberry.field(
+        default=None, description="Task settings as a JSON object; secrets are redacted on read.")
+    target_dataset_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The dataset the task writes (same organization).")
+    description: str | None = None
+
+
+@strawberry.input(description="Moves a task along pending → queued → running → completed | "
+                              "failed; pending and queued tasks may be cancelled; a running "
+                              "task may report progress without changing status. Needs "
+                              "dataset:write.")
+class UpdateDataProcessingTaskStatusInput:
+    task_id: strawberry.ID
+    status: DataProcessingTaskStatus
+    progress: float | None = strawberry.field(default=None, description="0 to 100.")
+    error_message: str | None = strawberry.field(
+        default=None, description="Why the task failed (kept as its statusMessage).")
+
+
+@strawberry.input(description="Deletes a processing task that is not running. Needs "
+                              "dataset:write.")
+class DeleteDataProcessingTaskInput:
+    id: strawberry.ID

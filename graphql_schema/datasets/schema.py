@@ -1,4 +1,5 @@
-"""Root fields of the datasets domain (wiring only): DatasetsQuery and DatasetsMutation."""
+"""Root fields of the datasets domain (wiring only): DatasetsQuery, DatasetsMutation and
+DataProcessingTasksMutation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import strawberry
 from db.loaders.datasets import DATA_SOURCES, DATASETS, FILES
 from graphql_schema.context import Info
 from graphql_schema.datasets.inputs import (
+    CreateDataProcessingTaskInput,
     CreateDatasetInput,
     CreateDatasetVersionInput,
     CreateDataSourceInput,
@@ -14,25 +16,30 @@ from graphql_schema.datasets.inputs import (
     DatasetOrder,
     DataSourceFilter,
     DataSourceOrder,
+    DeleteDataProcessingTaskInput,
     DeleteDatasetInput,
     DeleteDataSourceInput,
     FileFilter,
     FileOrder,
+    UpdateDataProcessingTaskStatusInput,
     UpdateDatasetInput,
     UpdateDataSourceInput,
 )
 from graphql_schema.datasets.payloads import (
+    CreateDataProcessingTaskPayload,
     CreateDatasetPayload,
     CreateDatasetVersionPayload,
     CreateDataSourcePayload,
+    DeleteDataProcessingTaskPayload,
     DeleteDatasetPayload,
     DeleteDataSourcePayload,
+    UpdateDataProcessingTaskStatusPayload,
     UpdateDatasetPayload,
     UpdateDataSourcePayload,
 )
 from graphql_schema.datasets.types import Dataset, DataSource, File
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
-from resolvers.datasets import datasets, sources
+from resolvers.datasets import datasets, sources, tasks
 
 
 @strawberry.type
@@ -99,3 +106,23 @@ class DatasetsMutation:
     async def delete_data_source(self, info: Info, input: DeleteDataSourceInput
                                  ) -> DeleteDataSourcePayload:
         return await sources.delete_data_source(info, input)
+
+
+@strawberry.type
+class DataProcessingTasksMutation:
+    @strawberry.mutation(description="Create a pending processing task reading a dataset.")
+    async def create_data_processing_task(self, info: Info, input: CreateDataProcessingTaskInput
+                                          ) -> CreateDataProcessingTaskPayload:
+        return await tasks.create_data_processing_task(info, input)
+
+    @strawberry.mutation(description="Move a processing task to its next status or report its "
+                                     "progress.")
+    async def update_data_processing_task_status(
+        self, info: Info, input: UpdateDataProcessingTaskStatusInput
+    ) -> UpdateDataProcessingTaskStatusPayload:
+        return await tasks.update_data_processing_task_status(info, input)
+
+    @strawberry.mutation(description="Delete a processing task that is not running.")
+    async def delete_data_processing_task(self, info: Info, input: DeleteDataProcessingTaskInput
+                                          ) -> DeleteDataProcessingTaskPayload:
+        return await tasks.delete_data_processing_task(info, input)

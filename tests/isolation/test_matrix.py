@@ -47,6 +47,7 @@ ID_ALIASES = {
     "jobId": "AnalysisJob", "groupId": "Group", "apiKeyId": "ApiKey", "objectId": "Dataset",
     "baseModelVersionId": "ModelVersion",
     "sourceRunId": "Run", "sourceId": "DataSource",
+    "sourceDatasetId": "Dataset", "targetDatasetId": "Dataset", "taskId": "DataProcessingTask",
     "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
     "Collection": "KnowledgeCollection",  # reindexCollection
     "ids": "Notification",  # markNotificationsRead
