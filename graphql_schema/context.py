@@ -63,6 +63,12 @@ class Loaders:
             loader = self._nodes[(node_type, key)] = DataLoader(load_fn=load)
         return loader
 
+    async def load(self, node_type: type[TableNode], key: Any) -> Any:
+        """The node a foreign key points at; None for an unset (NULL) key."""
+        if key is None:
+            return None
+        return await self.node(node_type).load(key)
+
     def page(
         self, relation: Relation, node_type: type[TableNode], query: PageQuery
     ) -> DataLoader[uuid.UUID, Page]:

@@ -137,11 +137,9 @@ class ModelVersion(TableNode):
     async def source_run(
         self, info: Info
     ) -> Annotated[Run, strawberry.lazy(EXPERIMENTS)] | None:
-        if self.source_run_id is None:
-            return None
         from graphql_schema.experiments.types import Run
 
-        return await info.context.loaders.node(Run).load(self.source_run_id)
+        return await info.context.loaders.load(Run, self.source_run_id)
 
     @strawberry.field(description="Deployments serving this version.")
     async def deployments(

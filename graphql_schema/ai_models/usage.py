@@ -103,19 +103,15 @@ class ModelUsageLog(TableNode):
 
     @strawberry.field(description="Who called; null for a system call or a deleted account.")
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        if self.user_id is None:
-            return None
         from graphql_schema.identity.types import User
 
-        return await info.context.loaders.node(User).load(self.user_id)
+        return await info.context.loaders.load(User, self.user_id)
 
     @strawberry.field(description="The chat session the call served, if any.")
     async def session(self, info: Info) -> Annotated[ChatSession, strawberry.lazy(CHAT)] | None:
-        if self.session_id is None:
-            return None
         from graphql_schema.chat.types import ChatSession
 
-        return await info.context.loaders.node(ChatSession).load(self.session_id)
+        return await info.context.loaders.load(ChatSession, self.session_id)
 
 
 @strawberry.type(description="A measured value of a model (latency, throughput, accuracy...).")
@@ -139,6 +135,4 @@ class PerformanceMetric(TableNode):
 
     @strawberry.field(description="The version measured, when the metric is per version.")
     async def model_version(self, info: Info) -> ModelVersion | None:
-        if self.model_version_id is None:
-            return None
-        return await info.context.loaders.node(ModelVersion).load(self.model_version_id)
+        return await info.context.loaders.load(ModelVersion, self.model_version_id)

@@ -59,11 +59,9 @@ class AnalysisJob(TableNode):
 
     @strawberry.field(description="The file analysed.")
     async def file(self, info: Info) -> Annotated[File, strawberry.lazy(DATASETS)] | None:
-        if self.file_id is None:
-            return None
         from graphql_schema.datasets.types import File
 
-        return await info.context.loaders.node(File).load(self.file_id)
+        return await info.context.loaders.load(File, self.file_id)
 
     @strawberry.field(description="Findings of this job.")
     async def results(

@@ -98,9 +98,7 @@ class ChatMessage(TableNode):
 
     @strawberry.field(description="The message this one answers or branches from.")
     async def parent(self, info: Info) -> ChatMessage | None:
-        if self.parent_message_id is None:
-            return None
-        return await info.context.loaders.node(ChatMessage).load(self.parent_message_id)
+        return await info.context.loaders.load(ChatMessage, self.parent_message_id)
 
     @strawberry.field(description="Replies to this message; more than one is a branch.")
     async def children(

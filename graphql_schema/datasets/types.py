@@ -90,9 +90,7 @@ class Dataset(TableNode):
 
     @strawberry.field(description="The data source this dataset was pulled from.")
     async def source(self, info: Info) -> DataSource | None:
-        if self.source_id is None:
-            return None
-        return await info.context.loaders.node(DataSource).load(self.source_id)
+        return await info.context.loaders.load(DataSource, self.source_id)
 
     @strawberry.field(description="Versions of this dataset.")
     async def versions(
@@ -139,9 +137,7 @@ class DatasetVersion(TableNode):
 
     @strawberry.field(description="The stored file holding this version's data.")
     async def file(self, info: Info) -> File | None:
-        if self.file_id is None:
-            return None
-        return await info.context.loaders.node(File).load(self.file_id)
+        return await info.context.loaders.load(File, self.file_id)
 
 
 @strawberry.type(description="An ETL or cleaning job from a source or dataset into a dataset.")
@@ -170,21 +166,15 @@ class DataProcessingTask(TableNode):
 
     @strawberry.field(description="The data source the task reads, if any.")
     async def source(self, info: Info) -> DataSource | None:
-        if self.source_id is None:
-            return None
-        return await info.context.loaders.node(DataSource).load(self.source_id)
+        return await info.context.loaders.load(DataSource, self.source_id)
 
     @strawberry.field(description="The dataset the task reads, if any.")
     async def source_dataset(self, info: Info) -> Dataset | None:
-        if self.source_dataset_id is None:
-            return None
-        return await info.context.loaders.node(Dataset).load(self.source_dataset_id)
+        return await info.context.loaders.load(Dataset, self.source_dataset_id)
 
     @strawberry.field(description="The dataset the task writes, if any.")
     async def target_dataset(self, info: Info) -> Dataset | None:
-        if self.target_dataset_id is None:
-            return None
-        return await info.context.loaders.node(Dataset).load(self.target_dataset_id)
+        return await info.context.loaders.load(Dataset, self.target_dataset_id)
 
 
 @strawberry.type(description="Metadata of a stored object; the bytes live in the object store.")
@@ -230,8 +220,6 @@ class File(TableNode):
 
     @strawberry.field(description="Who uploaded the file.")
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        if self.user_id is None:
-            return None
         from graphql_schema.identity.types import User
 
-        return await info.context.loaders.node(User).load(self.user_id)
+        return await info.context.loaders.load(User, self.user_id)

@@ -69,17 +69,13 @@ class Deployment(TableNode):
     async def model_version(
         self, info: Info
     ) -> Annotated[ModelVersion, strawberry.lazy(AI_MODELS)] | None:
-        if self.model_version_id is None:
-            return None
         from graphql_schema.ai_models.types import ModelVersion
 
-        return await info.context.loaders.node(ModelVersion).load(self.model_version_id)
+        return await info.context.loaders.load(ModelVersion, self.model_version_id)
 
     @strawberry.field(description="The application served; null for a model version.")
     async def application(self, info: Info) -> Application | None:
-        if self.application_id is None:
-            return None
-        return await info.context.loaders.node(Application).load(self.application_id)
+        return await info.context.loaders.load(Application, self.application_id)
 
 
 @strawberry.type(description="A service assembled from components (models, knowledge, data).")

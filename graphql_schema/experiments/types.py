@@ -149,21 +149,17 @@ class Run(TableNode):
 
     @strawberry.field(description="The dataset this run trains on.")
     async def dataset(self, info: Info) -> Annotated[Dataset, strawberry.lazy(DATASETS)] | None:
-        if self.dataset_id is None:
-            return None
         from graphql_schema.datasets.types import Dataset
 
-        return await info.context.loaders.node(Dataset).load(self.dataset_id)
+        return await info.context.loaders.load(Dataset, self.dataset_id)
 
     @strawberry.field(description="The model version this run starts from (fine-tuning).")
     async def base_model_version(
         self, info: Info
     ) -> Annotated[ModelVersion, strawberry.lazy(AI_MODELS)] | None:
-        if self.base_model_version_id is None:
-            return None
         from graphql_schema.ai_models.types import ModelVersion
 
-        return await info.context.loaders.node(ModelVersion).load(self.base_model_version_id)
+        return await info.context.loaders.load(ModelVersion, self.base_model_version_id)
 
     @strawberry.field(description="Model versions this run produced.")
     async def model_versions(

@@ -126,11 +126,9 @@ class KnowledgeDocument(TableNode):
 
     @strawberry.field(description="The uploaded file this document was read from.")
     async def file(self, info: Info) -> Annotated[File, strawberry.lazy(DATASETS)] | None:
-        if self.file_id is None:
-            return None
         from graphql_schema.datasets.types import File
 
-        return await info.context.loaders.node(File).load(self.file_id)
+        return await info.context.loaders.load(File, self.file_id)
 
 
 @strawberry.type(description="One retrieval asked of a collection (append-only history).")
@@ -154,8 +152,6 @@ class RagQuery(TableNode):
 
     @strawberry.field(description="Who asked; null once the account is gone.")
     async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        if self.user_id is None:
-            return None
         from graphql_schema.identity.types import User
 
-        return await info.context.loaders.node(User).load(self.user_id)
+        return await info.context.loaders.load(User, self.user_id)

@@ -45,19 +45,15 @@ class AuditLog(TableNode):
     async def organization(
         self, info: Info
     ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        if self.organization_id is None:
-            return None
         from graphql_schema.identity.types import Organization
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+        return await info.context.loaders.load(Organization, self.organization_id)
 
     @strawberry.field(description="Who acted; null for the system or a deleted account.")
     async def actor(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        if self.user_id is None:
-            return None
         from graphql_schema.identity.types import User
 
-        return await info.context.loaders.node(User).load(self.user_id)
+        return await info.context.loaders.load(User, self.user_id)
 
 
 @strawberry.type(description="A message to one user.")
