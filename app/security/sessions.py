@@ -1,12 +1,18 @@
 """Login sessions: a user_sessions row per login, holding only hashes of its tokens.
 
-The refresh token is `<session id>.<secret>`: the id finds the row, the secret's hash must be
-the current one. A refresh token that was already rotated away is a replay, and revokes the
-whole session (the thief and the victim both have to log in again).
+The refresh token is `<session id>.<secret>.<mac>`: the id finds the row, the secret's hash
+must be the current one. A refresh token that was already rotated away is a replay, and
+revokes the whole session (the thief and the victim both have to log in again). The MAC (the
+server key over id and secret) tells a replay from a forgery: the session id is no secret (an
+access token carries it), and without the MAC anyone holding it could revoke the session by
+sending `<id>.<anything>`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,7 +40,14 @@ def issue_tokens(settings: Settings, row: UserSession) -> IssuedTokens:
     row.token_hash = hash_secret(access)
     row.refresh_token_hash = hash_secret(refresh_secret)
     row.last_used_at = datetime.now(UTC)
-    return IssuedTokens(row.id, access, f"{row.id}.{refresh_secret}", row.expires_at)
+    body = f"{row.id}.{refresh_secret}"
+    return IssuedTokens(row.id, access, f"{body}.{_mac(settings, body)}", row.expires_at)
+
+
+def _mac(settings: Settings, body: str) -> str:
+    digest = hmac.new(secret_key(settings).encode(), b"refresh:" + body.encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
 async def open_session(
@@ -52,8 +65,12 @@ async def open_session(
     return tokens
 
 
-def split_refresh_token(token: str) -> tuple[uuid.UUID, str] | None:
-    session_id, _, secret = token.partition(".")
+def split_refresh_token(settings: Settings, token: str) -> tuple[uuid.UUID, str] | None:
+    """The session id and secret of a token this server issued; None for anything else."""
+    body, _, mac = token.rpartition(".")
+    session_id, _, secret = body.partition(".")
+    if not secret or not hmac.compare_digest(mac.encode(), _mac(settings, body).encode()):
+        return None
     try:
         return uuid.UUID(session_id), secret
     except ValueError:

@@ -124,12 +124,12 @@ async def log_in(info: Info, input: LogInInput) -> LogInPayload:
 # ------------------------------------------------------------------ sessions
 
 async def refresh_token(info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
-    """Rotate the session's tokens. A refresh token that is not the session's current one was
-    already used (or forged from a leaked session id): the session is revoked for good."""
-    parsed = split_refresh_token(input.refresh_token.strip())
+    """Rotate the session's tokens. A genuine refresh token that is not the session's current
+    one was already used, perhaps by a thief: the session is revoked for good."""
+    parsed = split_refresh_token(info.context.settings, input.refresh_token.strip())
 
     async def body() -> RefreshTokenPayload:
-        if parsed is None or not parsed[1]:
+        if parsed is None:
             raise InvalidInput(Problem("refreshToken", "This is not a refresh token",
                                        Code.REFRESH_TOKEN_INVALID))
         session_id, secret = parsed

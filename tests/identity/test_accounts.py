@@ -215,6 +215,26 @@ async def test_malformed_or_unknown_refresh_token_is_invalid(client) -> None:
             "message": "This is not a refresh token"}], token
 
 
+async def test_a_forged_refresh_token_for_a_known_session_is_invalid_and_revokes_nothing(
+    client, db
+) -> None:
+    # given a live session, whose id anyone holding its access token can read
+    tokens = await sign_up(client)
+    session_id, secret, _ = tokens["refreshToken"].split(".")
+
+    # when refresh tokens are forged around that id
+    forged = [f"{session_id}.{secret}", f"{session_id}.guess.AAAAAAAAAAAAAAAAAAAAAA",
+              f"{session_id}.{secret}.AAAAAAAAAAAAAAAAAAAAAA"]
+    answers = [(await refresh(client, token))["userErrors"] for token in forged]
+
+    # then each is refused as invalid, and the session and its refresh token still work
+    assert answers == [[{"field": ["input", "refreshToken"], "code": "REFRESH_TOKEN_INVALID",
+                         "message": "This is not a refresh token"}]] * 3
+    assert await value(db, "SELECT revoked_at IS NULL FROM user_sessions") is True
+    assert await viewer(client, tokens["accessToken"]) == "ada"
+    assert (await refresh(client, tokens["refreshToken"]))["userErrors"] == []
+
+
 async def test_log_out_ends_only_the_current_session(client) -> None:
     here = (await sign_up(client))["accessToken"]
     elsewhere = (await log_in(client, "ada"))["accessToken"]
