@@ -10,8 +10,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Computed, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, Timestamps, UUIDPk
@@ -66,6 +66,9 @@ class SystemLog(UUIDPk, CreatedAt, Base):
         one_of("level", LOG_LEVELS),
         ix("system_logs", "level", "created_at"),
         ix("system_logs", "created_at"),
+        ix("system_logs", "search_vector", postgresql_using="gin"),
+        Index("ix_system_logs_message_trgm", "message", postgresql_using="gin",
+              postgresql_ops={"message": "gin_trgm_ops"}),
     )
 
     level: Mapped[str] = mapped_column(String(20))
@@ -78,6 +81,11 @@ class SystemLog(UUIDPk, CreatedAt, Base):
     request_id: Mapped[str | None] = mapped_column(String(100), index=True)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    # generated; for search only (resolvers/search, alembic 0005)
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english', coalesce(message, ''))", persisted=True),
+        deferred=True,
+    )
 
 
 class Notification(UUIDPk, Timestamps, Base):
