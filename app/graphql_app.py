@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -23,6 +24,7 @@ from app.auth import authenticate
 from app.graphiql import graphiql_html
 from app.ratelimit import check_request
 from app.security.tokens import TokenError
+from app.system_log import bind_request, bind_user
 from db.scope import Principal
 from graphql_schema.context import Context, Loaders
 
@@ -127,7 +129,10 @@ class GraphQLApp(GraphQL[Context, None]):
                     {"code": "RATE_LIMITED", "retryAfter": retry_after},
                     {"retry-after": str(retry_after)})(scope, receive, send)
                 return
-        await super().__call__(scope, receive, send)
+        principal = scope.get("state", {}).get("principal")
+        request_id = Headers(scope=scope).get("x-request-id")
+        with bind_request(request_id, principal.user_id if principal else None):  # system_logs
+            await super().__call__(scope, receive, send)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer
@@ -146,6 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
             raise ws_rejection(websocket, WS_UNAUTHORIZED, refused.code,
                                refused.message) from None
         context.use_principal(principal)
+        bind_user(principal.user_id)  # the socket's later log records name its caller
         return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

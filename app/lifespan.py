@@ -20,6 +20,7 @@ from app.knowledge.worker import IngestionWorker, storage_reader
 from app.providers.tasks import GenerationTasks
 from app.pubsub import PubSub
 from app.settings import Settings
+from app.system_log import SystemLogWriter
 from db import migrate
 from db.session import Database
 
@@ -60,6 +61,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
         await redis.ping()
         app.state.db, app.state.redis = db, redis
+        if settings.system_log_level.upper() != "OFF":
+            app.state.system_log = SystemLogWriter(db, settings.system_log_level)
+            app.state.system_log.start()  # WARNING+ records of the app go to system_logs
         app.state.pubsub = PubSub(redis)
         app.state.generations = GenerationTasks()
         app.state.knowledge = IngestionWorker(
@@ -75,6 +79,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.knowledge.close()
         if getattr(app.state, "pubsub", None) is not None:
             await app.state.pubsub.close()
+        if getattr(app.state, "system_log", None) is not None:
+            await app.state.system_log.close()  # last user of the pool: writes what is queued
         await redis.aclose()
         await db.close()
         if embedded is not None:

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Chat replies: longest wait for a provider's next piece before the reply fails
     chat_provider_timeout_seconds: float = 60.0
 
+    # The app's own log records at this level and above are kept in system_logs (OFF: none)
+    system_log_level: str = "WARNING"
+
     # Files: uploads above this size are refused (FILE_TOO_LARGE); download links expire
     max_upload_bytes: int = 100 * 1024 * 1024
     download_url_ttl_seconds: int = 3600

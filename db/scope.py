@@ -19,6 +19,8 @@ USER_TABLE = "users"
 USER_OWNED_TABLES = frozenset({"notifications", "user_sessions", "api_keys"})
 AUDIT_TABLE = "audit_logs"
 AUDIT_READ = "audit:read"
+SETTINGS_TABLE = "system_settings"
+SYSTEM_LOG_TABLE = "system_logs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,12 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
     """
     if principal.organization_ids is None:
         return None
+    if table == SETTINGS_TABLE:  # platform settings: the public ones are for everyone
+        return f"{alias}.is_public"
+    if table == SYSTEM_LOG_TABLE:
+        # Platform logs belong to no organization and may name any tenant's objects, so no
+        # organization role opens them, not even audit:read there: superusers only.
+        return "FALSE"
     if table in USER_OWNED_TABLES:  # one person's rows, even inside a shared organization
         if principal.user_id is None:
             return "FALSE"
@@ -106,7 +114,7 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             f"AND sm.organization_id = ANY({orgs})))"
         )
     if not _has_organization(table):
-        return "FALSE"  # platform tables (settings, logs) are for superusers only
+        return "FALSE"  # other platform tables are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"
 
 

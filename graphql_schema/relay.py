@@ -190,7 +190,7 @@ def conditions_of(table: str, filter_: Any) -> tuple[Condition, ...]:
                 break
         if f.name in _TIME_FILTERS:
             op = ">" if f.name.endswith("_after") else "<"
-        value = _filter_value(column, value)
+        value = _filter_value(column, value, uuid_column=_is_uuid(table, column))
         cast = column_cast(table, column)
         if op == "ANY":
             if len(value) > 100:
@@ -202,14 +202,20 @@ def conditions_of(table: str, filter_: Any) -> tuple[Condition, ...]:
     return tuple(conditions)
 
 
-def _filter_value(column: str, value: Any) -> Any:
+def _filter_value(column: str, value: Any, *, uuid_column: bool) -> Any:
     if isinstance(value, list):
-        return tuple(_filter_value(column, v) for v in value)
+        return tuple(_filter_value(column, v, uuid_column=uuid_column) for v in value)
     if isinstance(value, enum.Enum):
         return value.value
-    if column.endswith("_id") and isinstance(value, str):
+    if uuid_column and isinstance(value, str):
         return decode_global_id(value, field=column)[1]
     return value
+
+
+def _is_uuid(table: str, column: str) -> bool:
+    """A foreign key (`..._id` holding a uuid) is filtered by global ID; a text column such as
+    `request_id` by its own value."""
+    return column.endswith("_id") and column_python_type(table, column) is uuid.UUID
 
 
 # -- connections -----------------------------------------------------------------------------

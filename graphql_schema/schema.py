@@ -55,13 +55,13 @@ from graphql_schema.knowledge.schema import (
 from graphql_schema.node import NodeQuery, node_types
 from graphql_schema.scalars import SCALAR_MAP
 from graphql_schema.search.schema import SearchQuery
-from graphql_schema.system.schema import SystemMutation, SystemSubscription
+from graphql_schema.system.schema import SystemMutation, SystemQuery, SystemSubscription
 
 log = logging.getLogger("aiplatform.graphql")
 
 Query = merge_types("Query", (
     NodeQuery, IdentityQuery, AiModelsQuery, ChatQuery, DeploymentsQuery, KnowledgeQuery,
-    AnalysisQuery, DatasetsQuery, ExperimentsQuery, SearchQuery,
+    AnalysisQuery, DatasetsQuery, ExperimentsQuery, SearchQuery, SystemQuery,
 ))
 Mutation = merge_types("Mutation", (
     AccountsMutation, ApiKeysMutation, OrganizationsMutation, GroupsMutation,

@@ -6,10 +6,49 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from db.loaders.system import SYSTEM_LOGS, SYSTEM_SETTINGS
 from graphql_schema.context import Info
+from graphql_schema.relay import Connection, PageArgs, resolve_connection
 from graphql_schema.system.events import NotificationReceived
-from graphql_schema.system.payloads import MarkNotificationsReadInput, MarkNotificationsReadPayload
-from resolvers.system import notifications, subscriptions
+from graphql_schema.system.inputs import (
+    SystemLogFilter,
+    SystemLogOrder,
+    SystemSettingFilter,
+    SystemSettingOrder,
+)
+from graphql_schema.system.payloads import (
+    DeleteSystemSettingInput,
+    DeleteSystemSettingPayload,
+    MarkNotificationsReadInput,
+    MarkNotificationsReadPayload,
+    SetSystemSettingInput,
+    SetSystemSettingPayload,
+)
+from graphql_schema.system.types import SystemLog, SystemSetting
+from resolvers.system import notifications, settings, subscriptions
+
+
+@strawberry.type
+class SystemQuery:
+    @strawberry.field(description="Platform settings: the public ones for anyone (also "
+                                  "without logging in), all of them for superusers.")
+    async def system_settings(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: SystemSettingFilter | None = None, order_by: SystemSettingOrder | None = None,
+    ) -> Connection[SystemSetting]:
+        return await resolve_connection(info, SYSTEM_SETTINGS, SystemSetting, None,
+                                        PageArgs(first, after, last, before), filter, order_by)
+
+    @strawberry.field(description="The server's WARNING-or-worse log records, newest first. "
+                                  "Platform superusers only: anyone else gets an empty list.")
+    async def system_logs(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+        filter: SystemLogFilter | None = None, order_by: SystemLogOrder | None = None,
+    ) -> Connection[SystemLog]:
+        return await resolve_connection(info, SYSTEM_LOGS, SystemLog, None,
+                                        PageArgs(first, after, last, before), filter, order_by)
 
 
 @strawberry.type
@@ -19,6 +58,18 @@ class SystemMutation:
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
         return await notifications.mark_notifications_read(info, input)
+
+    @strawberry.mutation(description="Create or change a platform setting (superusers only).")
+    async def set_system_setting(
+        self, info: Info, input: SetSystemSettingInput
+    ) -> SetSystemSettingPayload:
+        return await settings.set_system_setting(info, input)
+
+    @strawberry.mutation(description="Delete a platform setting (superusers only).")
+    async def delete_system_setting(
+        self, info: Info, input: DeleteSystemSettingInput
+    ) -> DeleteSystemSettingPayload:
+        return await settings.delete_system_setting(info, input)
 
 
 @strawberry.type

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditLog, Notification, Organization, User
+from db.models import AuditLog, Notification, Organization, SystemLog, SystemSetting, User
 
 
 async def make_audit_log(
@@ -40,3 +41,27 @@ async def make_notification(
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def make_system_setting(
+    session: AsyncSession, *, category: str = "general", key: str = "setting",
+    value: Any = "on", is_public: bool = False, is_editable: bool = True,
+) -> SystemSetting:
+    setting = SystemSetting(category=category, key=key, value=value, is_public=is_public,
+                            is_editable=is_editable)
+    session.add(setting)
+    await session.flush()
+    return setting
+
+
+async def make_system_log(
+    session: AsyncSession, *, message: str = "something failed", level: str = "ERROR",
+    module: str = "app.tests", user: User | None = None, request_id: str | None = None,
+    created_at: datetime | None = None,
+) -> SystemLog:
+    entry = SystemLog(level=level, module=module, message=message, logger_name="aiplatform",
+                      user_id=user.id if user else None, request_id=request_id,
+                      **({"created_at": created_at} if created_at else {}))
+    session.add(entry)
+    await session.flush()
+    return entry

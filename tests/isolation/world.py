@@ -29,7 +29,12 @@ from tests.factories.deployments import make_application, make_component, make_d
 from tests.factories.experiments import make_experiment, make_metrics, make_project, make_run
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.factories.knowledge import make_collection, make_document, make_rag_query
-from tests.factories.system import make_audit_log, make_notification
+from tests.factories.system import (
+    make_audit_log,
+    make_notification,
+    make_system_log,
+    make_system_setting,
+)
 
 
 def global_id(type_name: str, key: object) -> str:
@@ -87,6 +92,9 @@ async def build_world(session: AsyncSession, name: str) -> World:
     o["AnalysisResult"] = await make_analysis_result(session, job=job)
     o["AuditLog"] = await make_audit_log(session, organization=org, user=owner)
     o["Notification"] = await make_notification(session, user=owner, organization=org)
+    # platform rows (no organization): a non-public setting and a log line, superusers only
+    o["SystemSetting"] = await make_system_setting(session, key=f"{name}-setting")
+    o["SystemLog"] = await make_system_log(session, user=owner, message=f"{name} failed")
     usage = ModelUsageLog(organization_id=org.id, user_id=owner.id, model_id=model.id,
                           request_type="chat", status="success")
     metric = PerformanceMetric(organization_id=org.id, model_id=model.id, metric_name="latency",
