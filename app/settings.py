@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     max_tokens: int = 5000
     default_page_size: int = 20
     max_page_size: int = 100
+    # Queries the planner covers run as one SQL statement per level, without per-field
+    # execution (graphql_schema/planner/); off: every query goes through strawberry
+    planner: bool = True
 
     # GraphQL requests per sliding minute: per user when authenticated, else per client IP
     rate_limit_enabled: bool = True

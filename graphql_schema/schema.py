@@ -53,6 +53,7 @@ from graphql_schema.knowledge.schema import (
     KnowledgeSubscription,
 )
 from graphql_schema.node import NodeQuery, node_types
+from graphql_schema.planner.extension import PlannerExtension, QueryPlanner
 from graphql_schema.scalars import SCALAR_MAP
 from graphql_schema.search.schema import SearchQuery
 from graphql_schema.system.schema import SystemMutation, SystemQuery, SystemSubscription
@@ -75,6 +76,8 @@ Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubsc
 
 
 class Schema(strawberry.Schema):
+    planner: QueryPlanner | None = None  # set when AIPLATFORM_PLANNER is on
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -100,7 +103,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(
+    planner = QueryPlanner() if settings.planner else None
+    if planner is not None:
+        extensions.append(lambda: PlannerExtension(planner))
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -108,3 +114,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.max_page_size, scalar_map=SCALAR_MAP),
     )
+    schema.planner = planner
+    return schema

@@ -1,0 +1,291 @@
+"""The executor: runs a plan breadth-first, then assembles the answer as plain dicts.
+
+For each relation of a level, the keys of all its parents go into one statement built by the
+loaders' own SQL builders (`fetch_pages`, `fetch_counts`, `fetch_by_ids`), which scope every
+read through `db/scope.py`; only the columns the selection needs (plus keys and sort columns)
+are read. Anything the reference path would answer with an error raises `Fallback`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.relay.utils import to_base64
+from strawberry.types.arguments import convert_arguments
+
+from app.settings import Settings
+from db.columns import column_cast
+from db.loaders.base import Page, fetch_by_ids, fetch_counts, fetch_pages, fetch_root_page
+from db.scope import Principal
+from db.session import Database
+from graphql_schema.node import MAX_NODES, node_types
+from graphql_schema.planner.plan import (
+    C_CONST,
+    C_COUNT,
+    C_EDGES,
+    C_PAGE_INFO,
+    CONST,
+    E_CONST,
+    E_CURSOR,
+    GID,
+    LEAF,
+    MANY,
+    ONE,
+    P_CONST,
+    P_END,
+    P_HAS_NEXT,
+    P_HAS_PREVIOUS,
+    P_START,
+    ManyLink,
+    NodeLink,
+    ObjectPlan,
+    OneLink,
+    RootPlan,
+)
+from graphql_schema.planner.values import Fallback
+from graphql_schema.relay import PageArgs, decode_global_id, encode_cursor, page_query
+
+EMPTY = Page()
+
+
+@dataclass(slots=True)
+class Pages:
+    """One connection field's pages for all parents of its level (the root: key None)."""
+
+    order_name: str
+    args: PageArgs
+    reverse: bool
+    positions: list[int]
+    by_parent: dict[uuid.UUID | None, Page]
+    counts: dict[uuid.UUID | None, int] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Run:
+    """One request's execution of a (shared, cached) plan."""
+
+    schema: strawberry.Schema
+    db: Database
+    principal: Principal
+    settings: Settings
+    variables: VariableValues
+    ones: dict[OneLink, dict[Any, Any]] = field(default_factory=dict)
+    pages: dict[ManyLink, Pages] = field(default_factory=dict)
+    nodes: dict[NodeLink, list[tuple[ObjectPlan, Any]]] = field(default_factory=dict)
+
+    async def execute(self, plan: RootPlan) -> dict[str, Any]:
+        jobs: list[Awaitable[None]] = []
+        for kind, _key, payload in plan.entries:
+            if kind == MANY:
+                jobs.append(self.fetch_many(payload, None))
+            elif kind == ONE:
+                jobs.append(self.fetch_nodes(payload))
+        await _all(jobs)
+        data: dict[str, Any] = {}
+        for kind, key, payload in plan.entries:
+            if kind == CONST:
+                data[key] = payload
+            elif kind == MANY:
+                data[key] = self.connection(payload, None)
+            else:
+                found = [self.object(p, row) for p, row in self.nodes[payload]]
+                data[key] = found if payload.many else found[0]
+        return data
+
+    # -- fetching, one statement per relation and level -----------------------------------
+
+    async def fetch_children(self, plans: Sequence[ObjectPlan], rows: list[Any]) -> None:
+        if rows:
+            await _all([self.fetch_link(link, rows) for plan in plans for link in plan.links])
+
+    def fetch_link(self, link: OneLink | ManyLink, rows: list[Any]) -> Awaitable[None]:
+        if isinstance(link, OneLink):
+            return self.fetch_one(link, rows)
+        return self.fetch_many(link, rows)
+
+    async def fetch_one(self, link: OneLink, rows: list[Any]) -> None:
+        i = link.key_index
+        keys = list(dict.fromkeys(r[i] for r in rows if r[i] is not None))
+        if not keys:
+            self.ones[link] = {}
+            return
+        node_type = link.node_type
+        found = await fetch_by_ids(self.db, node_type._table, link.layout.columns,
+                                   self.principal, keys, live_only=node_type._live_only)
+        self.ones[link] = dict(zip(keys, found, strict=True))
+        assert link.plan is not None
+        await self.fetch_children([link.plan], [r for r in found if r is not None])
+
+    def arguments(self, field_def: Any, field_node: Any) -> dict[str, Any]:
+        return get_argument_values(field_def, field_node, self.variables)
+
+    async def fetch_many(self, link: ManyLink, rows: list[Any] | None) -> None:
+        spec, settings = link.spec, self.settings
+        kwargs = convert_arguments(
+            self.arguments(link.field_def, link.field_node), spec.field.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )
+        args = PageArgs(kwargs.get("first"), kwargs.get("after"), kwargs.get("last"),
+                        kwargs.get("before"))
+        order_name, query = page_query(
+            spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
+            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        )
+        relation, order = spec.relation, query.order.columns
+        columns = link.layout.columns + [c for c in order if c not in link.layout.columns]
+        casts = [column_cast(relation.table, c) for c in order]
+        pages = Pages(order_name, args, query.reverse, [columns.index(c) for c in order], {})
+        self.pages[link] = pages
+        if rows is None:
+            jobs: list[Awaitable[Any]] = [
+                fetch_root_page(self.db, relation, columns, casts, self.principal, query)]
+            if link.needs_count:
+                jobs.append(fetch_counts(self.db, relation, self.principal, query.conditions,
+                                         None))
+            found = await _all(jobs)
+            pages.by_parent[None] = found[0]
+            if link.needs_count:
+                pages.counts[None] = found[1][0]
+        else:
+            keys = list(dict.fromkeys(r[0] for r in rows))
+            jobs = [fetch_pages(self.db, relation, columns, casts, self.principal, query, keys)]
+            if link.needs_count:
+                jobs.append(fetch_counts(self.db, relation, self.principal, query.conditions,
+                                         keys))
+            found = await _all(jobs)
+            pages.by_parent = dict(zip(keys, found[0], strict=True))
+            if link.needs_count:
+                pages.counts = dict(zip(keys, found[1], strict=True))
+        if link.node_plans:
+            await self.fetch_children(
+                link.node_plans, [r for page in pages.by_parent.values() for r in page.rows])
+
+    async def fetch_nodes(self, link: NodeLink) -> None:
+        arguments = self.arguments(link.field_def, link.field_node)
+        ids = arguments["ids"] if link.many else [arguments["id"]]
+        if len(ids) > MAX_NODES:
+            raise Fallback
+        wanted: list[tuple[ObjectPlan, uuid.UUID]] = []
+        for global_id in ids:
+            type_name, key = decode_global_id(global_id)
+            node_type = node_types().get(type_name)
+            plan = None if node_type is None else link.plans.get(
+                node_type.__strawberry_definition__.name)
+            if plan is None:
+                raise Fallback  # NOT_FOUND, or a type the planner does not cover
+            wanted.append((plan, key))
+        by_plan: dict[ObjectPlan, list[uuid.UUID]] = {}
+        for plan, key in wanted:
+            by_plan.setdefault(plan, []).append(key)
+        plans = list(by_plan)
+        found = await _all([self.fetch_by_ids(p, list(dict.fromkeys(by_plan[p]))) for p in plans])
+        rows = {(p, k): r for p, got in zip(plans, found, strict=True) for k, r in got.items()}
+        if any(r is None for r in rows.values()):
+            raise Fallback  # NOT_FOUND (missing, deleted or not visible)
+        self.nodes[link] = [(p, rows[p, k]) for p, k in wanted]
+        await _all([self.fetch_children([p], [r for r in got.values()])
+                    for p, got in zip(plans, found, strict=True)])
+
+    async def fetch_by_ids(self, plan: ObjectPlan, keys: list[uuid.UUID]) -> dict[Any, Any]:
+        node_type = plan.node_type
+        found = await fetch_by_ids(self.db, node_type._table, plan.layout.columns,
+                                   self.principal, keys, live_only=node_type._live_only)
+        return dict(zip(keys, found, strict=True))
+
+    # -- assembling ---------------------------------------------------------------------
+
+    def object(self, plan: ObjectPlan, row: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for kind, key, payload in plan.entries:
+            if kind == LEAF:
+                out[key] = payload[1](row[payload[0]])
+            elif kind == GID:
+                out[key] = to_base64(payload, row[0])
+            elif kind == CONST:
+                out[key] = payload
+            elif kind == ONE:
+                fk = row[payload.key_index]
+                child = None if fk is None else self.ones[payload].get(fk)
+                if child is not None:
+                    out[key] = self.object(payload.plan, child)
+                elif payload.nullable:
+                    out[key] = None
+                else:
+                    raise Fallback
+            else:
+                out[key] = self.connection(payload, row[0])
+        return out
+
+    def connection(self, link: ManyLink, parent: uuid.UUID | None) -> dict[str, Any]:
+        pages = self.pages[link]
+        page = pages.by_parent.get(parent) or EMPTY
+        out: dict[str, Any] = {}
+        for kind, key, payload in link.entries:
+            if kind == C_EDGES:
+                out[key] = self.edges(pages, page, payload)
+            elif kind == C_PAGE_INFO:
+                out[key] = self.page_info(pages, page, payload)
+            elif kind == C_COUNT:
+                out[key] = pages.counts.get(parent, 0)
+            elif kind == C_CONST:
+                out[key] = payload
+        return out
+
+    def edges(self, pages: Pages, page: Page, entries: list[tuple[int, str, Any]]
+              ) -> list[dict[str, Any]]:
+        edges = []
+        obj = self.object
+        for row in page.rows:
+            edge: dict[str, Any] = {}
+            for kind, key, payload in entries:
+                if kind == E_CURSOR:
+                    edge[key] = _cursor(pages, row)
+                elif kind == E_CONST:
+                    edge[key] = payload
+                else:
+                    edge[key] = obj(payload, row)
+            edges.append(edge)
+        return edges
+
+    def page_info(self, pages: Pages, page: Page, entries: list[tuple[int, str, Any]]
+                  ) -> dict[str, Any]:
+        if pages.reverse:
+            has_next, has_previous = pages.args.before is not None, page.has_more
+        else:
+            has_next, has_previous = page.has_more, pages.args.after is not None
+        rows = page.rows
+        out: dict[str, Any] = {}
+        for kind, key, payload in entries:
+            if kind == P_HAS_NEXT:
+                out[key] = has_next
+            elif kind == P_HAS_PREVIOUS:
+                out[key] = has_previous
+            elif kind == P_START:
+                out[key] = _cursor(pages, rows[0]) if rows else None
+            elif kind == P_END:
+                out[key] = _cursor(pages, rows[-1]) if rows else None
+            elif kind == P_CONST:
+                out[key] = payload
+        return out
+
+
+def _cursor(pages: Pages, row: Any) -> str:
+    return encode_cursor(pages.order_name, tuple(row[i] for i in pages.positions))
+
+
+async def _all(jobs: Sequence[Awaitable[Any]]) -> list[Any]:
+    """Run concurrently; the first failure is raised once every job has finished."""
+    if len(jobs) == 1:
+        return [await jobs[0]]
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results

@@ -1,0 +1,128 @@
+"""The hook: a schema extension that answers a plannable query before graphql-core executes.
+
+It runs in strawberry's `on_execute`, after parsing and validation (depth, alias and token
+limits included) and inside the same operation, so error masking and everything around the
+execution stay as they are. It sets the result only for a query it fully planned and ran;
+otherwise (mutations, subscriptions, sockets, an unplannable selection, or anything the
+reference path would answer with an error) strawberry executes as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql import DirectiveNode, DocumentNode, ExecutionResult, VariableNode, Visitor, visit
+from graphql.execution.executor import Executor
+from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from graphql_schema.context import Context
+from graphql_schema.planner.execute import Run
+from graphql_schema.planner.plan import Compiler, RootPlan, Unplannable
+from graphql_schema.planner.values import Fallback
+
+log = logging.getLogger("aiplatform.planner")
+
+
+@dataclass(eq=False)
+class _Document:
+    """One (document, operation): the variables its @include/@skip read, and its plans."""
+
+    directive_variables: tuple[str, ...]
+    plans: dict[tuple[Any, ...], RootPlan | None] = field(default_factory=dict)
+
+
+class _DirectiveVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        if node.name.value in ("include", "skip"):
+            for argument in node.arguments:
+                if isinstance(argument.value, VariableNode):
+                    self.names.append(argument.value.name.value)
+
+
+@dataclass(eq=False)
+class QueryPlanner:
+    """Compiled plans by document text and operation name (LRU), and what happened to
+    requests (`stats`: planned, fallback, unplannable), shared by all requests of a schema."""
+
+    maxsize: int = 1024
+    documents: OrderedDict[tuple[str, str | None], _Document] = field(
+        default_factory=OrderedDict)
+    stats: Counter[str] = field(default_factory=Counter)
+
+    def plan(self, schema: strawberry.Schema, query: str, document: DocumentNode,
+             executor: Executor, operation_name: str | None) -> RootPlan | None:
+        key = (query, operation_name)
+        entry = self.documents.get(key)
+        if entry is None:
+            names = _DirectiveVariables()
+            visit(document, names)
+            entry = self.documents[key] = _Document(tuple(dict.fromkeys(names.names)))
+            if len(self.documents) > self.maxsize:
+                self.documents.popitem(last=False)
+        else:
+            self.documents.move_to_end(key)
+        coerced = executor.variable_values.coerced
+        values = tuple(coerced.get(n) for n in entry.directive_variables)
+        if values not in entry.plans:
+            try:
+                entry.plans[values] = Compiler(schema, executor).root()
+            except Unplannable as reason:
+                log.debug("not planned: %s", reason)
+                entry.plans[values] = None
+        return entry.plans[values]
+
+    async def answer(self, execution_context: Any) -> ExecutionResult | None:
+        """The planned answer, or None when strawberry has to execute this request."""
+        context = execution_context.context
+        if (execution_context.operation_type is not OperationType.QUERY
+                or not isinstance(context, Context) or isinstance(context.request, WebSocket)
+                or not isinstance(execution_context.query, str)
+                or execution_context.graphql_document is None):
+            return None
+        schema = execution_context.schema
+        document = execution_context.graphql_document
+        executor = Executor.build(schema._schema, document, None, context,
+                                  execution_context.variables,
+                                  execution_context.operation_name)
+        if isinstance(executor, list):
+            return None  # variable errors: strawberry reports them
+        plan = self.plan(schema, execution_context.query, document, executor,
+                         execution_context.operation_name)
+        if plan is None:
+            self.stats["unplannable"] += 1
+            return None
+        run = Run(schema, context.db, context.principal, context.settings,
+                  executor.variable_values)
+        try:
+            data = await run.execute(plan)
+        except Fallback:
+            self.stats["fallback"] += 1
+            return None
+        except Exception:  # an error answer: the reference path gives it, with its path
+            self.stats["fallback"] += 1
+            log.debug("planned execution failed; answering through strawberry", exc_info=True)
+            return None
+        self.stats["planned"] += 1
+        return ExecutionResult(data=data, errors=None)
+
+
+class PlannerExtension(SchemaExtension):
+    def __init__(self, planner: QueryPlanner) -> None:
+        self.planner = planner
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        result = await self.planner.answer(self.execution_context)
+        if result is not None:
+            self.execution_context.result = result
+        yield

@@ -1,0 +1,255 @@
+"""The compiler: a validated operation becomes a tree of per-type plans, or `Unplannable`.
+
+Selections are collected with graphql-core's own `collect_fields`/`collect_subfields` (so
+fragments, inline fragments, aliases, merging and `@include`/`@skip` follow the executor's
+rules exactly); each field is then looked up in the catalog. Plans are cached per document,
+operation and the values of the variables its directives read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql.execution.collect_fields import FieldDetails, collect_fields
+from graphql.execution.executor import Executor
+
+from graphql_schema.planner.catalog import (
+    Column,
+    GlobalId,
+    RootNode,
+    ToMany,
+    ToOne,
+    field_spec,
+    strawberry_field,
+    table_node,
+)
+from graphql_schema.planner.values import leaf_converter
+from graphql_schema.relay import TableNode
+
+
+class Unplannable(Exception):
+    """The operation needs strawberry's executor (for now: all of it)."""
+
+
+# entry kinds of an object plan
+CONST, LEAF, GID, ONE, MANY = range(5)
+# entry kinds inside a connection, its edges and its pageInfo
+C_CONST, C_COUNT, C_PAGE_INFO, C_EDGES = range(4)
+E_CONST, E_CURSOR, E_NODE = range(3)
+P_CONST, P_HAS_NEXT, P_HAS_PREVIOUS, P_START, P_END = range(5)
+PAGE_INFO_FIELDS = {"hasNextPage": P_HAS_NEXT, "hasPreviousPage": P_HAS_PREVIOUS,
+                    "startCursor": P_START, "endCursor": P_END}
+
+
+@dataclass(eq=False)
+class Layout:
+    """The columns one statement selects; every plan reading those rows indexes into it."""
+
+    columns: list[str] = field(default_factory=lambda: ["id"])
+
+    def index(self, column: str) -> int:
+        if column not in self.columns:
+            self.columns.append(column)
+        return self.columns.index(column)
+
+
+@dataclass(eq=False)
+class ObjectPlan:
+    node_type: type[TableNode]
+    type_name: str
+    layout: Layout
+    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    links: list[OneLink | ManyLink] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class OneLink:
+    """A to-one relation: the parent's column `key_index` holds the child's id."""
+
+    key_index: int
+    node_type: type[TableNode]
+    nullable: bool
+    layout: Layout = field(default_factory=Layout)
+    plan: ObjectPlan | None = None
+
+
+@dataclass(eq=False)
+class ManyLink:
+    """A connection: one statement for all parents of a level (or the root list)."""
+
+    spec: ToMany
+    field_def: GraphQLField
+    field_node: FieldNode
+    layout: Layout = field(default_factory=Layout)
+    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    node_plans: list[ObjectPlan] = field(default_factory=list)
+    needs_count: bool = False
+
+
+@dataclass(eq=False)
+class NodeLink:
+    """Root `node(id:)` / `nodes(ids:)`: a plan per concrete type (None: not plannable)."""
+
+    many: bool
+    field_def: GraphQLField
+    field_node: FieldNode
+    plans: dict[str, ObjectPlan | None] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class RootPlan:
+    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Compiler:
+    schema: strawberry.Schema
+    executor: Executor
+
+    def root(self) -> RootPlan:
+        ex = self.executor
+        query_type = self.schema._schema.query_type
+        assert query_type is not None
+        collected = collect_fields(ex.schema, ex.fragments, ex.variable_values, query_type,
+                                   ex.operation)
+        self._check(collected)
+        plan = RootPlan()
+        owner = self.schema.get_type_by_name(query_type.name)
+        for key, details in collected.grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                plan.entries.append((CONST, key, query_type.name))
+                continue
+            gfield = query_type.fields[name]
+            spec = field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
+            if isinstance(spec, ToMany):
+                plan.entries.append((MANY, key, self.connection(spec, gfield, details)))
+            elif isinstance(spec, RootNode):
+                plan.entries.append((ONE, key, self.node_field(spec, gfield, details)))
+            else:
+                raise Unplannable(f"Query.{name}")
+        return plan
+
+    def _check(self, collected: Any) -> None:
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            raise Unplannable("@defer")
+        for details in collected.grouped_field_set.values():
+            if any(d.fragment_variable_values is not None or d.defer_usage is not None
+                   for d in details):
+                raise Unplannable("fragment variables or @defer")
+
+    def subfields(self, type_: GraphQLObjectType, details: list[FieldDetails]
+                  ) -> dict[str, list[FieldDetails]]:
+        collected = self.executor.collect_subfields(type_, details)
+        self._check(collected)
+        return collected.grouped_field_set
+
+    def object(self, type_: GraphQLObjectType, details: list[FieldDetails], layout: Layout
+               ) -> ObjectPlan:
+        owner = self.schema.get_type_by_name(type_.name)
+        node_type = table_node(owner) if owner is not None else None  # type: ignore[arg-type]
+        if node_type is None:
+            raise Unplannable(type_.name)
+        plan = ObjectPlan(node_type, type_.name, layout)
+        for key, sub in self.subfields(type_, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                plan.entries.append((CONST, key, type_.name))
+                continue
+            gfield = type_.fields[name]
+            spec = field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
+            if isinstance(spec, Column):
+                convert = leaf_converter(gfield.type, redact=spec.redact)
+                plan.entries.append((LEAF, key, (layout.index(spec.column), convert)))
+            elif isinstance(spec, GlobalId):
+                plan.entries.append((GID, key, type_.name))
+            elif isinstance(spec, ToOne):
+                nullable = not isinstance(gfield.type, GraphQLNonNull)
+                link = OneLink(layout.index(spec.key), spec.node_type, nullable)
+                link.plan = self.object(_object_type(gfield.type), sub, link.layout)
+                plan.entries.append((ONE, key, link))
+                plan.links.append(link)
+            elif isinstance(spec, ToMany):
+                many = self.connection(spec, gfield, sub)
+                plan.entries.append((MANY, key, many))
+                plan.links.append(many)
+            else:
+                raise Unplannable(f"{type_.name}.{name}")
+        return plan
+
+    def connection(self, spec: ToMany, gfield: GraphQLField, details: list[FieldDetails]
+                   ) -> ManyLink:
+        link = ManyLink(spec, gfield, details[0].node)
+        conn_type = _object_type(gfield.type)
+        for key, sub in self.subfields(conn_type, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                link.entries.append((C_CONST, key, conn_type.name))
+            elif name == "totalCount":
+                link.needs_count = True
+                link.entries.append((C_COUNT, key, None))
+            elif name == "pageInfo":
+                link.entries.append((C_PAGE_INFO, key, self.page_info(conn_type, sub)))
+            elif name == "edges":
+                link.entries.append((C_EDGES, key, self.edges(link, conn_type, sub)))
+            else:
+                raise Unplannable(f"{conn_type.name}.{name}")
+        return link
+
+    def page_info(self, conn_type: GraphQLObjectType, details: list[FieldDetails]
+                  ) -> list[tuple[int, str, Any]]:
+        info_type = _object_type(conn_type.fields["pageInfo"].type)
+        entries: list[tuple[int, str, Any]] = []
+        for key, sub in self.subfields(info_type, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                entries.append((P_CONST, key, info_type.name))
+            elif name in PAGE_INFO_FIELDS:
+                entries.append((PAGE_INFO_FIELDS[name], key, None))
+            else:
+                raise Unplannable(f"PageInfo.{name}")
+        return entries
+
+    def edges(self, link: ManyLink, conn_type: GraphQLObjectType, details: list[FieldDetails]
+              ) -> list[tuple[int, str, Any]]:
+        edge_type = _object_type(conn_type.fields["edges"].type)
+        entries: list[tuple[int, str, Any]] = []
+        for key, sub in self.subfields(edge_type, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                entries.append((E_CONST, key, edge_type.name))
+            elif name == "cursor":
+                entries.append((E_CURSOR, key, None))
+            elif name == "node":
+                node_plan = self.object(_object_type(edge_type.fields["node"].type), sub,
+                                        link.layout)
+                link.node_plans.append(node_plan)
+                entries.append((E_NODE, key, node_plan))
+            else:
+                raise Unplannable(f"{edge_type.name}.{name}")
+        return entries
+
+    def node_field(self, spec: RootNode, gfield: GraphQLField, details: list[FieldDetails]
+                   ) -> NodeLink:
+        link = NodeLink(spec.many, gfield, details[0].node)
+        interface = gfield.type
+        while isinstance(interface, (GraphQLNonNull, GraphQLList)):
+            interface = interface.of_type
+        for type_ in self.schema._schema.get_possible_types(interface):  # type: ignore[arg-type]
+            try:
+                link.plans[type_.name] = self.object(type_, details, Layout())
+            except Unplannable:
+                link.plans[type_.name] = None
+        return link
+
+
+def _object_type(type_: Any) -> GraphQLObjectType:
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    if not isinstance(type_, GraphQLObjectType):
+        raise Unplannable(str(type_))
+    return type_
+

@@ -1,0 +1,111 @@
+"""Leaf values exactly as graphql-core would put them in the answer.
+
+Each converter calls the field type's own `coerce_output_value` (enums to names, datetimes,
+UUIDs, JSON), with a shortcut where the database value already is the answer (a `str` for a
+`String`). Where graphql-core would report an error instead (null in a non-null field, a
+value the type rejects), the converter raises `Fallback` and strawberry answers the request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLString,
+    Undefined,
+)
+from graphql.pyutils import is_iterable
+
+from graphql_schema.permissions import redact_secrets
+
+Converter = Callable[[Any], Any]
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+
+
+class Fallback(Exception):
+    """This request's answer needs strawberry's executor: an error, or a value it rejects."""
+
+
+def leaf_converter(type_: Any, *, redact: bool = False) -> Converter:
+    convert = _nullable(type_)
+    if redact:
+        return lambda value: convert(redact_secrets(value))
+    return convert
+
+
+def _nullable(type_: Any) -> Converter:
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_ if nullable else type_.of_type
+    base = _list(inner) if isinstance(inner, GraphQLList) else _leaf(inner)
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Fallback
+        return base(value)
+
+    return convert
+
+
+def _list(type_: GraphQLList) -> Converter:
+    item = _nullable(type_.of_type)
+
+    def convert(value: Any) -> Any:
+        if not is_iterable(value):
+            raise Fallback
+        return [item(v) for v in value]
+
+    return convert
+
+
+def _leaf(type_: Any) -> Converter:
+    coerce = type_.coerce_output_value
+
+    def strict(value: Any) -> Any:
+        try:
+            coerced = coerce(value)
+        except Exception:  # graphql-core turns it into a field error
+            raise Fallback from None
+        if coerced is None or coerced is Undefined:
+            raise Fallback
+        return coerced
+
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return lambda v: v if type(v) is str else strict(v)
+    if type_ is GraphQLBoolean:
+        return lambda v: v if type(v) is bool else strict(v)
+    if type_ is GraphQLInt:
+        return lambda v: v if type(v) is int and MIN_INT <= v <= MAX_INT else strict(v)
+    if type_ is GraphQLFloat:
+        return lambda v: v if type(v) is float and math.isfinite(v) else strict(v)
+    if isinstance(type_, GraphQLEnumType):
+        return _memo(strict)
+    return strict
+
+
+def _memo(strict: Converter) -> Converter:
+    """Enum names by stored value: the same few values, coerced once each."""
+    names: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return names[value]
+        except KeyError:
+            name = names[value] = strict(value)
+            return name
+        except TypeError:  # unhashable
+            return strict(value)
+
+    return convert
+
