@@ -12,6 +12,7 @@ import strawberry
 from strawberry import Maybe
 from strawberry.scalars import JSON
 
+from graphql_schema import fast_variables
 from graphql_schema.experiments.enums import ExperimentStatus, RunStatus
 from graphql_schema.relay import OrderDirection
 
@@ -226,6 +227,7 @@ def _report_from_input(cls: type[ReportRunMetricsInput], value: Mapping[str, Any
 
 
 ReportRunMetricsInput.__strawberry_definition__.from_input = _report_from_input  # type: ignore[attr-defined]
+fast_variables.register("ReportRunMetricsInput")  # graphql-core's coercion was 1/3 of a call
 
 
 @strawberry.input(description="Finish a running run successfully.")

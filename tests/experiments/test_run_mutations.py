@@ -261,6 +261,36 @@ async def test_report_problems_are_user_errors_and_nothing_is_written(client, se
     assert (await session.get(Run, run.id, populate_existing=True)).status == "pending"
 
 
+async def test_a_point_of_the_wrong_type_is_a_variable_error_and_nothing_is_written(
+    client, session, team, run
+) -> None:
+    before = await row_counts(session)
+    good = points(*range(999))
+
+    body = await gql(client, REPORT, {"input": {"runId": gid("Run", run),
+                                                "points": [*good, {"step": 5, "loss": "low"}]}},
+                     headers=team.as_("alice"))
+
+    assert body.get("data") is None
+    assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [(
+        "Variable '$input' has invalid value at .points[999].loss: Float cannot represent "
+        "non numeric value: 'low'", "BAD_USER_INPUT")]
+    assert await row_counts(session) == before
+
+
+async def test_custom_values_that_are_not_numbers_leave_the_summary_alone(
+    client, session, team, run
+) -> None:
+    await gql(client, REPORT, {"input": {"runId": gid("Run", run), "points": [
+        {"step": 1, "custom": {"f1": 0.5, "note": "warm-up"}},
+        {"step": 2, "custom": {"f1": "n/a", "flag": True}}]}}, headers=team.as_("alice"))
+    body = await gql(client, REPORT, {"input": {"runId": gid("Run", run), "points": [
+        {"step": 3, "loss": 2, "custom": {"loss": 9.0}}]}}, headers=team.as_("alice"))
+
+    assert body["data"]["reportRunMetrics"]["run"]["summaryMetrics"] == {
+        "f1": 0.5, "loss": 2.0, "best_loss": 2.0, "points": 3}
+
+
 async def test_a_finished_run_takes_no_points(client, session, team) -> None:
     done = await make_run(session, experiment=team.experiment, status="completed")
     await session.commit()

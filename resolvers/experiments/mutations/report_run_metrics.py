@@ -45,7 +45,6 @@ from resolvers.system.live import publish
 MAX_POINTS = 1000  # per call, as MLflow's log-batch allows
 COLUMNS = ("id", "organization_id", "run_id", "step", "epoch", "loss", "accuracy",
            "learning_rate", "gpu_memory_mb", "custom")
-FLOATS = ("loss", "accuracy", "learning_rate", "gpu_memory_mb")
 PROBLEMS = {"step": "step must be 0 or more", "epoch": "epoch must be 0 or more",
             "custom": "custom must be a JSON object"}
 ORDER = tuple(PROBLEMS)
@@ -112,37 +111,54 @@ async def copy_points(session: AsyncSession, run: Run, points: Sequence[RunMetri
     ids = time_ordered_ids(len(points))
     org_id, run_id = run.organization_id, run.id
     records = [
-        (ids[i], org_id, run_id, p.step, p.epoch, p.loss, p.accuracy, p.learning_rate,
-         p.gpu_memory_mb, "{}" if not p.custom else orjson.dumps(p.custom).decode())
-        for i, p in enumerate(points)
+        (id_, org_id, run_id, p.step, p.epoch, p.loss, p.accuracy, p.learning_rate,
+         p.gpu_memory_mb, orjson.dumps(p.custom).decode() if p.custom else "{}")
+        for id_, p in zip(ids, points, strict=True)
     ]
     await driver.copy_records_to_table("run_metrics", records=records, columns=COLUMNS)
 
 
 def advance(run: Run, points: Sequence[RunMetricPointInput]) -> None:
-    """Counters, progress and summary after the batch. Summary: the latest value of each
-    metric (custom numbers too), the best loss and accuracy, and the number of points."""
-    run.current_step = max(run.current_step, max(p.step for p in points))
-    epochs = [p.epoch for p in points if p.epoch is not None]
-    if epochs:
-        run.current_epoch = max(run.current_epoch, max(epochs))
+    """Counters, progress and summary after the batch, in one pass over it. Summary: the
+    latest value of each metric (custom numbers too), the best loss and accuracy, and the
+    number of points."""
+    step, epoch = run.current_step, None
+    latest: dict[str, Any] = {}  # the batch's last value of each named metric
+    losses, accuracies = [], []
+    custom: dict[str, Any] = {}
+    for p in points:
+        if p.step > step:
+            step = p.step
+        if p.epoch is not None and (epoch is None or p.epoch > epoch):
+            epoch = p.epoch
+        if p.loss is not None:
+            latest["loss"] = p.loss
+            losses.append(p.loss)
+        if p.accuracy is not None:
+            latest["accuracy"] = p.accuracy
+            accuracies.append(p.accuracy)
+        if p.learning_rate is not None:
+            latest["learning_rate"] = p.learning_rate
+        if p.gpu_memory_mb is not None:
+            latest["gpu_memory_mb"] = p.gpu_memory_mb
+        if p.custom:
+            for key, value in p.custom.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    custom[key] = value
+    run.current_step = step
+    if epoch is not None:
+        run.current_epoch = max(run.current_epoch, epoch)
     if run.total_steps:
         run.progress = min(1.0, run.current_step / run.total_steps)
     elif run.total_epochs:
         run.progress = min(1.0, run.current_epoch / run.total_epochs)
     summary: dict[str, Any] = dict(run.summary_metrics)
-    for p in points:
-        for key, value in (p.custom or {}).items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                summary[key] = value
-    for name in FLOATS:
-        values = [v for p in points if (v := getattr(p, name)) is not None]
-        if values:
-            summary[name] = values[-1]
-            if name == "loss":
-                summary["best_loss"] = min(values + _list(summary.get("best_loss")))
-            elif name == "accuracy":
-                summary["best_accuracy"] = max(values + _list(summary.get("best_accuracy")))
+    summary.update(custom)
+    summary.update(latest)
+    if losses:
+        summary["best_loss"] = min(losses + _list(summary.get("best_loss")))
+    if accuracies:
+        summary["best_accuracy"] = max(accuracies + _list(summary.get("best_accuracy")))
     summary["points"] = int(summary.get("points", 0)) + len(points)
     run.summary_metrics = summary
 
@@ -172,5 +188,12 @@ def time_ordered_ids(n: int) -> list[str]:
         start = max(time.time_ns() // 1_000_000 << 74 | int.from_bytes(os.urandom(8)) >> 4,
                     _last + 1)
         _last = start + n - 1
-    return [f"{v >> 74 << 80 | 0x7 << 76 | (v >> 62 & 0xFFF) << 64 | 0b10 << 62 | v & _LOW:032x}"
-            for v in range(start, start + n)]
+    first = _layout(start)
+    if (first & _LOW) + n - 1 <= _LOW:  # no carry into the variant bits: count in place
+        return [f"{v:032x}" for v in range(first, first + n)]
+    return [f"{_layout(v):032x}" for v in range(start, start + n)]
+
+
+def _layout(v: int) -> int:
+    """A 122-bit counter value (milliseconds, then 74 counter bits) as a UUIDv7."""
+    return v >> 74 << 80 | 0x7 << 76 | (v >> 62 & 0xFFF) << 64 | 0b10 << 62 | v & _LOW
