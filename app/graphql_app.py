@@ -6,6 +6,7 @@ strawberry sees them; sockets authenticate in `connection_init` and are refused 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +15,15 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import authenticate
+from app.fanout import LegacyWSHandler, TransportWSHandler
 from app.graphiql import graphiql_html
 from app.ratelimit import check_request
 from app.security.tokens import TokenError
@@ -66,6 +69,14 @@ def ws_rejection(websocket: WebSocket, close_code: int, error_code: str, message
 
 
 class WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        """Text frames, as both protocols' clients expect (browsers cannot parse a binary
+        frame's Blob as JSON); strawberry sends our encoder's bytes as binary frames."""
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         code, reason = self.ws.scope.get("state", {}).get("ws_refusal", (code, reason))
         await super().close(code, reason)
@@ -106,6 +117,8 @@ class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
 
     websocket_adapter_class = WebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler  # they share subscription results
+    graphql_ws_handler_class = LegacyWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -6,6 +6,10 @@ A subscriber whose queue is full is dropped (it receives `SlowSubscriber`), so a
 websocket client never stalls the others. The last local subscriber to leave unsubscribes
 from Redis, so nothing is left behind.
 
+A subscriber may hand its place over to a shared sink of the channel (`hand_over`, used by
+app/fanout.py): the sink then receives each event once for all of its members. Every event is
+numbered as it is dispatched, so a member knows which events it already had from its own queue.
+
 Channel names live here so publishers and subscribers cannot disagree.
 """
 
@@ -15,8 +19,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from redis.asyncio import Redis
@@ -45,6 +49,19 @@ def knowledge_document_channel(document_id: uuid.UUID) -> str:
     return f"knowledge_document:{document_id}"
 
 
+class Sink(Protocol):
+    """What the reader hands a channel's events to: a subscriber's queue or a shared sink."""
+
+    channel: str
+
+    def offer(self, event: Any, sequence: int) -> bool:
+        """Take the event without waiting; False drops this sink from the channel."""
+        ...
+
+
+SinkT = TypeVar("SinkT", bound=Sink)
+
+
 class SlowSubscriber(Exception):
     """Raised in a subscriber that fell `queue_size` events behind; it was dropped."""
 
@@ -59,7 +76,7 @@ class Subscription:
         self.channel = channel
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_size)
 
-    def offer(self, event: Any) -> bool:
+    def offer(self, event: Any, sequence: int = 0) -> bool:
         """Queue an event without waiting; False (and a drop marker) when full."""
         try:
             self.queue.put_nowait(event)
@@ -87,7 +104,9 @@ class PubSub:
         self._redis = redis
         self._queue_size = queue_size
         self._pubsub: RedisPubSub | None = None
-        self._local: dict[str, set[Subscription]] = {}
+        self._local: dict[str, set[Sink]] = {}
+        self._shared: dict[str, Sink] = {}  # per channel: the sink members were handed over to
+        self._sequence = 0  # number of the last event dispatched
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -113,7 +132,31 @@ class PubSub:
         finally:
             await asyncio.shield(self._leave(sub))
 
-    async def _leave(self, sub: Subscription) -> None:
+    def shared_sink(self, channel: str) -> Sink | None:
+        """The sink subscribers of `channel` were handed over to, if any."""
+        return self._shared.get(channel)
+
+    def hand_over(self, sub: Subscription, make_sink: Callable[[], SinkT]) -> tuple[SinkT, int]:
+        """Let the channel's shared sink (made by `make_sink` if there is none yet) receive the
+        events `sub` would, from now on. The caller has emptied `sub`'s queue; nothing awaits
+        here, so no event falls between the two. Returns the sink and the number of the last
+        event dispatched: every later one reaches the sink, none of the earlier ones is new.
+        `sub` still holds the Redis subscription until its block exits (the sink holds it too)."""
+        sink = self._shared.get(sub.channel)
+        if sink is None:
+            sink = self._shared[sub.channel] = make_sink()
+        subscribers = self._local[sub.channel]  # sub's block is open: the channel is there
+        subscribers.add(sink)
+        subscribers.discard(sub)
+        return sink, self._sequence  # type: ignore[return-value]
+
+    async def release(self, sink: Sink) -> None:
+        """A shared sink without members leaves its channel (the last one unsubscribes)."""
+        if self._shared.get(sink.channel) is sink:
+            del self._shared[sink.channel]
+        await asyncio.shield(self._leave(sink))
+
+    async def _leave(self, sub: Sink) -> None:
         async with self._lock:
             subscribers = self._local.get(sub.channel)
             if subscribers is None:
@@ -141,8 +184,9 @@ class PubSub:
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else channel
             event = orjson.loads(message["data"])
+            self._sequence += 1
             for sub in list(self._local.get(channel, ())):
-                if not sub.offer(event):
+                if not sub.offer(event, self._sequence):
                     self._local[channel].discard(sub)
                     log.warning("dropped a slow subscriber of %s", channel)
 
@@ -163,3 +207,4 @@ class PubSub:
         if self._pubsub is not None:
             await self._pubsub.aclose()
         self._local.clear()
+        self._shared.clear()

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     graphiql: bool = True
     introspection: bool = True
     mask_errors: bool = True
+    # Websocket subscribers with the same operation, variables and principal share one
+    # execution and one serialized frame per event (app/fanout.py); off: one per subscriber
+    share_subscription_results: bool = True
     max_depth: int = 20
     max_aliases: int = 50
     max_tokens: int = 5000

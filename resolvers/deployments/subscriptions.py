@@ -5,15 +5,18 @@ then sends the deployment as it is (a first event with `previousStatus: null`), 
 committed after that read is missed. Authorized like `node(id:)`: a deployment the caller
 cannot read is NOT_FOUND. The stream ends when the deployment is deleted; a subscriber that
 falls too far behind is dropped with SUBSCRIBER_DROPPED rather than slowing the others.
+Changes are delivered by the channel's shared fan-out on websockets (app/fanout.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 
+from app.fanout import END, Step
 from app.pubsub import deployment_channel
 from graphql_schema.context import Info, Loaders
 from graphql_schema.deployments.events import DeploymentStatusChanged
@@ -39,9 +42,15 @@ async def deployment_status(
             raise NotFound("id: no such deployment", field="id")
         yield DeploymentStatusChanged(deployment=current, previous_status=None,
                                       published_at=datetime.now(UTC))
-        async for event in events:
-            if event.get(DELETED):
-                return
-            yield shared(event, "DeploymentStatusChanged", lambda e=event: DeploymentStatusChanged(
-                deployment=node_of(Deployment, e, DEPLOYMENT), previous_status=e[PREVIOUS_STATUS],
-                published_at=published_at(e)))
+        async for changed in events.roots(status_changed):
+            yield changed
+
+
+def status_changed(event: dict[str, Any]) -> Step:
+    """The change as subscribers see it (built once per process and event); a deletion ends
+    the stream."""
+    if event.get(DELETED):
+        return END, True
+    return shared(event, "DeploymentStatusChanged", lambda: DeploymentStatusChanged(
+        deployment=node_of(Deployment, event, DEPLOYMENT),
+        previous_status=event[PREVIOUS_STATUS], published_at=published_at(event))), False

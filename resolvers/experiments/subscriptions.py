@@ -5,13 +5,16 @@ the run as it is (a first `RunStatusChanged`), so nothing committed after that r
 missed; a client can also take that first event as "subscribed". It ends after the run's
 final status, or at once when the run has already finished. A subscriber that falls too far
 behind is dropped with SUBSCRIBER_DROPPED rather than slowing the others (app/pubsub.py).
+Events are delivered by the channel's shared fan-out on websockets (app/fanout.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
+from typing import Any
 
+from app.fanout import Step
 from app.pubsub import run_channel
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import NotFound
@@ -34,8 +37,11 @@ async def run_progress(info: Info, run_id: str
         yield RunStatusChanged(run=run, published_at=datetime.now(UTC))
         if run.status in FINISHED:
             return
-        async for event in events:
-            decoded = decode(event)
-            yield decoded
-            if isinstance(decoded, RunStatusChanged) and decoded.run.status in FINISHED:
-                return
+        async for progress in events.roots(run_event):
+            yield progress
+
+
+def run_event(event: dict[str, Any]) -> Step:
+    """The event as subscribers see it; a final status is the stream's last event."""
+    decoded = decode(event)
+    return decoded, isinstance(decoded, RunStatusChanged) and decoded.run.status in FINISHED

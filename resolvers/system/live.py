@@ -3,11 +3,14 @@
 An event carries the row as a subscriber shows it (the node's columns, secrets already
 redacted), so a channel's thousand subscribers cost no database read. The bus hands every local
 subscriber of a channel the same decoded dict, so the node is rebuilt once per process and event
-and shared (`node_of`).
+and shared (`node_of`). Subscribers that show events exactly as they arrive (`LiveEvents.roots`)
+go further: on a websocket their answers are executed and written once per event for all who
+would get the same one (app/fanout.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +20,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
+from app.fanout import END, StepOf, join, shareable
 from app.pubsub import PubSub, SlowSubscriber, Subscription
 from db.columns import column_python_type
 from graphql_schema.context import Info, Loaders
@@ -119,11 +123,54 @@ class SubscriberDropped(ApiError):
 
 
 @asynccontextmanager
-async def live_events(info: Info, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+async def live_events(info: Info, channel: str) -> AsyncIterator[LiveEvents]:
     """The channel's events from now on, until the block exits (then the bus lets go of the
     channel: a cancelled or closed subscription leaves no Redis subscription behind)."""
     async with bus(info).subscribe(channel) as subscription:
-        yield _events(info, subscription)
+        yield LiveEvents(info, subscription)
+
+
+class LiveEvents:
+    """One subscriber's events of a channel: iterate them, or let `roots` deliver them."""
+
+    def __init__(self, info: Info, subscription: Subscription) -> None:
+        self.info, self.subscription = info, subscription
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return _events(self.info, self.subscription)
+
+    async def roots(self, step_of: StepOf) -> AsyncIterator[Any]:
+        """The root value of each event's answer, `step_of(event)` = (root or END, last?).
+
+        `step_of` must not depend on the subscriber: on a websocket operation the events
+        are then delivered by the channel's shared fan-out, which executes the operation once
+        per group of identical subscribers, and this generator yields only what came before
+        it joined (then it waits for the stream's end)."""
+        operation = shareable(self.info)
+        subscription = self.subscription
+        while True:
+            if operation is not None and subscription.queue.empty():
+                member = join(self.info, operation, subscription, bus(self.info), step_of)
+                if member is not None:
+                    try:
+                        await member.done
+                        await member.flushed()
+                        return
+                    except SlowSubscriber:
+                        raise SubscriberDropped(subscription.channel) from None
+                    finally:
+                        await asyncio.shield(member.leave())
+                operation = None
+            try:
+                event = await anext(subscription)
+            except SlowSubscriber:
+                raise SubscriberDropped(subscription.channel) from None
+            fresh_loaders(self.info)
+            root, last = step_of(event)
+            if root is not END:
+                yield root
+            if last or root is END:
+                return
 
 
 async def _events(info: Info, subscription: Subscription) -> AsyncIterator[dict[str, Any]]:

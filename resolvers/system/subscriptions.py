@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
+from app.fanout import Step
 from app.pubsub import notifications_channel
 from graphql_schema.context import Info
 from graphql_schema.errors import Unauthenticated
@@ -20,6 +22,11 @@ async def notifications(info: Info) -> AsyncGenerator[NotificationReceived, None
     if user_id is None:  # a platform principal without an account has no inbox
         raise Unauthenticated("Notifications are for a logged-in user")
     async with live_events(info, notifications_channel(user_id)) as events:
-        async for event in events:
-            yield shared(event, "NotificationReceived", lambda e=event: NotificationReceived(
-                notification=node_of(Notification, e, NOTIFICATION), published_at=published_at(e)))
+        async for received in events.roots(notification_received):
+            yield received
+
+
+def notification_received(event: dict[str, Any]) -> Step:
+    return shared(event, "NotificationReceived", lambda: NotificationReceived(
+        notification=node_of(Notification, event, NOTIFICATION),
+        published_at=published_at(event))), False
