@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -18,13 +19,15 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import authenticate
 from app.fanout import LegacyWSHandler, TransportWSHandler
 from app.graphiql import graphiql_html
+from app.persisted_queries import NO_STORE, PersistedQueryError, persisted_queries
 from app.ratelimit import check_request
 from app.security.tokens import TokenError
 from app.system_log import bind_request, bind_user
@@ -145,7 +148,12 @@ class GraphQLApp(GraphQL[Context, None]):
         principal = scope.get("state", {}).get("principal")
         request_id = Headers(scope=scope).get("x-request-id")
         with bind_request(request_id, principal.user_id if principal else None):  # system_logs
-            await super().__call__(scope, receive, send)
+            try:
+                await super().__call__(scope, receive, send)
+            except PersistedQueryError as answer:  # raised before anything was sent
+                await Response(orjson.dumps(answer.body()), status_code=answer.status,
+                               media_type="application/json",
+                               headers={"cache-control": NO_STORE})(scope, receive, send)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer
@@ -186,8 +194,25 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
         )
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names a persisted query by its hash alone."""
+        return ("extensions" not in request.query_params
+                and super().should_render_graphql_ide(request))
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html(endpoint=request.url.path))
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData], **kwargs: Any,
+    ) -> Any:
+        """Runs the request, with the document of an automatic persisted query filled in."""
+        store = persisted_queries(request.app.state)
+        for item in request_data if isinstance(request_data, list) else [request_data]:
+            await store.resolve(item)
+        return await super().execute_operation(
+            request=request, request_adapter=request_adapter, request_data=request_data,
+            **kwargs)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
