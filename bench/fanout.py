@@ -7,7 +7,10 @@ on graphql-transport-ws and half on graphql-ws by default); then M status change
 with the `updateDeploymentStatus` mutation over HTTP, as a client of the API would. Each event
 carries the server's `publishedAt` (taken just before the Redis PUBLISH, after the commit), and
 each client notes the wall-clock time a message arrives: the difference is the
-publish-to-receive latency (client and server share the machine's clock).
+publish-to-receive latency (client and server share the machine's clock). A client does no
+more than that while events arrive (one `recv`, one clock reading, one append): messages are
+parsed after the run, and the client's garbage collector is paused while events arrive, so
+1,000 clients in one process measure the server, not their own JSON work or collections.
 
 It starts nothing but its clients. Unless `--token` and `--deployment` name an existing
 deployment, it signs up a fresh user and creates an organization, a model, a version and a
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import platform
@@ -112,6 +116,7 @@ class Subscriber:
     """One websocket with one deploymentStatus operation."""
 
     protocol: str
+    arrivals: list[tuple[float, str | bytes]] = field(default_factory=list)  # (time, message)
     latencies: list[float] = field(default_factory=list)  # seconds, one per event received
     published: list[str] = field(default_factory=list)  # each event's publishedAt, same order
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -119,7 +124,8 @@ class Subscriber:
     error: str | None = None
 
     async def run(self, ws_url: str, token: str, deployment: str, counter: Counter,
-                  stop: asyncio.Event) -> None:
+                  expected: int) -> None:
+        """Subscribe, then note when each of `expected` events arrives (until cancelled)."""
         legacy = self.protocol == LEGACY_WS
         try:
             async with connect(ws_url, subprotocols=[self.protocol],  # type: ignore[list-item]
@@ -137,31 +143,31 @@ class Subscriber:
                     raise RuntimeError(f"subscription refused: {first}")
                 self.subscribed = True
                 self.ready.set()
-                receive = asyncio.ensure_future(ws.recv())
-                stopped = asyncio.ensure_future(stop.wait())
-                while True:
-                    await asyncio.wait((receive, stopped), return_when=asyncio.FIRST_COMPLETED)
-                    if not receive.done():
-                        receive.cancel()
-                        break
+                async for message in ws:
                     arrived = time.time()
-                    message = orjson.loads(receive.result())
-                    if message.get("type") not in ("data", "next"):
-                        if message.get("type") == "ka":
-                            receive = asyncio.ensure_future(ws.recv())
-                            continue
-                        raise RuntimeError(f"unexpected message: {message}")
-                    if message["payload"].get("errors"):
-                        raise RuntimeError(f"error event: {message['payload']['errors']}")
-                    published = message["payload"]["data"]["deploymentStatus"]["publishedAt"]
-                    self.latencies.append(arrived - datetime.fromisoformat(published).timestamp())
-                    self.published.append(published)
+                    if len(message) < 32 and orjson.loads(message).get("type") == "ka":
+                        continue  # graphql-ws keep-alive
+                    self.arrivals.append((arrived, message))
                     counter.add()
-                    receive = asyncio.ensure_future(ws.recv())
-                stopped.cancel()
+                    if len(self.arrivals) == expected:
+                        break
         except Exception as failure:  # reported, not raised: one bad client must not hide others
             self.error = f"{type(failure).__name__}: {failure}"
             self.ready.set()
+
+    def digest(self) -> None:
+        """Latency of each event received, from the messages kept during the run."""
+        for arrived, raw in self.arrivals:
+            message = orjson.loads(raw)
+            if message.get("type") not in ("data", "next"):
+                self.error = self.error or f"unexpected message: {message}"
+                return
+            if message["payload"].get("errors"):
+                self.error = self.error or f"error event: {message['payload']['errors']}"
+                return
+            published = message["payload"]["data"]["deploymentStatus"]["publishedAt"]
+            self.latencies.append(arrived - datetime.fromisoformat(published).timestamp())
+            self.published.append(published)
 
 
 async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
@@ -238,7 +244,7 @@ async def main(args: argparse.Namespace) -> int:
         protocols = {"transport": [TRANSPORT_WS], "legacy": [LEGACY_WS],
                      "mixed": [TRANSPORT_WS, LEGACY_WS]}[args.protocol]
         subscribers = [Subscriber(protocols[i % len(protocols)]) for i in range(args.subscribers)]
-        counter, stop = Counter(), asyncio.Event()
+        counter = Counter()
         log(f"connecting {args.subscribers} subscribers ({args.protocol}) ...")
         started = time.perf_counter()
         gate = asyncio.Semaphore(args.connect_concurrency)
@@ -246,7 +252,7 @@ async def main(args: argparse.Namespace) -> int:
         async def start(subscriber: Subscriber) -> None:
             async with gate:
                 tasks.append(asyncio.create_task(
-                    subscriber.run(ws_url, token, deployment, counter, stop)))
+                    subscriber.run(ws_url, token, deployment, counter, args.events)))
                 await subscriber.ready.wait()
 
         tasks: list[asyncio.Task[None]] = []
@@ -260,6 +266,7 @@ async def main(args: argparse.Namespace) -> int:
             f"({'closed loop' if args.interval == 0 else f'every {args.interval} s'}) ...")
 
         server_cpu_before = server_cpu(args.server_pid)
+        gc.disable()  # the clients' pauses are not the server's latency
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         mutation_ms: list[float] = []
         for i in range(args.events):
@@ -276,8 +283,13 @@ async def main(args: argparse.Namespace) -> int:
         wall = time.perf_counter() - wall_before
         client_cpu = time.process_time() - cpu_before
         server_cpu_used = server_cpu(args.server_pid) - server_cpu_before
-        stop.set()
-        await asyncio.gather(*tasks)
+        gc.enable()
+        for task in tasks:
+            task.cancel()  # those still waiting for a missing event
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    for s in subscribers:
+        s.digest()
 
     latencies = sorted(x for s in subscribers for x in s.latencies)
     last_delivery: dict[str, float] = {}  # per event: when its last subscriber had it
