@@ -26,7 +26,7 @@ from app.pubsub import run_channel
 from db.models import Run
 from graphql_schema.context import Info
 from graphql_schema.experiments import types
-from graphql_schema.experiments.inputs import ReportRunMetricsInput, RunMetricPointInput
+from graphql_schema.experiments.inputs import MetricPoint, ReportRunMetricsInput
 from graphql_schema.experiments.payloads import ExperimentErrorCode as Code
 from graphql_schema.experiments.payloads import ReportRunMetricsPayload
 from graphql_schema.relay import decode_global_id_of
@@ -53,7 +53,7 @@ ORDER = tuple(PROBLEMS)
 async def report_run_metrics(info: Info, input: ReportRunMetricsInput
                              ) -> ReportRunMetricsPayload:
     run_id = decode_global_id_of(input.run_id, types.Run, field="runId")
-    points = input.points
+    points: list[MetricPoint] = input.points  # type: ignore[assignment]  # see MetricPoint
 
     async def body() -> ReportRunMetricsPayload:
         problems = point_problems(points)
@@ -82,7 +82,7 @@ async def report_run_metrics(info: Info, input: ReportRunMetricsInput
     return await mutation_payload(body, lambda e: ReportRunMetricsPayload(user_errors=e))
 
 
-def point_problems(points: Sequence[RunMetricPointInput]) -> list[Problem]:
+def point_problems(points: Sequence[MetricPoint]) -> list[Problem]:
     """Every problem of the batch, one per kind, naming the first point that has it. (GraphQL
     has already checked the types: Int is 32-bit, Float finite.)"""
     if not points:
@@ -102,14 +102,14 @@ def point_problems(points: Sequence[RunMetricPointInput]) -> list[Problem]:
             for field, i in sorted(first_bad.items(), key=lambda item: ORDER.index(item[0]))]
 
 
-async def copy_points(session: AsyncSession, run: Run, points: Sequence[RunMetricPointInput]
+async def copy_points(session: AsyncSession, run: Run, points: Sequence[MetricPoint]
                       ) -> None:
     """COPY the batch into run_metrics on the transaction's connection."""
     connection = await (await session.connection()).get_raw_connection()
     driver = connection.driver_connection
     assert driver is not None
     ids = time_ordered_ids(len(points))
-    org_id, run_id = run.organization_id, run.id
+    org_id, run_id = str(run.organization_id), str(run.id)  # asyncpg parses text in C
     records = [
         (id_, org_id, run_id, p.step, p.epoch, p.loss, p.accuracy, p.learning_rate,
          p.gpu_memory_mb, orjson.dumps(p.custom).decode() if p.custom else "{}")
@@ -118,7 +118,7 @@ async def copy_points(session: AsyncSession, run: Run, points: Sequence[RunMetri
     await driver.copy_records_to_table("run_metrics", records=records, columns=COLUMNS)
 
 
-def advance(run: Run, points: Sequence[RunMetricPointInput]) -> None:
+def advance(run: Run, points: Sequence[MetricPoint]) -> None:
     """Counters, progress and summary after the batch, in one pass over it. Summary: the
     latest value of each metric (custom numbers too), the best loss and accuracy, and the
     number of points."""
@@ -167,7 +167,7 @@ def _list(value: Any) -> list[float]:
     return [value] if isinstance(value, (int, float)) else []
 
 
-def wire(points: Sequence[RunMetricPointInput]) -> list[dict[str, Any]]:
+def wire(points: Sequence[MetricPoint]) -> list[dict[str, Any]]:
     """The batch as the event carries it."""
     return [{"step": p.step, "epoch": p.epoch, "loss": p.loss, "accuracy": p.accuracy,
              "learning_rate": p.learning_rate, "gpu_memory_mb": p.gpu_memory_mb,
