@@ -1,9 +1,10 @@
 """Where the time of one nested query goes, measured in-process (no HTTP).
 
-Runs the benchmark's nested query through the real schema and database K times and splits
-each request's wall time into: SQL (waiting on asyncpg), building node/edge objects from
-records, GraphQL execution (the rest of `schema.execute`: resolvers, field completion), and
-JSON serialization of the answer. Usage, against the demo data:
+Runs the benchmark's nested query through the real schema and database K times, once through
+the planner and once through strawberry (AIPLATFORM_PLANNER off), and splits each request's
+wall time into: SQL (waiting on asyncpg), building node/edge objects from records (strawberry
+only), execution (the rest of `schema.execute`), and JSON serialization of the answer.
+Usage, against the demo data:
 
     python bench/profile_nested.py [--repeat 30] [--data-dir .data]     # embedded database
     DATABASE_URL=postgresql://... python bench/profile_nested.py        # or a running one
@@ -55,15 +56,17 @@ class Clock:
         return timed
 
 
-async def profile(database_url: str, repeat: int) -> None:
-    settings = Settings(database_url=database_url, redis_url="redis://unused")
+async def measure(database_url: str, repeat: int, *, planner: bool) -> dict[str, list[float]]:
+    """Per-part wall times of `repeat` requests, through the planner or strawberry."""
+    settings = Settings(database_url=database_url, redis_url="redis://unused", planner=planner)
     db = Database(database_url)
     await db.connect()
     schema = build_schema(settings)
     tune_gc()  # as the server does after start-up
     clock = Clock()
     db.fetch = clock.wrap_async("sql", db.fetch)  # type: ignore[method-assign]
-    relay.build_connection = clock.wrap("build objects", relay.build_connection)
+    build_connection = relay.build_connection
+    relay.build_connection = clock.wrap("build objects", build_connection)
 
     async def once() -> tuple[float, float, int, dict[str, float]]:
         clock.totals.clear()
@@ -76,25 +79,42 @@ async def profile(database_url: str, repeat: int) -> None:
         body = orjson.dumps({"data": result.data})
         return executed - start, time.perf_counter() - executed, len(body), dict(clock.totals)
 
-    for _ in range(3):
-        await once()
-    runs = [await once() for _ in range(repeat)]
-    await db.close()
+    try:
+        for _ in range(3):
+            await once()
+        runs = [await once() for _ in range(repeat)]
+    finally:
+        relay.build_connection = build_connection
+        await db.close()
+    execute = [r[0] for r in runs]
+    sql = [r[3].get("sql", 0.0) for r in runs]
+    build = [r[3].get("build objects", 0.0) for r in runs]
+    return {
+        "sql": sql, "build": build,
+        "rest": [e - s - b for e, s, b in zip(execute, sql, build, strict=True)],
+        "json": [r[1] for r in runs], "total": [r[0] + r[1] for r in runs],
+        "kb": [r[2] / 1024 for r in runs],
+    }
+
+
+async def profile(database_url: str, repeat: int) -> None:
+    planned = await measure(database_url, repeat, planner=True)
+    reference = await measure(database_url, repeat, planner=False)
 
     def ms(values: list[float]) -> str:
         return f"{statistics.median(values) * 1000:.1f}"
 
-    execute = [r[0] for r in runs]
-    sql = [r[3].get("sql", 0.0) for r in runs]
-    build = [r[3].get("build objects", 0.0) for r in runs]
-    rest = [e - s - b for e, s, b in zip(execute, sql, build, strict=True)]
-    print(f"nested query, {repeat} runs, medians, answer {runs[0][2] / 1024:.0f} KB\n")
-    print("| part | ms per request |\n|---|---:|")
-    print(f"| SQL (asyncpg, 6 statements, wall time) | {ms(sql)} |")
-    print(f"| building node/edge objects from records | {ms(build)} |")
-    print(f"| GraphQL execution (resolvers, field completion) | {ms(rest)} |")
-    print(f"| JSON serialization (orjson) | {ms([r[1] for r in runs])} |")
-    print(f"| total in-process | {ms([r[0] + r[1] for r in runs])} |")
+    print(f"nested query, {repeat} runs each, medians, answer {reference['kb'][0]:.0f} KB\n")
+    print("| part | strawberry ms | planner ms |\n|---|---:|---:|")
+    rows = [
+        ("SQL (asyncpg, 6 statements, wall time)", "sql"),
+        ("building node/edge objects from records", "build"),
+        ("execution (strawberry: resolvers, field completion; planner: plan, dicts)", "rest"),
+        ("JSON serialization (orjson)", "json"),
+        ("total in-process", "total"),
+    ]
+    for label, key in rows:
+        print(f"| {label} | {ms(reference[key])} | {ms(planned[key])} |")
 
 
 def main() -> None:

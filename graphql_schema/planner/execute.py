@@ -12,29 +12,29 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import strawberry
 from graphql.execution.values import VariableValues, get_argument_values
-from strawberry.relay.utils import to_base64
 from strawberry.types.arguments import convert_arguments
 
 from app.settings import Settings
 from db.columns import column_cast
-from db.loaders.base import Page, fetch_by_ids, fetch_counts, fetch_pages, fetch_root_page
+from db.loaders.base import (
+    Page,
+    PageQuery,
+    fetch_by_ids,
+    fetch_counts,
+    fetch_root_page,
+    page_sql,
+)
 from db.scope import Principal
 from db.session import Database
 from graphql_schema.node import MAX_NODES, node_types
 from graphql_schema.planner.plan import (
-    C_CONST,
-    C_COUNT,
-    C_EDGES,
-    C_PAGE_INFO,
     CONST,
-    E_CONST,
-    E_CURSOR,
-    GID,
-    LEAF,
     MANY,
     ONE,
     P_CONST,
@@ -92,9 +92,9 @@ class Run:
             if kind == CONST:
                 data[key] = payload
             elif kind == MANY:
-                data[key] = self.connection(payload, None)
+                data[key] = payload.build(self, None)
             else:
-                found = [self.object(p, row) for p, row in self.nodes[payload]]
+                found = [p.build(row, self) for p, row in self.nodes[payload]]
                 data[key] = found if payload.many else found[0]
         return data
 
@@ -102,12 +102,9 @@ class Run:
 
     async def fetch_children(self, plans: Sequence[ObjectPlan], rows: list[Any]) -> None:
         if rows:
-            await _all([self.fetch_link(link, rows) for plan in plans for link in plan.links])
-
-    def fetch_link(self, link: OneLink | ManyLink, rows: list[Any]) -> Awaitable[None]:
-        if isinstance(link, OneLink):
-            return self.fetch_one(link, rows)
-        return self.fetch_many(link, rows)
+            await _all([self.fetch_one(link, rows) if isinstance(link, OneLink)
+                        else self.fetch_many(link, [r[plan.layout.offset] for r in rows])
+                        for plan in plans for link in plan.links])
 
     async def fetch_one(self, link: OneLink, rows: list[Any]) -> None:
         i = link.key_index
@@ -125,7 +122,8 @@ class Run:
     def arguments(self, field_def: Any, field_node: Any) -> dict[str, Any]:
         return get_argument_values(field_def, field_node, self.variables)
 
-    async def fetch_many(self, link: ManyLink, rows: list[Any] | None) -> None:
+    async def fetch_many(self, link: ManyLink, parents: list[uuid.UUID] | None) -> None:
+        """The pages of a connection for all `parents` of its level (None: the root list)."""
         spec, settings = link.spec, self.settings
         kwargs = convert_arguments(
             self.arguments(link.field_def, link.field_node), spec.field.arguments,
@@ -138,12 +136,13 @@ class Run:
             spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
             default_size=settings.default_page_size, max_size=settings.max_page_size,
         )
-        relation, order = spec.relation, query.order.columns
+        relation, order, offset = spec.relation, query.order.columns, link.layout.offset
         columns = link.layout.columns + [c for c in order if c not in link.layout.columns]
         casts = [column_cast(relation.table, c) for c in order]
-        pages = Pages(order_name, args, query.reverse, [columns.index(c) for c in order], {})
+        positions = [offset + columns.index(c) for c in order]
+        pages = Pages(order_name, args, query.reverse, positions, {})
         self.pages[link] = pages
-        if rows is None:
+        if parents is None:
             jobs: list[Awaitable[Any]] = [
                 fetch_root_page(self.db, relation, columns, casts, self.principal, query)]
             if link.needs_count:
@@ -154,8 +153,8 @@ class Run:
             if link.needs_count:
                 pages.counts[None] = found[1][0]
         else:
-            keys = list(dict.fromkeys(r[0] for r in rows))
-            jobs = [fetch_pages(self.db, relation, columns, casts, self.principal, query, keys)]
+            keys = list(dict.fromkeys(parents))
+            jobs = [self.fetch_pages(link, columns, casts, query, keys)]
             if link.needs_count:
                 jobs.append(fetch_counts(self.db, relation, self.principal, query.conditions,
                                          keys))
@@ -193,66 +192,52 @@ class Run:
         await _all([self.fetch_children([p], [r for r in got.values()])
                     for p, got in zip(plans, found, strict=True)])
 
+    async def fetch_pages(self, link: ManyLink, columns: list[str], casts: list[str],
+                          query: PageQuery, keys: list[uuid.UUID]) -> list[Page]:
+        """`fetch_pages`' statement (`page_sql`), with rows kept as records: each starts with
+        its parent's key, which the layout's offset skips, so no row is copied."""
+        params: list[Any] = [keys]
+        sql = page_sql(link.spec.relation, columns, query, casts, self.principal, params)
+        found = {key: list(rows) for key, rows in groupby(await self.db.fetch(sql, *params),
+                                                           itemgetter(0))}
+        limit = query.limit
+        pages = []
+        for key in keys:
+            rows = found.get(key)
+            if not rows:
+                pages.append(EMPTY)
+                continue
+            page = Page(rows)
+            if len(rows) >= limit:  # the extra row: there is a next page
+                page.has_more = True
+                del rows[limit - 1:]
+            if query.reverse:
+                rows.reverse()
+            pages.append(page)
+        return pages
+
     async def fetch_by_ids(self, plan: ObjectPlan, keys: list[uuid.UUID]) -> dict[Any, Any]:
         node_type = plan.node_type
         found = await fetch_by_ids(self.db, node_type._table, plan.layout.columns,
                                    self.principal, keys, live_only=node_type._live_only)
         return dict(zip(keys, found, strict=True))
 
-    # -- assembling ---------------------------------------------------------------------
+    # -- assembling (the builders are generated per plan, see codegen.py) ---------------
 
-    def object(self, plan: ObjectPlan, row: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for kind, key, payload in plan.entries:
-            if kind == LEAF:
-                out[key] = payload[1](row[payload[0]])
-            elif kind == GID:
-                out[key] = to_base64(payload, row[0])
-            elif kind == CONST:
-                out[key] = payload
-            elif kind == ONE:
-                fk = row[payload.key_index]
-                child = None if fk is None else self.ones[payload].get(fk)
-                if child is not None:
-                    out[key] = self.object(payload.plan, child)
-                elif payload.nullable:
-                    out[key] = None
-                else:
-                    raise Fallback
-            else:
-                out[key] = self.connection(payload, row[0])
-        return out
+    empty = EMPTY
 
-    def connection(self, link: ManyLink, parent: uuid.UUID | None) -> dict[str, Any]:
-        pages = self.pages[link]
-        page = pages.by_parent.get(parent) or EMPTY
-        out: dict[str, Any] = {}
-        for kind, key, payload in link.entries:
-            if kind == C_EDGES:
-                out[key] = self.edges(pages, page, payload)
-            elif kind == C_PAGE_INFO:
-                out[key] = self.page_info(pages, page, payload)
-            elif kind == C_COUNT:
-                out[key] = pages.counts.get(parent, 0)
-            elif kind == C_CONST:
-                out[key] = payload
-        return out
+    def one(self, link: OneLink, key: Any) -> dict[str, Any] | None:
+        child = None if key is None else self.ones[link].get(key)
+        if child is not None:
+            assert link.plan is not None
+            return link.plan.build(child, self)
+        if link.nullable:
+            return None
+        raise Fallback
 
-    def edges(self, pages: Pages, page: Page, entries: list[tuple[int, str, Any]]
-              ) -> list[dict[str, Any]]:
-        edges = []
-        obj = self.object
-        for row in page.rows:
-            edge: dict[str, Any] = {}
-            for kind, key, payload in entries:
-                if kind == E_CURSOR:
-                    edge[key] = _cursor(pages, row)
-                elif kind == E_CONST:
-                    edge[key] = payload
-                else:
-                    edge[key] = obj(payload, row)
-            edges.append(edge)
-        return edges
+    @staticmethod
+    def cursor(pages: Pages, row: Any) -> str:
+        return encode_cursor(pages.order_name, tuple(row[i] for i in pages.positions))
 
     def page_info(self, pages: Pages, page: Page, entries: list[tuple[int, str, Any]]
                   ) -> dict[str, Any]:
@@ -268,16 +253,12 @@ class Run:
             elif kind == P_HAS_PREVIOUS:
                 out[key] = has_previous
             elif kind == P_START:
-                out[key] = _cursor(pages, rows[0]) if rows else None
+                out[key] = self.cursor(pages, rows[0]) if rows else None
             elif kind == P_END:
-                out[key] = _cursor(pages, rows[-1]) if rows else None
+                out[key] = self.cursor(pages, rows[-1]) if rows else None
             elif kind == P_CONST:
                 out[key] = payload
         return out
-
-
-def _cursor(pages: Pages, row: Any) -> str:
-    return encode_cursor(pages.order_name, tuple(row[i] for i in pages.positions))
 
 
 async def _all(jobs: Sequence[Awaitable[Any]]) -> list[Any]:

@@ -8,6 +8,7 @@ operation and the values of the variables its directives read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,12 +27,17 @@ from graphql_schema.planner.catalog import (
     strawberry_field,
     table_node,
 )
+from graphql_schema.planner.codegen import connection_builder, object_builder
 from graphql_schema.planner.values import leaf_converter
 from graphql_schema.relay import TableNode
 
 
 class Unplannable(Exception):
     """The operation needs strawberry's executor (for now: all of it)."""
+
+
+def _unbuilt(*_: Any) -> dict[str, Any]:
+    raise RuntimeError("plan used before its builder was generated")
 
 
 # entry kinds of an object plan
@@ -46,14 +52,16 @@ PAGE_INFO_FIELDS = {"hasNextPage": P_HAS_NEXT, "hasPreviousPage": P_HAS_PREVIOUS
 
 @dataclass(eq=False)
 class Layout:
-    """The columns one statement selects; every plan reading those rows indexes into it."""
+    """The columns one statement selects; every plan reading those rows indexes into it.
+    `offset`: columns before them in each row (the parent key of a per-parent page)."""
 
+    offset: int = 0
     columns: list[str] = field(default_factory=lambda: ["id"])
 
     def index(self, column: str) -> int:
         if column not in self.columns:
             self.columns.append(column)
-        return self.columns.index(column)
+        return self.offset + self.columns.index(column)
 
 
 @dataclass(eq=False)
@@ -63,6 +71,7 @@ class ObjectPlan:
     layout: Layout
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     links: list[OneLink | ManyLink] = field(default_factory=list)
+    build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
 
 
 @dataclass(eq=False)
@@ -87,6 +96,7 @@ class ManyLink:
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     node_plans: list[ObjectPlan] = field(default_factory=list)
     needs_count: bool = False
+    build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
 
 
 @dataclass(eq=False)
@@ -178,11 +188,12 @@ class Compiler:
                 plan.links.append(many)
             else:
                 raise Unplannable(f"{type_.name}.{name}")
+        plan.build = object_builder(plan)
         return plan
 
     def connection(self, spec: ToMany, gfield: GraphQLField, details: list[FieldDetails]
                    ) -> ManyLink:
-        link = ManyLink(spec, gfield, details[0].node)
+        link = ManyLink(spec, gfield, details[0].node, Layout(offset=int(spec.per_parent)))
         conn_type = _object_type(gfield.type)
         for key, sub in self.subfields(conn_type, details).items():
             name = sub[0].node.name.value
@@ -197,6 +208,7 @@ class Compiler:
                 link.entries.append((C_EDGES, key, self.edges(link, conn_type, sub)))
             else:
                 raise Unplannable(f"{conn_type.name}.{name}")
+        link.build = connection_builder(link)
         return link
 
     def page_info(self, conn_type: GraphQLObjectType, details: list[FieldDetails]
