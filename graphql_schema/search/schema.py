@@ -13,7 +13,8 @@ from resolvers.search import queries
 class SearchQuery:
     @strawberry.field(description="Full-text search (PostgreSQL: english stemming, plus "
                                   "trigram matching for partial words) over what you may "
-                                  "see, best first. `types` defaults to all.")
+                                  "see, best first. `types` defaults to all (SYSTEM_LOG finds "
+                                  "something for platform superusers only).")
     async def search(
         self, info: Info, query: str, types: list[SearchType] | None = None,
         first: int | None = None, after: str | None = None,

@@ -10,16 +10,18 @@ from strawberry import relay
 
 from graphql_schema.chat.types import ChatMessage
 from graphql_schema.knowledge.types import KnowledgeDocument
+from graphql_schema.system.types import SystemLog
 
 
 @strawberry.enum(description="What `search` looks through.")
 class SearchType(Enum):
     CHAT_MESSAGE = "chat_message"
     KNOWLEDGE_DOCUMENT = "knowledge_document"
+    SYSTEM_LOG = "system_log"  # platform superusers only
 
 
 SearchResult = Annotated[
-    ChatMessage | KnowledgeDocument,
+    ChatMessage | KnowledgeDocument | SystemLog,
     strawberry.union("SearchResult", description="An object a search found."),
 ]
 

@@ -1,4 +1,4 @@
-"""Full-text search over chat messages and knowledge documents, in PostgreSQL.
+"""Full-text search over chat messages, knowledge documents and system logs, in PostgreSQL.
 
 Matching: a row matches when its generated `search_vector` (english) matches
 `websearch_to_tsquery('english', query)`, or its text is word-similar to the query
@@ -12,7 +12,9 @@ Highlight: `ts_headline` (simple parser, so no stemming on the text) with a pref
 of the query's english stems and its words that are not stop words: "budgets" marks
 "budget", "embedd" marks "embeddings"; a mid-word substring match gives an unmarked excerpt.
 
-Knowledge is searched through its chunks; a document's best chunk stands for it.
+Knowledge is searched through its chunks; a document's best chunk stands for it. System logs
+are searched by message (alembic 0005), for superusers only: `visible()` is FALSE for anyone
+else, and then the statement is not even sent.
 
 One statement per requested type, each scoped with `visible()` and limited to
 offset + first + 1 rows; the results are merged by score. The cursor holds the offset into
@@ -35,6 +37,7 @@ from graphql_schema.errors import BadUserInput
 from graphql_schema.knowledge.types import KnowledgeDocument
 from graphql_schema.relay import TableNode
 from graphql_schema.search.types import SearchHit, SearchHitConnection, SearchHitEdge, SearchType
+from graphql_schema.system.types import SystemLog
 
 DEFAULT_SIZE = 20
 MAX_SIZE = 100
@@ -79,9 +82,24 @@ ORDER BY best.score DESC, best.id
 LIMIT {{limit}}
 """
 
+SYSTEM_LOG_SQL = f"""
+SELECT best.id, best.score, ts_headline('simple', best.message, h.hq, '{HEADLINE}') AS highlight
+FROM (
+    SELECT l.id, l.message,
+           ts_rank_cd(l.search_vector, q) + {TRIGRAM_WEIGHT} * word_similarity($1, l.message)
+               AS score
+    FROM system_logs l, websearch_to_tsquery('english', $1) q
+    WHERE (l.search_vector @@ q OR $1 <% l.message OR l.message ILIKE $3) AND {{scope}}
+    ORDER BY score DESC, l.id
+    LIMIT {{limit}}
+) best, {HIGHLIGHT}
+ORDER BY best.score DESC, best.id
+"""
+
 SOURCES: dict[SearchType, tuple[str, str, type[TableNode]]] = {
     SearchType.CHAT_MESSAGE: (CHAT_SQL, "chat_messages m", ChatMessage),
     SearchType.KNOWLEDGE_DOCUMENT: (KNOWLEDGE_SQL, "knowledge_chunks c", KnowledgeDocument),
+    SearchType.SYSTEM_LOG: (SYSTEM_LOG_SQL, "system_logs l", SystemLog),
 }
 
 
@@ -128,6 +146,8 @@ async def search(
             table, alias = table_alias.split()
             params: list[object] = [text, words(text), like_pattern(text)]
             scope = visible(table, alias, ctx.principal, params) or "TRUE"
+            if scope == "FALSE":
+                continue  # nothing of this kind is visible to the caller
             params.append(offset + size + 1)
             rows = await ctx.db.fetch(sql.format(scope=scope, limit=f"${len(params)}"), *params)
             hits.extend((r["score"], kind.value, r["id"], r["highlight"], node_type)

@@ -145,3 +145,32 @@ async def test_outsiders_and_anonymous_find_nothing_of_the_organization(client, 
     assert (await search(client, world.headers["anonymous"], "budget"))["edges"] == []
     alice = await search(client, world.headers["alice"], "budget")
     assert gid("ChatMessage", world.other_message) not in hit_ids(alice)
+
+
+async def test_system_logs_ranked_highlighted_and_for_superusers_only(
+    app, client, session, world
+) -> None:
+    from tests.factories.system import make_system_log
+
+    strong = await make_system_log(session, message="Ingestion timeout: the ingestion worker "
+                                                    "timed out during ingestion of a PDF")
+    weak = await make_system_log(session, message="A slow request; ingestion is unrelated")
+    await make_system_log(session, message="Redis reconnected")
+    root = await make_user(session, username="search-root")
+    root.is_superuser = True
+    await session.commit()
+    headers = await bearer_headers(app, session, root)
+    query = """query ($q: String!) { search(query: $q, types: [SYSTEM_LOG]) { edges { node {
+      score highlight node { __typename ... on SystemLog { id level message } } } } } }"""
+
+    body = await gql(client, query, {"q": "ingestion"}, headers=headers)
+    hits = [e["node"] for e in body["data"]["search"]["edges"]]
+    assert [h["node"]["id"] for h in hits] == [gid("SystemLog", strong), gid("SystemLog", weak)]
+    assert hits[0]["score"] > hits[1]["score"] > 0
+    assert "<mark>Ingestion</mark> timeout" in hits[0]["highlight"]
+    partial = await gql(client, query, {"q": "reconnec"}, headers=headers)
+    assert [e["node"]["node"]["message"] for e in partial["data"]["search"]["edges"]] == [
+        "Redis reconnected"]
+    for caller in ("alice", "olga", "anonymous"):  # members, owners and strangers: nothing
+        body = await gql(client, query, {"q": "ingestion"}, headers=world.headers[caller])
+        assert body["data"]["search"]["edges"] == [], caller
