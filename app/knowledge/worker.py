@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.embeddings import EmbeddingsUnavailable, embedder
+from app.embeddings import EmbeddingError, embed_for_collection
 from app.knowledge.stores import Chunk, store_for
 from app.knowledge.text import ExtractionError, chunk_text, extract_text
 from app.pubsub import PubSub, knowledge_document_channel
@@ -45,7 +45,8 @@ WHERE id = (SELECT d.id FROM knowledge_documents d
 RETURNING id""")
 LOCK = text("""
 SELECT d.id, d.organization_id, d.collection_id, d.content, d.filename, d.file_id,
-       c.vector_store, c.chunk_size, c.chunk_overlap, f.mime_type, f.storage_path,
+       c.vector_store, c.chunk_size, c.chunk_overlap, c.embedding_model,
+       c.embedding_dimensions, c.config, f.mime_type, f.storage_path,
        f.storage_provider, f.filename AS file_name
 FROM knowledge_documents d JOIN knowledge_collections c ON c.id = d.collection_id
 LEFT JOIN files f ON f.id = d.file_id
@@ -141,7 +142,7 @@ class IngestionWorker:
                 row = (await session.execute(LOCK, {"id": document_id})).one_or_none()
                 if row is None:
                     return None
-                chunks = await self._chunks(row)
+                chunks = await self._chunks(session, row)
                 await store_for(row.vector_store).replace_document(
                     session, organization_id=row.organization_id,
                     collection_id=row.collection_id, document_id=row.id, chunks=chunks)
@@ -152,7 +153,7 @@ class IngestionWorker:
             return "completed"
         except asyncio.CancelledError:
             raise
-        except (ExtractionError, EmbeddingsUnavailable, LookupError) as error:
+        except (ExtractionError, EmbeddingError, LookupError) as error:
             message = str(error)
         except Exception as error:  # a bug must not wedge the queue on one document
             log.exception("ingestion of knowledge document %s failed", document_id)
@@ -161,7 +162,7 @@ class IngestionWorker:
             await _fail(session, document_id, message)
         return "failed"
 
-    async def _chunks(self, row: Any) -> list[Chunk]:
+    async def _chunks(self, session: AsyncSession, row: Any) -> list[Chunk]:
         if row.content is not None:
             body = row.content
         elif row.file_id is None:
@@ -173,8 +174,9 @@ class IngestionWorker:
         pieces = chunk_text(body, row.chunk_size, row.chunk_overlap)
         if not pieces:
             raise ExtractionError("The document contains no text")
-        model = await asyncio.to_thread(embedder)
-        vectors = await asyncio.to_thread(model.embed, pieces)
+        vectors = await embed_for_collection(
+            session, organization_id=row.organization_id, embedding_model=row.embedding_model,
+            dimensions=row.embedding_dimensions, config=row.config, texts=pieces)
         return [Chunk(i, p, v) for i, (p, v) in enumerate(zip(pieces, vectors, strict=True))]
 
     async def _publish(self, document_id: uuid.UUID, status: str) -> None:

@@ -27,12 +27,15 @@ class ChatTurn:
 class ChatRequest:
     """One reply to produce. `options` holds the session's validated settings (temperature,
     max_tokens, top_p, stop); `model_config` is the model's raw provider config, secrets
-    included (it never leaves the process)."""
+    included (it never leaves the process). `passages` are the retrieved texts a grounded
+    reply must rest on (None: not grounded); they are already in `turns`, and the local
+    provider, which cannot read, answers from them directly."""
 
     model_name: str
     turns: tuple[ChatTurn, ...]
     options: dict[str, Any] = field(default_factory=dict)
     model_config: dict[str, Any] = field(default_factory=dict)
+    passages: tuple[str, ...] | None = None
 
 
 class ChatProvider(Protocol):

@@ -15,17 +15,38 @@ from app.providers.base import ChatRequest
 
 EXCERPT = 200
 PIECE = re.compile(r"\s*\S+")
+SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
+
+
+def _excerpt(text: str) -> str:
+    excerpt = " ".join(text.split())
+    return excerpt[:EXCERPT] + "…" if len(excerpt) > EXCERPT else excerpt
 
 
 def local_reply(request: ChatRequest) -> str:
     prompt = next((t.content for t in reversed(request.turns) if t.role == "user"), "")
-    excerpt = " ".join(prompt.split())
-    if len(excerpt) > EXCERPT:
-        excerpt = excerpt[:EXCERPT] + "…"
+    if request.passages is not None:
+        return grounded_reply(request, prompt)
+    excerpt = _excerpt(prompt)
     words = len(prompt.split())
     return (f"You said: “{excerpt}” ({words} word{'s' if words != 1 else ''}). "
             f"This is the built-in local model {request.model_name!r}: its replies are "
             "deterministic. Point the model at an OpenAI-compatible endpoint for real answers.")
+
+
+def grounded_reply(request: ChatRequest, question: str) -> str:
+    """Quotes the first sentence of the best passage: derived from the retrieved text, and
+    predictable, which is all a model that cannot read can honestly do."""
+    if not request.passages:
+        return (f"No passage of the knowledge base matches “{_excerpt(question)}”, so I cannot "
+                "answer from it.")
+    best = " ".join(request.passages[0].split())
+    sentence = SENTENCE.match(best)
+    quote = _excerpt(sentence.group(0) if sentence else best)
+    count = len(request.passages)
+    return (f"According to [1]: {quote} (The built-in local model {request.model_name!r} "
+            f"quotes the best of {count} passage{'s' if count != 1 else ''} instead of "
+            "writing an answer.)")
 
 
 def reply_pieces(text: str) -> list[str]:

@@ -25,21 +25,16 @@ class OpenAICompatibleProvider:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         config = request.model_config
-        base_url = config.get("base_url") or config.get("api_base")
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ProviderError("The model has no config.base_url (an http(s) URL of an "
-                                "OpenAI-compatible API)")
-        headers = {"accept": "text/event-stream"}
+        base_url = base_url_of(config)
+        headers = {"accept": "text/event-stream", **auth_headers(config)}
         api_key = config.get("api_key")
-        if isinstance(api_key, str) and api_key:
-            headers["authorization"] = f"Bearer {api_key}"
         body: dict[str, Any] = {
             "model": config.get("model") or request.model_name,
             "messages": [{"role": t.role, "content": t.content} for t in request.turns],
             "stream": True,
             **request.options,
         }
-        url = base_url.rstrip("/") + "/chat/completions"
+        url = base_url + "/chat/completions"
         try:
             async for piece in self._post(url, body, headers):
                 yield piece
@@ -54,7 +49,7 @@ class OpenAICompatibleProvider:
             async with httpx.AsyncClient(timeout=self.timeout) as http, http.stream(
                     "POST", url, json=body, headers=headers) as response:
                 if response.status_code != 200:
-                    raise ProviderError(await _http_error(response))
+                    raise ProviderError(await http_error_message(response))
                 async for line in response.aiter_lines():
                     piece = _piece(line)
                     if piece is _DONE:
@@ -67,6 +62,20 @@ class OpenAICompatibleProvider:
         except httpx.HTTPError as error:
             raise ProviderError(f"Could not reach the provider: {type(error).__name__}"
                                 ) from None
+
+
+def base_url_of(config: dict[str, Any]) -> str:
+    """The API root from a model's config (`base_url`, or `api_base` as some clients name it)."""
+    base_url = config.get("base_url") or config.get("api_base")
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ProviderError("The model has no config.base_url (an http(s) URL of an "
+                            "OpenAI-compatible API)")
+    return base_url.rstrip("/")
+
+
+def auth_headers(config: dict[str, Any]) -> dict[str, str]:
+    api_key = config.get("api_key")
+    return {"authorization": f"Bearer {api_key}"} if isinstance(api_key, str) and api_key else {}
 
 
 _DONE = object()
@@ -92,7 +101,8 @@ def _piece(line: str) -> Any:
     return content if isinstance(content, str) else ""
 
 
-async def _http_error(response: httpx.Response) -> str:
+async def http_error_message(response: httpx.Response) -> str:
+    """A readable line from an error answer (OpenAI's `{"error": {"message"}}` or plain text)."""
     raw = await response.aread()
     message: object = None
     try:

@@ -57,6 +57,8 @@ class ChatMessageOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
+KNOWLEDGE_HELP = ("A knowledge collection of the same organization: each reply is grounded on "
+                  "its passages closest to your message.")
 CONFIG_HELP = ("A JSON object with any of: temperature (0 to 2), max_tokens (1 to the model's "
                "context window), top_p (0 to 1), stop (1 to 4 strings).")
 
@@ -69,15 +71,19 @@ class CreateChatSessionInput:
     system_prompt: str | None = strawberry.field(default=None,
                                                  description="Up to 32,000 characters.")
     config: JSON | None = strawberry.field(default=None, description=CONFIG_HELP)
+    knowledge_collection_id: strawberry.ID | None = strawberry.field(
+        default=None, description=KNOWLEDGE_HELP)
 
 
-@strawberry.input(description="Only the fields you pass change; null clears the title or the "
-                              "system prompt.")
+@strawberry.input(description="Only the fields you pass change; null clears the title, the "
+                              "system prompt or the knowledge collection.")
 class UpdateChatSessionInput:
     id: strawberry.ID
     title: Maybe[str | None]
     system_prompt: Maybe[str | None]
     config: Maybe[JSON] = strawberry.field(description=CONFIG_HELP + " Replaces the old one.")
+    knowledge_collection_id: Maybe[strawberry.ID | None] = strawberry.field(
+        description=KNOWLEDGE_HELP)
 
 
 @strawberry.input

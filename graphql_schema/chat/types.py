@@ -19,9 +19,12 @@ from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connec
 if TYPE_CHECKING:
     from graphql_schema.ai_models.types import AiModel
     from graphql_schema.identity.types import Organization, User
+    from graphql_schema.knowledge.types import KnowledgeCollection
 
 IDENTITY = "graphql_schema.identity.types"
 AI_MODELS = "graphql_schema.ai_models.types"
+KNOWLEDGE = "graphql_schema.knowledge.types"
+KNOWLEDGE_COLLECTION = "knowledge_collection_id"  # key of chat_sessions.config
 
 
 @strawberry.type(description="A conversation of one user with one model.")
@@ -55,6 +58,16 @@ class ChatSession(TableNode):
         from graphql_schema.ai_models.types import AiModel
 
         return await info.context.loaders.node(AiModel).load(self.model_id)
+
+    @strawberry.field(description="The knowledge collection whose passages ground the replies.")
+    async def knowledge_collection(
+        self, info: Info
+    ) -> Annotated[KnowledgeCollection, strawberry.lazy(KNOWLEDGE)] | None:
+        from graphql_schema.knowledge.types import KnowledgeCollection
+
+        key = self.config.get(KNOWLEDGE_COLLECTION) if isinstance(self.config, dict) else None
+        return await info.context.loaders.load(KnowledgeCollection,
+                                               uuid.UUID(key) if key else None)
 
     @strawberry.field
     async def organization(

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Maybe
 
 from graphql_schema.knowledge.enums import DocumentUploadStatus, VectorStore
 from graphql_schema.relay import OrderDirection
@@ -84,12 +85,27 @@ class CreateKnowledgeCollectionInput:
     name: str
     description: str | None = None
     embedding_model: str | None = strawberry.field(
-        default=None, description="Only all-MiniLM-L6-v2 (the offline default) for now.")
+        default=None, description="all-MiniLM-L6-v2 (the offline default), or the name of an "
+                                  "embedding model of the organization whose provider is "
+                                  "openai_compatible (its config.base_url serves /embeddings).")
     vector_store: VectorStore | None = strawberry.field(
         default=None, description="Only PGVECTOR for now.")
     chunk_size: int | None = strawberry.field(default=None, description="Characters, 100-8000.")
     chunk_overlap: int | None = strawberry.field(
         default=None, description="Characters, 0 to half the chunk size.")
+    chat_model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A chat model of the same organization: ragQuery(answer: "
+                                  "true) answers with it.")
+
+
+@strawberry.input(description="Only the fields you pass change; null clears the description "
+                              "or the chat model.")
+class UpdateKnowledgeCollectionInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    description: Maybe[str | None]
+    chat_model_id: Maybe[strawberry.ID | None] = strawberry.field(
+        description="A chat model of the same organization, for answers (null: none).")
 
 
 @strawberry.input(description="A document from text, or from an uploaded file (`fileId`).")
@@ -118,4 +134,5 @@ class RagQueryInput:
     min_score: float | None = strawberry.field(
         default=None, description="Drop hits with a lower cosine similarity (-1 to 1).")
     answer: bool = strawberry.field(
-        default=False, description="Generating an answer is not available yet: must be false.")
+        default=False, description="Also generate an answer grounded on the hits, with the "
+                                   "collection's chat model (chatModelId).")

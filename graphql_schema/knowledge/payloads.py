@@ -16,10 +16,20 @@ class KnowledgeErrorCode(StrEnum):
     OUT_OF_RANGE = "OUT_OF_RANGE"
     INVALID = "INVALID"
     NOT_SUPPORTED = "NOT_SUPPORTED"
+    MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
+    CHAT_MODEL_REQUIRED = "CHAT_MODEL_REQUIRED"
+    PROVIDER_ERROR = "PROVIDER_ERROR"
 
 
 @strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED.")
 class CreateKnowledgeCollectionPayload:
+    collection: KnowledgeCollection | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: REQUIRED, TOO_LONG, INVALID (chatModelId of another "
+                             "organization), MODEL_UNAVAILABLE (not an active chat model).")
+class UpdateKnowledgeCollectionPayload:
     collection: KnowledgeCollection | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -52,10 +62,13 @@ class RagHit:
     document: KnowledgeDocument | None
 
 
-@strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED.")
+@strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED; with "
+                             "answer: CHAT_MODEL_REQUIRED, MODEL_UNAVAILABLE, PROVIDER_ERROR "
+                             "(the hits are still returned and the query recorded).")
 class RagQueryPayload:
     hits: list[RagHit] = strawberry.field(default_factory=list)
     answer: str | None = strawberry.field(
-        default=None, description="Always null: answer generation is not available yet.")
+        default=None, description="With answer: true, the chat model's answer grounded on the "
+                                  "hits (numbered [1], [2]... in its prompt).")
     query_time_ms: int | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -16,6 +16,7 @@ from graphql_schema.knowledge.inputs import (
     KnowledgeCollectionOrder,
     RagQueryInput,
     ReindexCollectionInput,
+    UpdateKnowledgeCollectionInput,
 )
 from graphql_schema.knowledge.payloads import (
     AddKnowledgeDocumentPayload,
@@ -23,10 +24,11 @@ from graphql_schema.knowledge.payloads import (
     DeleteKnowledgeDocumentPayload,
     RagQueryPayload,
     ReindexCollectionPayload,
+    UpdateKnowledgeCollectionPayload,
 )
 from graphql_schema.knowledge.types import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
-from resolvers.knowledge import mutations, rag, subscriptions
+from resolvers.knowledge import mutations, rag, subscriptions, update_collection
 
 
 @strawberry.type
@@ -49,6 +51,11 @@ class KnowledgeMutation:
                                           ) -> CreateKnowledgeCollectionPayload:
         return await mutations.create_collection(info, input)
 
+    @strawberry.mutation(description="Rename a knowledge collection or choose its chat model.")
+    async def update_knowledge_collection(self, info: Info, input: UpdateKnowledgeCollectionInput
+                                          ) -> UpdateKnowledgeCollectionPayload:
+        return await update_collection.update_collection(info, input)
+
     @strawberry.mutation(description="Add a document; it is chunked and embedded in the "
                                      "background (watch knowledgeDocumentStatus).")
     async def add_knowledge_document(self, info: Info, input: AddKnowledgeDocumentInput
@@ -65,8 +72,9 @@ class KnowledgeMutation:
                                  ) -> ReindexCollectionPayload:
         return await mutations.reindex_collection(info, input)
 
-    @strawberry.mutation(description="Retrieve the passages closest to a question (kept in "
-                                     "the collection's ragQueries).")
+    @strawberry.mutation(description="Retrieve the passages closest to a question, and "
+                                     "answer it from them when asked (kept in the collection's "
+                                     "ragQueries).")
     async def rag_query(self, info: Info, input: RagQueryInput) -> RagQueryPayload:
         return await rag.rag_query(info, input)
 

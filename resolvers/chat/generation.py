@@ -18,7 +18,7 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.embeddings import EmbeddingError
 from app.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from app.providers.base import estimate_tokens
 from db.models import ChatMessage, ChatSession, ModelUsageLog
@@ -39,6 +40,7 @@ from resolvers.chat.stream import (
     publish_end,
     publish_started,
 )
+from resolvers.knowledge.grounding import chat_passages, grounded_turns
 
 log = logging.getLogger("aiplatform.chat")
 
@@ -61,6 +63,8 @@ class ReplyJob:
     options: dict[str, Any] = field(default_factory=dict)
     model_config: dict[str, Any] = field(default_factory=dict)
     pricing: dict[str, Any] = field(default_factory=dict)
+    knowledge_collection_id: uuid.UUID | None = None  # passages ground the reply
+    passages: tuple[str, ...] | None = None  # retrieved from that collection
 
     @property
     def prompt_tokens(self) -> int:
@@ -80,8 +84,9 @@ async def generate(res: Resources, job: ReplyJob) -> None:
     pieces: list[str] = []
     try:
         await publish_started(res.redis, job.session_id, job.reply_id, job.parent_id)
+        job = await _grounded(res, job)
         request = ChatRequest(model_name=job.model_name, turns=job.turns, options=job.options,
-                              model_config=job.model_config)
+                              model_config=job.model_config, passages=job.passages)
         stream = provider_for(job.provider, timeout=res.timeout).stream(request)
         async with contextlib.aclosing(stream):  # type: ignore[type-var]
             while True:
@@ -110,6 +115,25 @@ async def generate(res: Resources, job: ReplyJob) -> None:
         await _fail(res, job, pieces, "error", UNEXPECTED, began)
         return
     await publish_end(res.redis, job.session_id, job.reply_id, completed_event(message))
+
+
+async def _grounded(res: Resources, job: ReplyJob) -> ReplyJob:
+    """With a knowledge collection attached, the passages closest to the user's message join
+    the prompt (resolvers/knowledge/grounding.py); a failed retrieval fails the reply."""
+    if job.knowledge_collection_id is None:
+        return job
+    try:
+        passages = await chat_passages(
+            res.sessionmaker, collection_id=job.knowledge_collection_id,
+            organization_id=job.organization_id, user_id=job.user_id,
+            question=job.turns[-1].content,
+            metadata={"chat_session_id": str(job.session_id),
+                      "reply_message_id": str(job.reply_id)})
+    except (EmbeddingError, LookupError) as error:
+        raise ProviderError(f"Could not search the chat's knowledge collection: {error}"
+                            ) from None
+    return replace(job, turns=grounded_turns(job.turns, passages),
+                   passages=tuple(p.content for p in passages))
 
 
 async def _store_reply(res: Resources, job: ReplyJob, content: str, duration_ms: int

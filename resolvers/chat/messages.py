@@ -28,6 +28,7 @@ from graphql_schema.errors import NotFound
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import app_state, model_unavailable, next_sequence, session_for_write
 from resolvers.chat.generation import ReplyJob, Resources, generate
+from resolvers.chat.knowledge import attached, with_collection
 from resolvers.chat.validation import content_problems
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
 
@@ -78,7 +79,7 @@ async def _reply_job(session: AsyncSession, chat: ChatSession, model: AIModel,
     request: the branch as conversation turns, trimmed to the model's context window."""
     rows = (await session.execute(CHAIN_SQL, {"start": prompt_id})).all()
     turns = [ChatTurn(role, content) for role, content in rows]
-    options = dict(chat.config or {})
+    options = with_collection(dict(chat.config or {}), None)
     if model.context_window:
         budget = model.context_window - int(options.get("max_tokens") or 0)
         if chat.system_prompt:
@@ -96,6 +97,7 @@ async def _reply_job(session: AsyncSession, chat: ChatSession, model: AIModel,
         model_id=model.id, reply_id=uuid.uuid4(), parent_id=prompt_id,
         provider=model.provider, model_name=model.name, turns=tuple(turns), options=options,
         model_config=dict(model.config or {}), pricing=dict(model.pricing or {}),
+        knowledge_collection_id=attached(chat.config),
     )
 
 

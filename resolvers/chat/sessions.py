@@ -32,6 +32,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable, session_for_write
+from resolvers.chat.knowledge import attached, collection_choice, with_collection
 from resolvers.chat.validation import config_problems, system_prompt_problems, title_problems
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
 
@@ -60,9 +61,11 @@ async def create_chat_session(info: Info, input: CreateChatSessionInput
             if user_id is None:
                 raise Forbidden("Log in as a user to start a chat")
             config = {} if input.config is None else input.config
+            collection_id, collection_problems = await collection_choice(
+                info, model.organization_id, input.knowledge_collection_id)
             problems = (title_problems(input.title)
                         + system_prompt_problems(input.system_prompt)
-                        + config_problems(config, model.context_window))
+                        + config_problems(config, model.context_window) + collection_problems)
             reason = model_unavailable(model)
             if reason is not None:
                 problems.append(Problem("modelId", reason, ChatErrorCode.MODEL_UNAVAILABLE))
@@ -70,8 +73,8 @@ async def create_chat_session(info: Info, input: CreateChatSessionInput
                 raise InvalidInput(problems)
             chat = ChatSession(organization_id=model.organization_id, user_id=user_id,
                                model_id=model.id, title=input.title,
-                               system_prompt=input.system_prompt, config=config,
-                               status="active")
+                               system_prompt=input.system_prompt,
+                               config=with_collection(config, collection_id), status="active")
             tx.session.add(chat)
             await tx.session.flush()
             await tx.audit("chat_session.create", resource_type="ChatSession",
@@ -107,8 +110,16 @@ async def update_chat_session(info: Info, input: UpdateChatSessionInput
                 model = await tx.session.get(AIModel, chat.model_id)
                 problems += config_problems(changes["config"],
                                             model.context_window if model else None)
+            collection_id = attached(chat.config)
+            if input.knowledge_collection_id is not None:
+                collection_id, collection_problems = await collection_choice(
+                    info, chat.organization_id, input.knowledge_collection_id.value)
+                problems += collection_problems
             if problems:
                 raise InvalidInput(problems)
+            if "config" in changes or input.knowledge_collection_id is not None:
+                changes["config"] = with_collection(changes.get("config", chat.config or {}),
+                                                    collection_id)
             old = _values(chat)
             for key, value in changes.items():
                 setattr(chat, key, value)

@@ -11,7 +11,6 @@ import uuid
 
 from sqlalchemy import func, update
 
-from app.embeddings import MODEL_NAME
 from app.knowledge.stores import IMPLEMENTED, store_for
 from db.models import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.context import Info
@@ -33,6 +32,12 @@ from graphql_schema.knowledge.payloads import (
 )
 from graphql_schema.relay import decode_global_id_of
 from resolvers.input_checks import Checks
+from resolvers.knowledge.models import (
+    CHAT_MODEL_ID,
+    chat_model_choice,
+    embedding_model_choice,
+    store_fits,
+)
 from resolvers.mutations import mutation_payload, require, require_authenticated, write
 
 WRITE = "knowledge:write"
@@ -68,14 +73,16 @@ async def create_collection(info: Info, input: CreateKnowledgeCollectionInput
         checks = Checks()
         name = checks.name("name", input.name, 200)
         description = checks.text("description", input.description)
-        model = (input.embedding_model or MODEL_NAME).strip()
-        if model != MODEL_NAME:
-            checks.add("embeddingModel", f"embeddingModel: only {MODEL_NAME} is available",
-                       KnowledgeErrorCode.NOT_SUPPORTED)
+        model, dimensions, config = await embedding_model_choice(
+            info, checks, organization_id, input.embedding_model)
         store = input.vector_store.value if input.vector_store is not None else "pgvector"
         if store not in IMPLEMENTED:
             checks.add("vectorStore", f"vectorStore: {store} is not available yet; use pgvector",
                        KnowledgeErrorCode.NOT_SUPPORTED)
+        store_fits(checks, store, model, dimensions)
+        chat_model = await chat_model_choice(info, checks, organization_id, input.chat_model_id)
+        if chat_model is not None:
+            config[CHAT_MODEL_ID] = str(chat_model)
         size = input.chunk_size if input.chunk_size is not None else 1000
         overlap = input.chunk_overlap if input.chunk_overlap is not None else 200
         checks.int_range("chunkSize", size, 100, 8000)
@@ -84,14 +91,15 @@ async def create_collection(info: Info, input: CreateKnowledgeCollectionInput
         async with write(info) as tx:
             row = KnowledgeCollection(
                 organization_id=organization_id, name=name, description=description,
-                embedding_model=model, vector_store=store, chunk_size=size,
-                chunk_overlap=overlap, created_by=info.context.principal.user_id)
+                embedding_model=model, embedding_dimensions=dimensions, config=config,
+                vector_store=store, chunk_size=size, chunk_overlap=overlap,
+                created_by=info.context.principal.user_id)
             tx.session.add(row)
             await tx.session.flush()
             await tx.audit("knowledge_collection.create", resource_type="KnowledgeCollection",
                            resource_id=row.id, organization_id=organization_id,
                            new={"name": name, "vector_store": store, "chunk_size": size,
-                                "chunk_overlap": overlap})
+                                "chunk_overlap": overlap, "embedding_model": model, **config})
         collection = await info.context.loaders.node(types.KnowledgeCollection).load(row.id)
         return CreateKnowledgeCollectionPayload(collection=collection)
 

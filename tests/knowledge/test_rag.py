@@ -107,5 +107,5 @@ async def test_bad_input_comes_back_as_user_errors(client, acme) -> None:
         {"field": ["input", "topK"], "message": "topK must be between 1 and 50",
          "code": "OUT_OF_RANGE"},
         {"field": ["input", "answer"],
-         "message": "Answer generation is not available yet: ask for hits only",
-         "code": "NOT_SUPPORTED"}]
+         "message": "This collection has no chat model to answer with: set its chatModelId "
+                    "(updateKnowledgeCollection)", "code": "CHAT_MODEL_REQUIRED"}]
