@@ -209,10 +209,11 @@ async def test_the_first_report_starts_a_pending_run_and_stores_the_points(
     assert {m.organization_id for m in stored} == {team.acme.id}
     assert (status["type"], status["run"]["status"]) == ("RunStatusChanged", "running")
     assert batch["type"] == "RunMetricsReported" and batch["run"]["current_step"] == 5
-    assert [p["step"] for p in batch["points"]] == [1, 2, 2, 5]
-    assert batch["points"][0] == {"step": 1, "epoch": 0, "loss": 1.0, "accuracy": 0.0,
-                                  "learning_rate": 0.1, "gpu_memory_mb": None,
-                                  "custom": {"f1": 0.0}}
+    assert batch["points"] == {  # one list per field
+        "step": [1, 2, 2, 5], "epoch": [0, 0, 0, 1], "loss": [1.0, 0.5, 1 / 3, 0.25],
+        "accuracy": [0.0, 0.1, 0.2, 0.3], "learning_rate": [0.1] * 4,
+        "gpu_memory_mb": [None] * 4, "custom": [{"f1": 0.0}, {"f1": 0.05}, {"f1": 0.1},
+                                                {"f1": 0.15}]}
     audit = (await session.scalars(select(AuditLog))).one()
     assert (audit.action, audit.new_values) == ("run.report_metrics", {
         "points": 4, "first_step": 1, "last_step": 5, "started": True})

@@ -167,11 +167,9 @@ def _list(value: Any) -> list[float]:
     return [value] if isinstance(value, (int, float)) else []
 
 
-def wire(points: Sequence[MetricPoint]) -> list[dict[str, Any]]:
-    """The batch as the event carries it."""
-    return [{"step": p.step, "epoch": p.epoch, "loss": p.loss, "accuracy": p.accuracy,
-             "learning_rate": p.learning_rate, "gpu_memory_mb": p.gpu_memory_mb,
-             "custom": p.custom or {}} for p in points]
+def wire(points: Sequence[MetricPoint]) -> list[MetricPoint]:
+    """The batch as the event carries it (events.FIELDS order, custom `{}` when absent)."""
+    return [p if p.custom else p._replace(custom={}) for p in points]
 
 
 _lock = threading.Lock()
