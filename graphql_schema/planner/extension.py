@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import DirectiveNode, DocumentNode, ExecutionResult, VariableNode, Visitor, visit
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    VariableNode,
+    Visitor,
+    visit,
+)
 from graphql.execution.executor import Executor
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
@@ -80,6 +88,9 @@ class QueryPlanner:
             except Unplannable as reason:
                 log.debug("not planned: %s", reason)
                 entry.plans[values] = None
+            except Exception:  # a planner bug must not cost the request: strawberry answers
+                log.exception("planning failed; strawberry executes this operation")
+                entry.plans[values] = None
         return entry.plans[values]
 
     async def answer(self, execution_context: Any) -> ExecutionResult | None:
@@ -106,12 +117,13 @@ class QueryPlanner:
                   executor.variable_values)
         try:
             data = await run.execute(plan)
-        except Fallback:
+        except (Fallback, GraphQLError):  # an error answer: strawberry gives it, with its path
             self.stats["fallback"] += 1
             return None
-        except Exception:  # an error answer: the reference path gives it, with its path
+        except Exception:  # not the client's doing (a planner bug, the database): same answer
             self.stats["fallback"] += 1
-            log.debug("planned execution failed; answering through strawberry", exc_info=True)
+            log.warning("planned execution failed; strawberry executes this request",
+                        exc_info=True)
             return None
         self.stats["planned"] += 1
         return ExecutionResult(data=data, errors=None)

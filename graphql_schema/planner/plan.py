@@ -133,8 +133,8 @@ class Compiler:
             if name == "__typename":
                 plan.entries.append((CONST, key, query_type.name))
                 continue
-            gfield = query_type.fields[name]
-            spec = field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
+            gfield = query_type.fields.get(name)  # None: __schema, __type (introspection)
+            spec = gfield and field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
             if isinstance(spec, ToMany):
                 plan.entries.append((MANY, key, self.connection(spec, gfield, details)))
             elif isinstance(spec, RootNode):
@@ -169,8 +169,8 @@ class Compiler:
             if name == "__typename":
                 plan.entries.append((CONST, key, type_.name))
                 continue
-            gfield = type_.fields[name]
-            spec = field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
+            gfield = type_.fields.get(name)
+            spec = gfield and field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
             if isinstance(spec, Column):
                 convert = leaf_converter(gfield.type, redact=spec.redact)
                 plan.entries.append((LEAF, key, (layout.index(spec.column), convert)))
