@@ -70,3 +70,49 @@ async def test_a_slow_subscriber_is_dropped_and_does_not_stall_others(redis_url)
     finally:
         await bus.close()
         await redis.aclose()
+
+
+class Recorder:
+    """A shared sink that keeps what it is offered."""
+
+    def __init__(self, channel: str, expected: int) -> None:
+        self.channel, self.expected = channel, expected
+        self.events: list[tuple[int, dict]] = []
+        self.complete = asyncio.Event()
+
+    def offer(self, event: dict, sequence: int) -> bool:
+        self.events.append((sequence, event))
+        if len(self.events) == self.expected:
+            self.complete.set()
+        return True
+
+
+async def test_subscribers_hand_their_place_over_to_one_shared_sink(redis_url) -> None:
+    redis = Redis.from_url(redis_url)
+    bus = PubSub(redis)
+    try:
+        async with bus.subscribe("deployment:z") as a, bus.subscribe("deployment:z") as b:
+            # given an event each subscriber already has in its queue
+            await bus.publish("deployment:z", {"i": 0})
+            early = [await anext(a), await anext(b)]
+            # when both hand over to the channel's shared sink, then three more events come
+            sink, after_a = bus.hand_over(a, lambda: Recorder("deployment:z", 3))
+            same, after_b = bus.hand_over(b, lambda: Recorder("deployment:z", 3))
+            for i in range(1, 4):
+                await bus.publish("deployment:z", {"i": i})
+            await asyncio.wait_for(sink.complete.wait(), timeout=10)
+        # then the sink holds the channel after the subscribers left, until it is released
+        held = await numsub(redis, "deployment:z")
+        await bus.release(sink)
+        released = await numsub(redis, "deployment:z")
+    finally:
+        await bus.close()
+        await redis.aclose()
+
+    assert early == [{"i": 0}, {"i": 0}]
+    assert same is sink and after_a == after_b
+    # each later event reached the sink once, numbered after the hand-over; none went to a or b
+    assert [e for _, e in sink.events] == [{"i": 1}, {"i": 2}, {"i": 3}]
+    assert all(sequence > after_a for sequence, _ in sink.events)
+    assert a.queue.empty() and b.queue.empty()
+    assert (held, released) == (1, 0)
