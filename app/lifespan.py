@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from app.knowledge.stores import VectorStores
 from app.knowledge.worker import IngestionWorker, storage_reader
 from app.providers.tasks import GenerationTasks
 from app.pubsub import PubSub
@@ -66,6 +67,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             app.state.system_log.start()  # WARNING+ records of the app go to system_logs
         app.state.pubsub = PubSub(redis)
         app.state.generations = GenerationTasks()
+        app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
         app.state.knowledge = IngestionWorker(
             db, app.state.pubsub,
             read_file=storage_reader(app.state.storage, settings.max_upload_bytes))
@@ -77,6 +79,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.generations.close()  # before the bus and pools they use
         if getattr(app.state, "knowledge", None) is not None:
             await app.state.knowledge.close()
+        if getattr(app.state, "vector_stores", None) is not None:
+            await app.state.vector_stores.close()  # after the worker, its last user
         if getattr(app.state, "pubsub", None) is not None:
             await app.state.pubsub.close()
         if getattr(app.state, "system_log", None) is not None:

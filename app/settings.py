@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         default=False, validation_alias=AliasChoices("S3_SECURE", "AIPLATFORM_S3_SECURE"))
     s3_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("S3_REGION", "AIPLATFORM_S3_REGION"))
+    # Vector stores of collections that name them: a folder under data_dir unless a URL is set
+    qdrant_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("QDRANT_URL", "AIPLATFORM_QDRANT_URL"))
+    qdrant_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("QDRANT_API_KEY", "AIPLATFORM_QDRANT_API_KEY"))
+    chroma_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHROMA_URL", "AIPLATFORM_CHROMA_URL"))
 
     @property
     def embedded_postgres(self) -> bool:

@@ -70,9 +70,12 @@ def redis_url(services: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, redis_url: str) -> Settings:
+def settings(database_url: str, redis_url: str,
+             tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The tests' settings: files, Qdrant and Chroma folders in a data folder of this run."""
     return Settings(database_url=database_url, redis_url=redis_url, mask_errors=True,
-                    secret_key=SecretStr(secrets.token_urlsafe(32)))
+                    secret_key=SecretStr(secrets.token_urlsafe(32)),
+                    data_dir=tmp_path_factory.mktemp("app-data"))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,10 @@ A pass claims one row at a time:
    chunked and embedded, then replaces the chunks and marks it completed in one commit.
 A killed server's lock dies with its connection, so its `processing` rows are claimable at
 once: the next pass of any process (including the startup pass) resumes them.
+
+Qdrant and Chroma are written before that commit (pgvector inside it): the document is
+completed only once its chunks are stored; a store failure fails the document with the store's
+reason, and a commit lost after the store write is retried, overwriting the same points.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.embeddings import EmbeddingError, embed_for_collection
-from app.knowledge.stores import Chunk, store_for
+from app.knowledge.stores import Chunk, VectorStoreError, store_for
 from app.knowledge.text import ExtractionError, chunk_text, extract_text
 from app.pubsub import PubSub, knowledge_document_channel
 from app.storage.base import Storage
@@ -190,9 +194,20 @@ class IngestionWorker:
 
 
 async def _fail(session: AsyncSession, document_id: uuid.UUID, message: str) -> None:
-    await session.execute(text(
-        "UPDATE knowledge_documents SET upload_status = 'failed', processing_error = :e, "
-        "chunk_count = 0, updated_at = now() WHERE id = :id AND upload_status = 'processing'"),
-        {"e": message[:MAX_ERROR], "id": document_id})
-    await session.execute(text("DELETE FROM knowledge_chunks WHERE document_id = :id"),
-                          {"id": document_id})
+    """The document becomes failed, without chunks: none of a half-written attempt, nor of an
+    earlier version, may answer queries."""
+    row = (await session.execute(text(
+        "UPDATE knowledge_documents d SET upload_status = 'failed', processing_error = :e, "
+        "chunk_count = 0, updated_at = now() FROM knowledge_collections c "
+        "WHERE d.id = :id AND d.upload_status = 'processing' AND c.id = d.collection_id "
+        "RETURNING d.organization_id, d.collection_id, c.vector_store"),
+        {"e": message[:MAX_ERROR], "id": document_id})).one_or_none()
+    if row is None:
+        return
+    try:
+        await store_for(row.vector_store).delete_document(
+            session, organization_id=row.organization_id, collection_id=row.collection_id,
+            document_id=document_id)
+    except VectorStoreError:  # the store is down: its points of a failed document stay
+        log.warning("could not remove the chunks of failed knowledge document %s", document_id,
+                    exc_info=True)

@@ -19,6 +19,7 @@ class KnowledgeErrorCode(StrEnum):
     MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
     CHAT_MODEL_REQUIRED = "CHAT_MODEL_REQUIRED"
     PROVIDER_ERROR = "PROVIDER_ERROR"
+    VECTOR_STORE_ERROR = "VECTOR_STORE_ERROR"
 
 
 @strawberry.type(description="Codes: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_SUPPORTED.")
@@ -41,7 +42,8 @@ class AddKnowledgeDocumentPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="Codes: VECTOR_STORE_ERROR (the collection's Qdrant or Chroma "
+                             "store failed; the document stays).")
 class DeleteKnowledgeDocumentPayload:
     deleted_document_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -11,7 +11,13 @@ import uuid
 
 from sqlalchemy import func, update
 
-from app.knowledge.stores import IMPLEMENTED, store_for
+from app.knowledge.stores import (
+    EXTERNAL,
+    VectorStoreError,
+    collection_name,
+    missing_package,
+    store_for,
+)
 from db.models import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.context import Info
 from graphql_schema.datasets.types import File
@@ -38,7 +44,14 @@ from resolvers.knowledge.models import (
     embedding_model_choice,
     store_fits,
 )
-from resolvers.mutations import mutation_payload, require, require_authenticated, write
+from resolvers.mutations import (
+    InvalidInput,
+    Problem,
+    mutation_payload,
+    require,
+    require_authenticated,
+    write,
+)
 
 WRITE = "knowledge:write"
 MAX_DOCUMENT_TEXT = 2_000_000
@@ -76,9 +89,9 @@ async def create_collection(info: Info, input: CreateKnowledgeCollectionInput
         model, dimensions, config = await embedding_model_choice(
             info, checks, organization_id, input.embedding_model)
         store = input.vector_store.value if input.vector_store is not None else "pgvector"
-        if store not in IMPLEMENTED:
-            checks.add("vectorStore", f"vectorStore: {store} is not available yet; use pgvector",
-                       KnowledgeErrorCode.NOT_SUPPORTED)
+        if (package := missing_package(store)) is not None:
+            checks.add("vectorStore", f"vectorStore: {store} needs the {package} package, "
+                       "which this server lacks", KnowledgeErrorCode.NOT_SUPPORTED)
         store_fits(checks, store, model, dimensions)
         chat_model = await chat_model_choice(info, checks, organization_id, input.chat_model_id)
         if chat_model is not None:
@@ -96,6 +109,8 @@ async def create_collection(info: Info, input: CreateKnowledgeCollectionInput
                 created_by=info.context.principal.user_id)
             tx.session.add(row)
             await tx.session.flush()
+            if store in EXTERNAL:  # its Qdrant/Chroma collection, made by the first document
+                row.vector_collection_id = collection_name(row.id)
             await tx.audit("knowledge_collection.create", resource_type="KnowledgeCollection",
                            resource_id=row.id, organization_id=organization_id,
                            new={"name": name, "vector_store": store, "chunk_size": size,
@@ -175,7 +190,13 @@ async def delete_document(info: Info, input: DeleteKnowledgeDocumentInput
             assert row is not None
             collection = await tx.session.get(KnowledgeCollection, row.collection_id)
             assert collection is not None
-            await store_for(collection.vector_store).delete_document(tx.session, row.id)
+            try:  # before the commit: a store that fails leaves the document as it was
+                await store_for(collection.vector_store).delete_document(
+                    tx.session, organization_id=row.organization_id,
+                    collection_id=row.collection_id, document_id=row.id)
+            except VectorStoreError as error:
+                raise InvalidInput(Problem(None, str(error),
+                                           KnowledgeErrorCode.VECTOR_STORE_ERROR)) from error
             row.deleted_at, row.chunk_count = func.now(), 0
             await tx.session.execute(
                 update(KnowledgeCollection).where(KnowledgeCollection.id == row.collection_id)

@@ -3,8 +3,13 @@ reindexCollection: defaults, userErrors, audit rows and refusals."""
 
 from __future__ import annotations
 
+import pytest
+from strawberry.relay import from_base64
+
+from app.knowledge.stores import PACKAGES
 from tests.graphql import error_codes
 from tests.knowledge.conftest import ADD, CREATE, add_text, new_collection, run
+from tests.knowledge.stores import BACKENDS
 
 REINDEX = """mutation ($input: ReindexCollectionInput!) {
   reindexCollection(input: $input) { queuedDocuments collection { id }
@@ -27,7 +32,11 @@ async def test_a_collection_gets_the_defaults_of_seed_002(client, db, acme) -> N
     assert audit["action"] == "knowledge_collection.create"
 
 
-async def test_unsupported_stores_and_bad_chunking_are_user_errors(client, db, acme) -> None:
+async def test_a_store_whose_package_is_missing_and_bad_chunking_are_user_errors(
+        client, db, acme, monkeypatch) -> None:
+    # given a server where the Qdrant client package cannot be imported
+    monkeypatch.setitem(PACKAGES, "qdrant", ("qdrant_client_not_installed", "qdrant-client"))
+
     body = await run(client, acme, CREATE, {
         "organizationId": acme.org_id, "name": "kb", "vectorStore": "QDRANT",
         "embeddingModel": "text-embedding-3-small", "chunkSize": 50, "chunkOverlap": 10})
@@ -37,10 +46,24 @@ async def test_unsupported_stores_and_bad_chunking_are_user_errors(client, db, a
         (["input", "embeddingModel"], "NOT_SUPPORTED"),
         (["input", "vectorStore"], "NOT_SUPPORTED"),
         (["input", "chunkSize"], "OUT_OF_RANGE")]
+    assert body["data"]["createKnowledgeCollection"]["userErrors"][1]["message"] == (
+        "vectorStore: qdrant needs the qdrant-client package, which this server lacks")
     assert (await counts(db))["knowledge_collections"] == 0
 
 
-async def test_a_document_is_queued_and_counted(client, db, acme) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_collection_on_each_store_names_its_store_collection(backend, client, db,
+                                                                     acme) -> None:
+    collection_id = await new_collection(client, acme, vectorStore=backend.upper())
+
+    [row] = await db.fetch("SELECT id, vector_store, vector_collection_id "
+                           "FROM knowledge_collections")
+    assert from_base64(collection_id)[1] == str(row["id"])
+    assert (row["vector_store"], row["vector_collection_id"]) == (
+        backend, None if backend == "pgvector" else f"kb_{row['id'].hex}")
+
+
+async def test_a_document_is_queued_and_counted(client, db, acme, worker) -> None:
     collection_id = await new_collection(client, acme)
 
     body = await run(client, acme, ADD, {"collectionId": collection_id, "title": "t",
@@ -49,6 +72,7 @@ async def test_a_document_is_queued_and_counted(client, db, acme) -> None:
     document = body["data"]["addKnowledgeDocument"]["document"]
     assert (document["filename"], document["uploadStatus"]) == ("t", "UPLOADING")
     assert (await db.fetch("SELECT document_count FROM knowledge_collections"))[0][0] == 1
+    await worker.drain()  # no ingestion in flight while the tables are truncated
 
 
 async def test_text_and_file_are_exclusive(client, acme) -> None:
