@@ -80,6 +80,7 @@ class Run:
     nodes: dict[NodeLink, list[tuple[ObjectPlan, Any]]] = field(default_factory=dict)
 
     async def execute(self, plan: RootPlan) -> dict[str, Any]:
+        """The planned root fields' answers (REST ones are left to strawberry)."""
         jobs: list[Awaitable[None]] = []
         for kind, _key, payload in plan.entries:
             if kind == MANY:
@@ -93,7 +94,7 @@ class Run:
                 data[key] = payload
             elif kind == MANY:
                 data[key] = payload.build(self, None)
-            else:
+            elif kind == ONE:
                 found = [p.build(row, self) for p, row in self.nodes[payload]]
                 data[key] = found if payload.many else found[0]
         return data

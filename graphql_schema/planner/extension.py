@@ -2,16 +2,19 @@
 
 It runs in strawberry's `on_execute`, after parsing and validation (depth, alias and token
 limits included) and inside the same operation, so error masking and everything around the
-execution stay as they are. It sets the result only for a query it fully planned and ran;
-otherwise (mutations, subscriptions, sockets, an unplannable selection, or anything the
-reference path would answer with an error) strawberry executes as usual.
+execution stay as they are. Root fields the planner does not cover (`viewer`, `search`, a
+subtree with a custom resolver) are executed by graphql-core beside the planned ones and
+merged in selection order. Mutations, subscriptions, sockets, operations with no plannable
+root field, and any planned answer that would carry an error are executed by strawberry
+as usual.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +26,18 @@ from graphql import (
     GraphQLError,
     VariableNode,
     Visitor,
+    execute,
     visit,
 )
 from graphql.execution.executor import Executor
 from starlette.websockets import WebSocket
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graphql_schema.context import Context
 from graphql_schema.planner.execute import Run
-from graphql_schema.planner.plan import Compiler, RootPlan, Unplannable
+from graphql_schema.planner.plan import REST, Compiler, RootPlan, Unplannable
 from graphql_schema.planner.values import Fallback
 
 log = logging.getLogger("aiplatform.planner")
@@ -115,8 +120,12 @@ class QueryPlanner:
             return None
         run = Run(schema, context.db, context.principal, context.settings,
                   executor.variable_values)
+        rest = None if plan.rest is None else self.execute_rest(plan.rest, execution_context)
         try:
-            data = await run.execute(plan)
+            if rest is None:
+                data = await run.execute(plan)
+            else:
+                data, rest_result = await _both(run.execute(plan), rest)
         except (Fallback, GraphQLError):  # an error answer: strawberry gives it, with its path
             self.stats["fallback"] += 1
             return None
@@ -125,8 +134,34 @@ class QueryPlanner:
             log.warning("planned execution failed; strawberry executes this request",
                         exc_info=True)
             return None
-        self.stats["planned"] += 1
-        return ExecutionResult(data=data, errors=None)
+        if rest is None:
+            self.stats["planned"] += 1
+            return ExecutionResult(data=data, errors=None)
+        self.stats["partial"] += 1
+        return merge(plan, data, rest_result)
+
+    async def execute_rest(self, document: DocumentNode, execution_context: Any
+                           ) -> ExecutionResult:
+        """The root fields the planner does not cover, executed as strawberry would."""
+        result = execute(
+            execution_context.schema._schema, document,
+            root_value=execution_context.root_value,
+            context_value=execution_context.context,
+            variable_values=execution_context.variables,
+            operation_name=execution_context.operation_name,
+            is_awaitable=optimized_is_awaitable,
+        )
+        return await result if optimized_is_awaitable(result) else result  # type: ignore[misc]
+
+
+def merge(plan: RootPlan, planned: dict[str, Any], rest: ExecutionResult) -> ExecutionResult:
+    """Both parts in the order of the root selection; a null answer (an error in a non-null
+    root field strawberry executed) stays null."""
+    if rest.data is None:
+        return ExecutionResult(data=None, errors=rest.errors)
+    data = {key: rest.data[key] if kind == REST else planned[key]
+            for kind, key, _ in plan.entries}
+    return ExecutionResult(data=data, errors=rest.errors)
 
 
 class PlannerExtension(SchemaExtension):
@@ -138,3 +173,12 @@ class PlannerExtension(SchemaExtension):
         if result is not None:
             self.execution_context.result = result
         yield
+
+
+async def _both(first: Awaitable[Any], second: Awaitable[Any]) -> tuple[Any, Any]:
+    """Both results; a failure is raised once both have finished (none left running)."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results[0], results[1]

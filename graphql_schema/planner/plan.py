@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from graphql.execution.collect_fields import FieldDetails, collect_fields
 from graphql.execution.executor import Executor
 
@@ -41,7 +50,7 @@ def _unbuilt(*_: Any) -> dict[str, Any]:
 
 
 # entry kinds of an object plan
-CONST, LEAF, GID, ONE, MANY = range(5)
+CONST, LEAF, GID, ONE, MANY, REST = range(6)
 # entry kinds inside a connection, its edges and its pageInfo
 C_CONST, C_COUNT, C_PAGE_INFO, C_EDGES = range(4)
 E_CONST, E_CURSOR, E_NODE = range(3)
@@ -111,7 +120,11 @@ class NodeLink:
 
 @dataclass(eq=False)
 class RootPlan:
+    """The root fields in answer order; those the planner does not cover (REST entries) are
+    executed by strawberry, as a document of their own (`rest`), beside the planned ones."""
+
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    rest: DocumentNode | None = None
 
 
 @dataclass(eq=False)
@@ -128,6 +141,7 @@ class Compiler:
         self._check(collected)
         plan = RootPlan()
         owner = self.schema.get_type_by_name(query_type.name)
+        rest: list[FieldNode] = []
         for key, details in collected.grouped_field_set.items():
             name = details[0].node.name.value
             if name == "__typename":
@@ -135,13 +149,36 @@ class Compiler:
                 continue
             gfield = query_type.fields.get(name)  # None: __schema, __type (introspection)
             spec = gfield and field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
-            if isinstance(spec, ToMany):
-                plan.entries.append((MANY, key, self.connection(spec, gfield, details)))
-            elif isinstance(spec, RootNode):
-                plan.entries.append((ONE, key, self.node_field(spec, gfield, details)))
-            else:
-                raise Unplannable(f"Query.{name}")
+            try:
+                if isinstance(spec, ToMany):
+                    plan.entries.append((MANY, key, self.connection(spec, gfield, details)))
+                    continue
+                if isinstance(spec, RootNode):
+                    plan.entries.append((ONE, key, self.node_field(spec, gfield, details)))
+                    continue
+            except Unplannable:
+                pass
+            plan.entries.append((REST, key, None))
+            rest.extend(d.node for d in details)
+        if not any(kind in (MANY, ONE) for kind, _, _ in plan.entries):
+            raise Unplannable("no root field the planner covers")
+        if rest:
+            plan.rest = self.rest_document(rest)
         return plan
+
+    def rest_document(self, fields: list[FieldNode]) -> DocumentNode:
+        """The operation with only `fields` at its root (their own directives still apply;
+        those of enclosing fragments were already true), and every fragment."""
+        operation = self.executor.operation
+        return DocumentNode(definitions=(
+            OperationDefinitionNode(
+                operation=operation.operation, name=operation.name,
+                variable_definitions=operation.variable_definitions,
+                directives=operation.directives,
+                selection_set=SelectionSetNode(selections=tuple(fields)),
+            ),
+            *(f.definition for f in self.executor.fragments.values()),
+        ))
 
     def _check(self, collected: Any) -> None:
         if collected.new_defer_usages or collected.forbidden_directive_instances:
