@@ -5,8 +5,11 @@ other words, the right passage first; deletes, reindexing and organization scopi
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +17,12 @@ from sqlalchemy import text
 from strawberry.relay import from_base64
 
 from app.knowledge.stores import VectorStoreError, store_for
+from app.knowledge.stores.chroma import ChromaStore
 from app.knowledge.stores.qdrant import QdrantStore
 from tests.graphql import error_codes
 from tests.knowledge.conftest import ADD, ASK, add_text, new_collection, run
 from tests.knowledge.stores import BACKENDS, pdf, stored_chunks, upload
+from tests.servers import free_port, stop, wait_healthy
 
 DELETE = """mutation ($input: DeleteKnowledgeDocumentInput!) {
   deleteKnowledgeDocument(input: $input) { deletedDocumentId userErrors { field message code } }
@@ -103,6 +108,19 @@ async def ask(client, acme, collection_id: str, query: str, caller: str = "membe
 async def test_uploaded_files_answer_a_question_in_other_words(backend, app, client, db, acme,
                                                               worker, offline) -> None:
     # given four files of four formats uploaded through the multipart spec, in a collection
+    collection_id, ids = await a_collection_of_files(client, acme, backend)
+
+    # when they are ingested
+    await worker.drain()
+
+    # then every document is ready, its chunks in the collection's store, and each question
+    # finds the passage that answers it first
+    await every_question_finds_its_passage(app, client, db, acme, backend, collection_id, ids)
+    # and nothing was fetched from outside this machine (no model, no telemetry)
+    assert offline == []
+
+
+async def a_collection_of_files(client, acme, backend: str) -> tuple[str, dict[str, str]]:
     collection_id = await new_collection(client, acme, vectorStore=backend.upper())
     ids = {}
     for name, content in DOCUMENTS.items():
@@ -111,15 +129,14 @@ async def test_uploaded_files_answer_a_question_in_other_words(backend, app, cli
                                              "fileId": file_id})
         assert body["data"]["addKnowledgeDocument"]["userErrors"] == [], body
         ids[name] = body["data"]["addKnowledgeDocument"]["document"]["id"]
+    return collection_id, ids
 
-    # when they are ingested
-    await worker.drain()
 
-    # then every document is ready, its chunks in the collection's store
+async def every_question_finds_its_passage(app, client, db, acme, backend: str,
+                                           collection_id: str, ids: dict[str, str]) -> None:
     assert await documents_of(db) == {name: ("completed", 1, None) for name in DOCUMENTS}
     for document_id in ids.values():
         assert await stored_chunks(app, backend, key(collection_id), key(document_id)) == [0]
-    # and each question finds the passage that answers it first, best score first
     for question, expected in QUESTIONS:
         payload = await ask(client, acme, collection_id, question)
         assert payload["userErrors"] == [], payload
@@ -128,8 +145,36 @@ async def test_uploaded_files_answer_a_question_in_other_words(backend, app, cli
         assert hits[0]["position"] == 0 and "".join(hits[0]["content"].split())
         assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
         assert -1.0 <= hits[-1]["score"] <= hits[0]["score"] <= 1.0
-    # and nothing was fetched from outside this machine (no model, no telemetry)
-    assert offline == []
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server (`chroma run`, shipped in the chromadb wheel) on 127.0.0.1."""
+    pytest.importorskip("chromadb")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port",
+         str(port), "--path", str(tmp_path_factory.mktemp("chroma-server"))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+async def test_a_chroma_server_named_by_url_serves_the_same(app, client, db, acme, worker,
+                                                           chroma_server, monkeypatch) -> None:
+    # given the app's Chroma store is a server (as with CHROMA_URL set)
+    monkeypatch.setitem(app.state.vector_stores.stores, "chroma", ChromaStore(url=chroma_server))
+    collection_id, ids = await a_collection_of_files(client, acme, "chroma")
+
+    await worker.drain()
+
+    await every_question_finds_its_passage(app, client, db, acme, "chroma", collection_id, ids)
+    body = await run(client, acme, DELETE, {"id": ids["refunds.md"]})
+    assert body["data"]["deleteKnowledgeDocument"]["userErrors"] == []
+    assert await stored_chunks(app, "chroma", key(collection_id), key(ids["refunds.md"])) == []
 
 
 @ON_EVERY_STORE

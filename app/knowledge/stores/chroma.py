@@ -3,8 +3,9 @@ in `<data dir>/chroma`. The client is synchronous, so every call runs in a worke
 
 One Chroma collection per knowledge collection (`kb_<id>`, cosine space), created without an
 embedding function: we always pass our own vectors, so Chroma never embeds nor downloads a
-model. Each record's metadata carries organization_id, collection_id, document_id and position,
-and every search filters on the organization and the collection too (defence in depth).
+model. Each record's metadata carries organization_id, collection_id, document_id and position;
+writes and deletes filter on the organization and the collection, and a search keeps only hits
+of both (defence in depth).
 """
 
 from __future__ import annotations
@@ -104,12 +105,16 @@ class ChromaStore:
             collection = self._collection(collection_id, create=False)
             if collection is None:
                 return []  # no document was stored yet
+            # a `where` here makes Chroma list every matching id first (≈ 200 ms at 10,000
+            # chunks): the collection holds one knowledge collection, so the hits' scope is
+            # checked instead
             found = collection.query(query_embeddings=[embedding], n_results=top_k,
-                                     where=_all(organization_id, collection_id),
                                      include=["documents", "metadatas", "distances"])
             return [Hit(uuid.UUID(str(m["document_id"])), int(m["position"]), str(d), 1.0 - s)
                     for m, d, s in zip(found["metadatas"][0], found["documents"][0],
-                                       found["distances"][0], strict=True)]
+                                       found["distances"][0], strict=True)
+                    if m.get("organization_id") == str(organization_id)
+                    and m.get("collection_id") == str(collection_id)]
 
         with self._failures("could not search"):
             hits = await asyncio.to_thread(query)

@@ -3,8 +3,9 @@ mode in `<data dir>/qdrant` (the client's own numpy engine persisted in the fold
 
 One Qdrant collection per knowledge collection (`kb_<id>`, cosine, sized by the first vectors
 written); each point carries organization_id, collection_id, document_id, position and content,
-and every search filters on the organization and the collection as well as naming the
-collection (defence in depth). Local mode locks its folder: one server process per data folder.
+and a search keeps only points of the organization and the collection as well as naming the
+collection (defence in depth: a filter on a server, a check of the hits in local mode).
+Local mode locks its folder: one server process per data folder.
 """
 
 from __future__ import annotations
