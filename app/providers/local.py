@@ -1,8 +1,10 @@
 """The built-in local provider (`provider: local`): the embedded default, no network needed.
 
 It answers with a deterministic reply built from the last user message and streams it word by
-word, so a fresh install can chat end to end and tests can predict every token. The model's
-config may set `delay_ms` (pause between pieces, default 10) to make the streaming visible.
+word, so a fresh install can chat end to end and tests can predict every token. A grounded
+request (retrieved `passages`, from ragQuery or a chat with a knowledge collection) is answered
+by quoting the best passage instead. The model's config may set `delay_ms` (pause between
+pieces, default 10) to make the streaming visible.
 """
 
 from __future__ import annotations

@@ -28,11 +28,13 @@ from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connec
 from graphql_schema.scalars import BigInt
 
 if TYPE_CHECKING:
+    from graphql_schema.ai_models.types import AiModel
     from graphql_schema.datasets.types import File
     from graphql_schema.identity.types import Organization, User
 
 IDENTITY = "graphql_schema.identity.types"
 DATASETS = "graphql_schema.datasets.types"
+AI_MODELS = "graphql_schema.ai_models.types"
 
 
 @strawberry.type(description="Documents chunked and embedded into one vector collection.")
@@ -66,6 +68,14 @@ class KnowledgeCollection(TableNode):
         from graphql_schema.identity.types import Organization
 
         return await info.context.loaders.node(Organization).load(self.organization_id)
+
+    @strawberry.field(description="The chat model answers come from (`config.chatModelId`).")
+    async def chat_model(self, info: Info
+                         ) -> Annotated[AiModel, strawberry.lazy(AI_MODELS)] | None:
+        from graphql_schema.ai_models.types import AiModel
+
+        key = self.config.get("chatModelId") if isinstance(self.config, dict) else None
+        return await info.context.loaders.load(AiModel, uuid.UUID(key) if key else None)
 
     @strawberry.field(description="Documents of this collection.")
     async def documents(

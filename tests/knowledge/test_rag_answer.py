@@ -16,7 +16,8 @@ from tests.knowledge.test_rag import PASSAGES
 
 UPDATE = """mutation ($input: UpdateKnowledgeCollectionInput!) {
   updateKnowledgeCollection(input: $input) {
-    collection { id name description config } userErrors { field message code } } }"""
+    collection { id name description config chatModel { name } }
+    userErrors { field message code } } }"""
 REFUND = "Can I send back something I bought and get a refund?"
 
 
@@ -162,8 +163,9 @@ async def test_the_chat_model_is_set_and_cleared_with_update(client, db, session
 
     assert set_["data"]["updateKnowledgeCollection"] == {"userErrors": [], "collection": {
         "id": collection_id, "name": "renamed", "description": None,
-        "config": {"chatModelId": str(model.id)}}}
+        "config": {"chatModelId": str(model.id)}, "chatModel": {"name": "helper"}}}
     assert cleared["data"]["updateKnowledgeCollection"]["collection"]["config"] == {}
+    assert cleared["data"]["updateKnowledgeCollection"]["collection"]["chatModel"] is None
     actions = await db.fetch("SELECT action FROM audit_logs WHERE action LIKE 'knowledge%' "
                              "ORDER BY created_at")
     assert [a[0] for a in actions] == ["knowledge_collection.create",

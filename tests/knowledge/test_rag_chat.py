@@ -13,10 +13,12 @@ from strawberry.relay import from_base64, to_base64
 
 from app.pubsub import chat_channel
 from tests.chat.conftest import STUB_KEY
+from tests.chat.test_streaming import check_stream, subscribed, subscribers_of
 from tests.factories.ai_models import make_model
 from tests.graphql import error_codes
 from tests.knowledge.conftest import add_text, new_collection, run
 from tests.knowledge.test_rag import PASSAGES
+from tests.servers import app_servers
 
 CREATE_CHAT = """mutation ($input: CreateChatSessionInput!) {
   createChatSession(input: $input) {
@@ -172,3 +174,24 @@ async def test_the_link_survives_a_new_config_and_can_be_removed(client, session
         "INVALID_CONFIG"]
     assert detached["data"]["updateChatSession"]["chatSession"] == {
         "config": {"temperature": 1}, "knowledgeCollection": None}
+
+
+async def test_a_grounded_reply_streams_over_a_websocket_from_a_server_process(
+        client, session, settings, acme, worker) -> None:
+    collection_id = await knowledge_base(client, acme, worker)
+    model = await make_model(session, organization=acme.org, config={"delay_ms": 5})
+    await session.commit()
+    chat = (await a_chat(client, acme, model, collection_id))["chatSession"]
+    member = acme.headers["member"]
+
+    with app_servers(settings, AIPLATFORM_RATE_LIMIT_ENABLED="false") as (url,):
+        async with subscribed(url, member, chat["id"]) as subscriber:
+            await subscribers_of(settings.redis_url, from_base64(chat["id"])[1], 1)
+            async with httpx.AsyncClient(base_url=url, headers=member) as http:
+                sent = (await http.post("/graphql", json={"query": SEND, "variables": {
+                    "input": {"sessionId": chat["id"], "content": QUESTION}}})).json()
+            events = await subscriber.until_end()
+
+    payload = sent["data"]["sendMessage"]
+    content = check_stream(events, payload["replyMessageId"], payload["message"]["id"])
+    assert content.startswith("According to [1]: Customers can return any product")
