@@ -2,9 +2,10 @@
 
 - Embedding model: the offline all-MiniLM-L6-v2 (default), or the name of an embedding model
   of the collection's organization served over HTTP (app/embeddings/collections.py); its id
-  goes into the collection's `config.embeddingModelId`, its `config.dimensions` (else 384)
-  into `embedding_dimensions`. pgvector's column holds 384 dimensions, so other sizes need
-  another vector store.
+  goes into the collection's `config.embeddingModelId`, and its size into
+  `embedding_dimensions`: the model's `config.dimensions`, else the length of a vector it
+  answers for a probe text now (so an endpoint that cannot answer is refused at once).
+  pgvector's column holds 384 dimensions, so other sizes need another vector store.
 - Chat model (`config.chatModelId`): a live, active chat model of the same organization;
   `ragQuery(answer: true)` and chats with the collection attached answer with it.
 """
@@ -16,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.embeddings import DIMENSIONS, EMBEDDING_MODEL_ID, MODEL_NAME
+from app.embeddings import DIMENSIONS, EMBEDDING_MODEL_ID, MODEL_NAME, EmbeddingError
 from app.embeddings.collections import HTTP_PROVIDERS, is_embedding_model
+from app.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from db.models import AIModel
 from graphql_schema.ai_models.types import AiModel as AiModelNode
 from graphql_schema.context import Info
@@ -27,6 +29,8 @@ from resolvers.chat.common import model_unavailable
 from resolvers.input_checks import Checks
 
 CHAT_MODEL_ID = "chatModelId"  # key of knowledge_collections.config
+MAX_DIMENSIONS = 16_000  # a sanity bound (pgvector's own limit for a vector column)
+PROBE = "dimension probe"
 PGVECTOR_DIMENSIONS = 384
 
 
@@ -45,10 +49,19 @@ async def embedding_model_choice(info: Info, checks: Checks, organization_id: uu
                    "an embedding model of this organization whose provider is "
                    "openai_compatible", Code.NOT_SUPPORTED)
         return name, DIMENSIONS, {}
-    dimensions = (model.config or {}).get("dimensions")
+    config = dict(model.config or {})
+    dimensions = config.get("dimensions")
     if not (isinstance(dimensions, int) and not isinstance(dimensions, bool)
-            and 1 <= dimensions <= 16_000):
-        dimensions = DIMENSIONS
+            and 1 <= dimensions <= MAX_DIMENSIONS):
+        try:
+            [probe] = await OpenAICompatibleEmbeddings(model.name, config).embed([PROBE])
+        except EmbeddingError as error:
+            checks.add("embeddingModel", f"embeddingModel: {error}", Code.PROVIDER_ERROR)
+            return name, DIMENSIONS, {}
+        dimensions = len(probe)
+        if dimensions > MAX_DIMENSIONS:
+            checks.add("embeddingModel", f"embeddingModel: {name} makes {dimensions}-dimensional "
+                       f"vectors; at most {MAX_DIMENSIONS} are supported", Code.OUT_OF_RANGE)
     return model.name, dimensions, {EMBEDDING_MODEL_ID: str(model.id)}
 
 

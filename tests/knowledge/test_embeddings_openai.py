@@ -11,6 +11,7 @@ from app.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from tests.chat.conftest import STUB_KEY
 from tests.factories.ai_models import make_model
 from tests.knowledge.conftest import ASK, add_text, run
+from tests.knowledge.stores import BACKENDS
 
 CREATE = """mutation ($input: CreateKnowledgeCollectionInput!) {
   createKnowledgeCollection(input: $input) {
@@ -123,10 +124,12 @@ async def test_a_collection_ingests_and_retrieves_through_the_endpoint(client, d
 
 async def test_vectors_of_the_wrong_size_fail_the_document_readably(client, db, session, acme,
                                                                     worker, stub_url) -> None:
-    await embedding_model(session, acme, stub_url, name="small", model="stub-embed-64")
+    await embedding_model(session, acme, stub_url, name="small")
     body = await run(client, acme, CREATE, {"organizationId": acme.org_id, "name": "small",
                                             "embeddingModel": "small"})
     collection_id = body["data"]["createKnowledgeCollection"]["collection"]["id"]
+    # the endpoint now serves another model behind the same name
+    await db.fetch("""UPDATE ai_models SET config = config || '{"model": "stub-embed-64"}'""")
 
     document_id = await add_text(client, acme, collection_id, "tea", PASSAGES["tea"])
     await worker.drain()
@@ -144,7 +147,8 @@ async def test_vectors_of_the_wrong_size_fail_the_document_readably(client, db, 
 
 async def test_an_unreachable_endpoint_fails_the_document_and_spares_the_others(
         client, db, session, acme, worker, stub_url) -> None:
-    await embedding_model(session, acme, stub_url, name="down", model="stub-embed-error")
+    await embedding_model(session, acme, stub_url, name="down", model="stub-embed-error",
+                          dimensions=384)  # known, so creating the collection asks nothing
     body = await run(client, acme, CREATE, {"organizationId": acme.org_id, "name": "down",
                                             "embeddingModel": "down"})
     down = body["data"]["createKnowledgeCollection"]["collection"]["id"]
@@ -170,15 +174,49 @@ async def test_only_http_embedding_models_of_the_organization_can_be_named(
                      provider="openai_compatible", model_type="embedding",
                      config={"base_url": stub_url})
     await embedding_model(session, acme, stub_url, name="wide", dimensions=768)
+    await embedding_model(session, acme, stub_url, name="narrow", model="stub-embed-64")
+    await embedding_model(session, acme, stub_url, name="down", model="stub-embed-error")
 
     answers = {}
-    for name in ("chatty", "elsewhere", "no-such-model", "wide"):
+    for name in ("chatty", "elsewhere", "no-such-model", "wide", "narrow", "down"):
         body = await run(client, acme, CREATE, {"organizationId": acme.org_id, "name": "kb",
                                                 "embeddingModel": name})
-        answers[name] = [e["code"] for e in body["data"]["createKnowledgeCollection"][
-            "userErrors"]]
+        answers[name] = [(e["code"], e["message"]) for e in body["data"][
+            "createKnowledgeCollection"]["userErrors"]]
 
-    assert answers == {"chatty": ["NOT_SUPPORTED"], "elsewhere": ["NOT_SUPPORTED"],
-                       "no-such-model": ["NOT_SUPPORTED"], "wide": ["OUT_OF_RANGE"]}
+    unsupported = [("NOT_SUPPORTED", "embeddingModel: all-MiniLM-L6-v2 (offline), or the name "
+                    "of an embedding model of this organization whose provider is "
+                    "openai_compatible")]
+    assert answers == {
+        "chatty": unsupported, "elsewhere": unsupported, "no-such-model": unsupported,
+        "wide": [("OUT_OF_RANGE", "embeddingModel: pgvector collections hold 384-dimensional "
+                  "vectors and wide makes 768; choose another vectorStore")],
+        # no config.dimensions: the size is what the endpoint answers when asked once
+        "narrow": [("OUT_OF_RANGE", "embeddingModel: pgvector collections hold 384-dimensional "
+                    "vectors and narrow makes 64; choose another vectorStore")],
+        "down": [("PROVIDER_ERROR", "embeddingModel: The embedding model down: The provider "
+                  "answered HTTP 500: The embedding service is down")]}
     assert (await db.fetch("SELECT count(*) FROM knowledge_collections"))[0][0] == 0
+
+
+@pytest.mark.parametrize("store", [store for store in BACKENDS if store.values[0] != "pgvector"])
+async def test_another_store_takes_the_size_the_endpoint_answers(client, db, session, acme,
+                                                                 worker, stub_url,
+                                                                 store) -> None:
+    await embedding_model(session, acme, stub_url, name="narrow", model="stub-embed-64")
+    body = await run(client, acme, CREATE, {"organizationId": acme.org_id, "name": "narrow",
+                                            "embeddingModel": "narrow",
+                                            "vectorStore": store.upper()})
+    collection = body["data"]["createKnowledgeCollection"]["collection"]
+    assert collection["embeddingDimensions"] == 64
+    for title, text in PASSAGES.items():
+        await add_text(client, acme, collection["id"], title, text)
+
+    await worker.drain()
+    body = await run(client, acme, ASK, {"collectionId": collection["id"],
+                                         "query": "which station do night trains leave from?"})
+
+    rows = await db.fetch("SELECT upload_status FROM knowledge_documents")
+    assert {r[0] for r in rows} == {"completed"}
+    assert body["data"]["ragQuery"]["hits"][0]["document"]["filename"] == "trains"
 
