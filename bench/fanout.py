@@ -8,9 +8,10 @@ with the `updateDeploymentStatus` mutation over HTTP, as a client of the API wou
 carries the server's `publishedAt` (taken just before the Redis PUBLISH, after the commit), and
 each client notes the wall-clock time a message arrives: the difference is the
 publish-to-receive latency (client and server share the machine's clock). A client does no
-more than that while events arrive (one `recv`, one clock reading, one append): messages are
-parsed after the run, and the client's garbage collector is paused while events arrive, so
-1,000 clients in one process measure the server, not their own JSON work or collections.
+more than that while events arrive: websockets' sans-I/O client parses the frames in the
+socket's `data_received`, where the arrival time is noted and the message kept (no task, future
+or JSON per message; messages are parsed after the run), and the client's garbage collector is
+paused meanwhile, so 1,000 clients in one process measure the server rather than themselves.
 
 It starts nothing but its clients. Unless `--token` and `--deployment` name an existing
 deployment, it signs up a fresh user and creates an organization, a model, a version and a
@@ -36,7 +37,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 TRANSPORT_WS, LEGACY_WS = "graphql-transport-ws", "graphql-ws"
 SUBSCRIPTION = """subscription ($id: ID!) {
@@ -128,29 +133,23 @@ class Subscriber:
         """Subscribe, then note when each of `expected` events arrives (until cancelled)."""
         legacy = self.protocol == LEGACY_WS
         try:
-            async with connect(ws_url, subprotocols=[self.protocol],  # type: ignore[list-item]
-                               max_queue=None, ping_interval=None) as ws:
-                await send(ws, {"type": "connection_init",
-                                "payload": {"Authorization": f"Bearer {token}"}})
-                ack = orjson.loads(await ws.recv())
+            socket = await Socket.open(ws_url, self.protocol)
+            try:
+                socket.send({"type": "connection_init",
+                             "payload": {"Authorization": f"Bearer {token}"}})
+                ack = orjson.loads(await socket.receive())
                 if ack.get("type") != "connection_ack":
                     raise RuntimeError(f"no ack: {ack}")
-                await send(ws, {"id": "1", "type": "start" if legacy else "subscribe",
-                                "payload": {"query": SUBSCRIPTION,
-                                            "variables": {"id": deployment}}})
-                first = orjson.loads(await ws.recv())  # the deployment as it is: subscribed
+                socket.send({"id": "1", "type": "start" if legacy else "subscribe",
+                             "payload": {"query": SUBSCRIPTION, "variables": {"id": deployment}}})
+                first = orjson.loads(await socket.receive())  # the deployment as it is
                 if first.get("type") not in ("data", "next") or first["payload"].get("errors"):
                     raise RuntimeError(f"subscription refused: {first}")
                 self.subscribed = True
                 self.ready.set()
-                async for message in ws:
-                    arrived = time.time()
-                    if len(message) < 32 and orjson.loads(message).get("type") == "ka":
-                        continue  # graphql-ws keep-alive
-                    self.arrivals.append((arrived, message))
-                    counter.add()
-                    if len(self.arrivals) == expected:
-                        break
+                await socket.record(self.arrivals, expected, counter)
+            finally:
+                socket.close()
         except Exception as failure:  # reported, not raised: one bad client must not hide others
             self.error = f"{type(failure).__name__}: {failure}"
             self.ready.set()
@@ -170,8 +169,93 @@ class Subscriber:
             self.published.append(published)
 
 
-async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
-    await ws.send(orjson.dumps(message).decode())
+class Socket(asyncio.Protocol):
+    """One client websocket on websockets' sans-I/O protocol: frames are parsed where the bytes
+    arrive, so recording an event costs a clock reading and an append (pings are answered)."""
+
+    def __init__(self, ws_url: str, subprotocol: str) -> None:
+        self.ws = ClientProtocol(parse_uri(ws_url), subprotocols=[Subprotocol(subprotocol)])
+        self.transport: asyncio.Transport | None = None
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.inbox: asyncio.Queue[bytes | BaseException] = asyncio.Queue()
+        self.recording: tuple[list[tuple[float, str | bytes]], int, Counter] | None = None
+        self.recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    async def open(cls, ws_url: str, subprotocol: str) -> Socket:
+        parts = urlsplit(ws_url)
+        _, socket = await asyncio.get_running_loop().create_connection(
+            lambda: cls(ws_url, subprotocol), parts.hostname, parts.port or 80)
+        await socket.opened
+        return socket
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+        self.ws.send_request(self.ws.connect())
+        self.flush()
+
+    def data_received(self, data: bytes) -> None:
+        arrived = time.time()
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                if self.ws.handshake_exc is not None:
+                    self.opened.set_exception(self.ws.handshake_exc)
+                else:
+                    self.opened.set_result(None)
+            elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
+                self.message(arrived, event.data)
+            elif isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                self.end(ConnectionError(f"closed by the server: {event.data!r}"))
+        self.flush()  # pongs, closes
+
+    def message(self, arrived: float, data: bytes) -> None:
+        if self.recording is None:
+            self.inbox.put_nowait(data)
+            return
+        arrivals, expected, counter = self.recording
+        if len(data) < 32 and orjson.loads(data).get("type") == "ka":
+            return  # graphql-ws keep-alive
+        arrivals.append((arrived, data))
+        counter.add()
+        if len(arrivals) == expected and not self.recorded.done():
+            self.recorded.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.end(exc or ConnectionError("connection closed"))
+
+    def end(self, error: BaseException) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(error)
+        if not self.recorded.done():
+            self.recorded.set_exception(error)
+        self.inbox.put_nowait(error)
+
+    def flush(self) -> None:
+        assert self.transport is not None
+        for chunk in self.ws.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.ws.send_text(orjson.dumps(message))
+        self.flush()
+
+    async def receive(self) -> bytes:
+        data = await self.inbox.get()
+        if isinstance(data, BaseException):
+            raise data
+        return data
+
+    async def record(self, arrivals: list[tuple[float, str | bytes]], expected: int,
+                     counter: Counter) -> None:
+        """Keep every message from now on with its arrival time, until `expected` of them."""
+        self.recording = (arrivals, expected, counter)
+        await self.recorded
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
 
 
 class Counter:
