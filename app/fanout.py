@@ -249,10 +249,10 @@ class ChannelFanout:
             for group in list(self.groups.values()):
                 try:
                     await group.deliver(sequence, event)
-                except Exception:  # a broken group must not stop the channel's others
+                except Exception as crash:  # ends this group's streams, not the channel's
                     log.exception("delivery on %s failed", self.channel)
                     for member in list(group.members):
-                        member.finish(SlowSubscriber(f"delivery on {self.channel} fell behind"))
+                        member.finish(crash)  # raised in its resolver: an internal error
 
     async def leave(self, group: Group) -> None:
         """A member left `group`: drop empty groups, and the channel once none is left."""

@@ -23,9 +23,9 @@ from starlette.applications import Starlette
 from strawberry.relay import to_base64
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.fanout import ChannelFanout, Group, Member, SocketOperation
+from app.fanout import END, ChannelFanout, Group, Member, SocketOperation, Step
 from app.main import create_app
-from app.pubsub import SlowSubscriber
+from app.pubsub import PubSub, SlowSubscriber
 from app.settings import Settings
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model, make_model_version
@@ -257,3 +257,40 @@ async def test_a_stalled_socket_is_dropped_and_never_waited_for() -> None:
     assert stalled.writer is not None
     stalled.writer.cancel()
     await asyncio.gather(stalled.writer, return_exceptions=True)
+
+
+async def test_a_failing_group_ends_its_own_streams_only(redis_url) -> None:
+    redis = Redis.from_url(redis_url)
+    bus = PubSub(redis)
+    fanout = ChannelFanout(bus, "deployment:q", 8)
+
+    def broken_step(event: dict[str, Any]) -> Step:
+        raise ValueError("cannot decode")
+
+    try:
+        # given two groups on one channel, one of which cannot handle the channel's events
+        groups = [Group((name,), executor=None, context=None,  # type: ignore[arg-type]
+                        step_of=step, strawberry_schema=None)
+                  for name, step in (("broken", broken_step), ("ending", lambda e: (END, True)))]
+        members = []
+        for group in groups:
+            member = Member(fanout, group, SocketOperation(Socket(), "1", False, "", None, None),  # type: ignore[arg-type]
+                            after=0, limit=3)
+            group.members.add(member)
+            fanout.groups[group.key] = group
+            members.append(member)
+
+        # when an event arrives
+        fanout.offer({"deleted": True}, sequence=1)
+        await asyncio.wait_for(asyncio.wait([m.done for m in members]), TIMEOUT)
+        alive = not fanout.task.done()
+    finally:
+        fanout.task.cancel()
+        await bus.close()
+        await redis.aclose()
+
+    # then the broken group's subscriber ends with the error (its resolver raises it: an
+    # internal error), the next group still got the event, and the channel goes on
+    assert isinstance(members[0].done.exception(), ValueError)
+    assert members[1].done.result() is None
+    assert alive
