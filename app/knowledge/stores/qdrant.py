@@ -1,16 +1,17 @@
 """Qdrant through `qdrant-client`'s async client: a server when `QDRANT_URL` is set, else local
 mode in `<data dir>/qdrant` (the client's own numpy engine persisted in the folder).
 
-One Qdrant collection per knowledge collection (`kb_<id>`, cosine, sized by the first vectors
-written); each point carries organization_id, collection_id, document_id, position and content,
-and a search keeps only points of the organization and the collection as well as naming the
-collection (defence in depth: a filter on a server, a check of the hits in local mode).
-Local mode locks its folder: one server process per data folder.
+One Qdrant collection per knowledge collection (`kb_<id>`, cosine similarity, sized by the first
+vectors written); each point carries organization_id, collection_id, document_id, position and
+content, and a search keeps only points of the organization and the collection as well as
+naming the collection (defence in depth: a filter on a server, a check of the hits in local
+mode). Local mode locks its folder: one server process per data folder.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -87,7 +88,7 @@ class QdrantStore:
             payload = {"organization_id": str(organization_id),
                        "collection_id": str(collection_id), "document_id": str(document_id)}
             points = [models.PointStruct(id=point_id(document_id, c.position),
-                                         vector=c.embedding,
+                                         vector=_unit(c.embedding),
                                          payload={**payload, "position": c.position,
                                                   "content": c.content}) for c in chunks]
             for start in range(0, len(points), BATCH):
@@ -114,7 +115,7 @@ class QdrantStore:
                 return []  # no document was stored yet
             scope = self._scope(organization_id, collection_id)
             found = await client.query_points(
-                name, query=embedding, limit=top_k, with_payload=True,
+                name, query=_unit(embedding), limit=top_k, with_payload=True,
                 score_threshold=min_score,
                 # local mode evaluates a filter in Python for every point (≈ 0.1 ms each): it
                 # checks the scope of the hits instead, below; a server uses its indexes
@@ -159,8 +160,11 @@ class QdrantStore:
 
         if await self._exists(client, name):
             return
+        # cosine similarity as the dot product of unit vectors (`_unit`): the same scores as
+        # Distance.COSINE, which local mode would pay for by re-normalizing every stored
+        # vector on each query (measured at 10,000 chunks: p50 17 → 13 ms)
         await client.create_collection(name, vectors_config=models.VectorParams(
-            size=size, distance=models.Distance.COSINE))
+            size=size, distance=models.Distance.DOT))
         if self.url is not None:  # local mode has no payload indexes (it scans)
             for field in ("organization_id", "collection_id", "document_id"):
                 await client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
@@ -174,3 +178,8 @@ def _match(key: str, value: str) -> Any:
     from qdrant_client import models
 
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector] if norm > 0 else vector
