@@ -1,9 +1,10 @@
 """The executor: runs a plan breadth-first, then assembles the answer as plain dicts.
 
 For each relation of a level, the keys of all its parents go into one statement built by the
-loaders' own SQL builders (`fetch_pages`, `fetch_counts`, `fetch_by_ids`), which scope every
-read through `db/scope.py`; only the columns the selection needs (plus keys and sort columns)
-are read. Anything the reference path would answer with an error raises `Fallback`.
+loaders' own SQL builders (`page_sql`, `fetch_root_page`, `fetch_counts`, `fetch_by_ids`),
+which scope every read through `db/scope.py`; only the columns the selection needs (plus keys
+and sort columns) are read. The answer is then built by the plans' generated builders
+(codegen.py). Anything the reference path would answer with an error raises `Fallback`.
 """
 
 from __future__ import annotations

@@ -106,6 +106,10 @@ class QueryPlanner:
                 or not isinstance(execution_context.query, str)
                 or execution_context.graphql_document is None):
             return None
+        known = self.documents.get((execution_context.query, execution_context.operation_name))
+        if known is not None and not known.directive_variables and known.plans.get((), 0) is None:
+            self.stats["unplannable"] += 1  # known not to be plannable: skip the set-up
+            return None
         schema = execution_context.schema
         document = execution_context.graphql_document
         executor = Executor.build(schema._schema, document, None, context,

@@ -66,6 +66,15 @@ async def worlds(db: Database, database_url: str, session) -> tuple[World, World
                                            messages=6))
     a, b = await build_world(session, "a"), await build_world(session, "b")
     await session.commit()
+    # soft-deleted rows are hidden on both paths: one chat session and one model of b's
+    deleted = [(b.objects["ChatSession"].id, "chat_sessions"), (b.objects["AiModel"].id,
+                                                                 "ai_models")]
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        for key, table in deleted:
+            await con.execute(f"UPDATE {table} SET deleted_at = now() WHERE id = $1", key)
+    finally:
+        await con.close()
     return a, b
 
 
