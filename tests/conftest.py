@@ -89,10 +89,20 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 async def db(app: Starlette, database_url: str) -> AsyncIterator[Database]:
     """The app's database; every table is truncated after the test (DESIGN.md §5.2 habit 15)."""
     yield app.state.db
+    if getattr(app.state, "system_log", None) is not None:
+        await app.state.system_log.flush()  # the test's log records land before the truncation
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     con = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        await con.execute(f"TRUNCATE {tables} CASCADE")
+        # a background task (ingestion, a chat reply) may still be writing what the test left
+        # behind; PostgreSQL then breaks the lock cycle by aborting one side, maybe this one
+        for attempt in range(5):
+            try:
+                await con.execute(f"TRUNCATE {tables} CASCADE")
+                break
+            except asyncpg.DeadlockDetectedError:
+                if attempt == 4:
+                    raise
     finally:
         await con.close()
 
