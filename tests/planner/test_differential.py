@@ -33,6 +33,18 @@ from tests.planner.queries import (
 GENERATED = int(os.environ.get("PLANNER_DIFFERENTIAL_QUERIES", "400"))
 
 
+MEMBER_CURSORS = """
+{ organizations(first: 3) { edges { node { members(first: 2ORDER) { edges { cursor } } } } } }
+"""
+MEMBER_PAGES = """
+query($c: String) { organizations(first: 4) { edges { node { slug
+  after: members(first: 2, after: $cORDER) { pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor node { role } } }
+  before: members(last: 2, before: $cORDER) { pageInfo { hasNextPage hasPreviousPage }
+    edges { node { role createdAt } } } } } } }
+"""
+
+
 def corpus(worlds: tuple[World, World], cursor: str) -> list[tuple[str, dict[str, Any] | None]]:
     a, b = worlds
     return [
@@ -93,6 +105,16 @@ async def test_corpus_gives_the_same_answers(paths: Paths, worlds, principals) -
     for principal in principals:
         for query, variables in corpus(worlds, cursor):
             planned += await paths.compare(query, variables, principal)
+    # and nested pages after (or before) a cursor, in the default order and in another
+    for order in ("", ", orderBy: {field: CREATED_AT, direction: DESC}"):
+        cursors = orjson.loads(await paths.run(
+            paths.reference, MEMBER_CURSORS.replace("ORDER", order), None, Principal.superuser()))
+        for edge in cursors["data"]["organizations"]["edges"]:
+            for member in edge["node"]["members"]["edges"]:
+                variables = {"c": member["cursor"]}
+                for principal in principals[:2]:
+                    planned += await paths.compare(MEMBER_PAGES.replace("ORDER", order),
+                                                   variables, principal)
     # as does the operation a document names
     two = "query A { users(first: 1) { totalCount } } query B { organizations { totalCount } }"
     for operation in ("A", "B"):
