@@ -41,12 +41,19 @@ class PgVector:
     async def search(self, session: AsyncSession, *, organization_id: uuid.UUID,
                      collection_id: uuid.UUID, embedding: list[float], top_k: int,
                      min_score: float | None) -> list[Hit]:
-        # `<=>` is cosine distance, served by the HNSW index (vector_cosine_ops)
+        # `<=>` is cosine distance, served by the HNSW index (vector_cosine_ops). The index
+        # finds the nearest chunks of the whole table, the WHERE keeps this collection's: an
+        # iterative scan goes on until `k` rows pass it, else a collection whose chunks are
+        # not among the ef_search (40) nearest overall would get fewer hits, or none
+        # (pgvector 0.8); its order is relaxed, so the outer query sorts the few it returns.
+        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
         rows = await session.execute(text(
-            "SELECT document_id, position, content, "
-            "1 - (embedding <=> CAST(:q AS vector)) AS score "
+            "WITH nearest AS MATERIALIZED ("
+            "SELECT document_id, position, content, embedding <=> CAST(:q AS vector) AS distance "
             "FROM knowledge_chunks WHERE organization_id = :org AND collection_id = :collection "
-            "ORDER BY embedding <=> CAST(:q AS vector) LIMIT :k"),
+            "ORDER BY distance LIMIT :k) "
+            "SELECT document_id, position, content, 1 - distance AS score FROM nearest "
+            "ORDER BY distance"),
             {"q": literal(embedding), "org": organization_id, "collection": collection_id,
              "k": top_k})
         hits = [Hit(r.document_id, r.position, r.content, float(r.score)) for r in rows]
