@@ -1,0 +1,73 @@
+"""What the planner computes itself, and what it leaves to strawberry (read off the schema)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import strawberry
+
+from app.settings import Settings
+from db.loaders.identity import MEMBERSHIPS_BY_ORGANIZATION
+from graphql_schema.identity.types import Organization, User
+from graphql_schema.planner.catalog import (
+    Column,
+    GlobalId,
+    RootNode,
+    ToMany,
+    ToOne,
+    field_spec,
+    strawberry_field,
+)
+from graphql_schema.schema import build_schema
+
+
+@pytest.fixture(scope="module")
+def schema() -> Any:
+    return build_schema(Settings(database_url="postgresql://unused/x", redis_url="redis://x"))
+
+
+def spec(schema: Any, type_name: str, field_name: str) -> Any:
+    graphql_type = schema._schema.type_map[type_name]
+    return field_spec(schema.get_type_by_name(type_name),
+                      strawberry_field(graphql_type.fields[field_name]))
+
+
+def test_columns_ids_and_declared_relations_are_plannable(schema: Any) -> None:
+    assert spec(schema, "Organization", "name") == Column("name", redact=False)
+    assert spec(schema, "AiModel", "config") == Column("config", redact=True)
+    assert spec(schema, "User", "id") == GlobalId()
+    assert spec(schema, "Membership", "user") == ToOne(User, "user_id")
+    members = spec(schema, "Organization", "members")
+    assert isinstance(members, ToMany) and members.per_parent
+    assert members.relation is MEMBERSHIPS_BY_ORGANIZATION
+    assert spec(schema, "Query", "nodes") == RootNode(many=True)
+    assert isinstance(spec(schema, "Query", "organizations"), ToMany)
+
+
+def test_resolvers_with_logic_of_their_own_are_not(schema: Any) -> None:
+    # a condition before the loader call, a computed value, storage access, the caller itself
+    assert spec(schema, "ApplicationComponent", "deployment") is None
+    assert spec(schema, "KnowledgeDocument", "status") is None
+    assert spec(schema, "File", "downloadUrl") is None
+    assert spec(schema, "Query", "viewer") is None
+    assert spec(schema, "Query", "search") is None
+
+
+def test_a_permission_class_or_an_extension_makes_a_field_unplannable() -> None:
+    class Never(strawberry.BasePermission):
+        message = "no"
+
+        def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+            return False
+
+    definition = Organization.__strawberry_definition__  # type: ignore[attr-defined]
+    name = next(f for f in definition.fields if f.python_name == "name")
+    assert field_spec(definition, name) == Column("name", redact=False)
+    guarded = copy.copy(name)  # the same column, declared with a permission class
+    guarded.permission_classes = [Never]
+    assert field_spec(definition, guarded) is None
+    extended = copy.copy(name)
+    extended.extensions = [object()]  # type: ignore[list-item]
+    assert field_spec(definition, extended) is None
