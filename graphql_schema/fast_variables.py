@@ -23,6 +23,7 @@ from typing import Any
 from graphql import (
     GraphQLError,
     GraphQLFloat,
+    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInt,
@@ -50,6 +51,9 @@ MAX_DEPTH = 50  # far below graphql-core's nesting limit (200), so its check can
 _registered: set[str] = set()
 _compiled: weakref.WeakKeyDictionary[GraphQLNamedType, Coerce | None] = (
     weakref.WeakKeyDictionary())
+
+
+_INVALID_DEFAULT = object()
 
 
 class GiveUp(Exception):  # not an error: graphql-core takes over
@@ -149,8 +153,8 @@ def _input_object(type_: GraphQLInputObjectType, depth: int) -> Coerce | None:
         field_coercer = coercer(field.type, depth + 1)
         if field_coercer is None:
             return None
-        fields.append((name, field.out_name or name, field_coercer, field,
-                       is_required_input_field(field)))
+        fields.append((name, field.out_name or name, field_coercer,
+                       _default(field), is_required_input_field(field)))
     names = frozenset(type_.fields)
     out_type = type_.out_type
 
@@ -160,18 +164,26 @@ def _input_object(type_: GraphQLInputObjectType, depth: int) -> Coerce | None:
         if type(value) is not dict or not names.issuperset(value):
             raise GiveUp
         result: dict[str, Any] = {}
-        for name, out_name, field_coercer, field, required in fields:
+        for name, out_name, field_coercer, default, required in fields:
             field_value = value.get(name, Undefined)
             if field_value is not Undefined:
                 result[out_name] = field_coercer(field_value)
                 continue
-            default = coerce_default_value(field)
+            if default is _INVALID_DEFAULT or (default is Undefined and required):
+                raise GiveUp
             if default is not Undefined:
                 result[out_name] = default
-            elif required:
-                raise GiveUp
         return out_type(result)
     return coerce
+
+
+def _default(field: GraphQLInputField) -> Any:
+    """The field's coerced default: graphql-core memoizes it on the field (or hands out the
+    field's own value), so every call returns this same object."""
+    try:
+        return coerce_default_value(field)
+    except TypeError:  # an invalid default: graphql-core raises it when the field is missing
+        return _INVALID_DEFAULT
 
 
 def _int(value: Any) -> Any:
