@@ -16,9 +16,11 @@ import pytest
 from sqlalchemy import text
 from strawberry.relay import from_base64
 
-from app.knowledge.stores import VectorStoreError, store_for
+from app.knowledge.stores import Chunk, VectorStoreError, store_for
 from app.knowledge.stores.chroma import ChromaStore
+from app.knowledge.stores.pgvector import literal
 from app.knowledge.stores.qdrant import QdrantStore
+from tests.factories.knowledge import make_collection, make_document
 from tests.graphql import error_codes
 from tests.knowledge.conftest import ADD, ASK, add_text, new_collection, run
 from tests.knowledge.stores import BACKENDS, pdf, stored_chunks, upload
@@ -291,3 +293,42 @@ async def test_qdrant_local_mode_refuses_a_second_process_readably(app, tmp_path
     finally:
         await first.close()
 
+
+
+async def test_pgvector_finds_a_collections_chunks_beyond_the_index_first_candidates(
+        session, db, acme) -> None:
+    # given a big collection close to the question and a small one far from it, in one table
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    question = np.eye(384)[0]
+    near = await make_collection(session, organization=acme.org)
+    far = await make_collection(session, organization=acme.org)
+    for collection, count, centre in ((near, 400, question), (far, 60, None)):
+        document = await make_document(session, collection=collection)
+        vectors = rng.normal(size=(count, 384)) * (0.05 if centre is not None else 1.0)
+        if centre is not None:
+            vectors += centre
+        await store_for("pgvector").replace_document(
+            session, organization_id=acme.org.id, collection_id=collection.id,
+            document_id=document.id, chunks=[Chunk(i, f"chunk {i}", v.tolist())
+                                             for i, v in enumerate(vectors)])
+    await session.commit()
+
+    # when the planner takes the HNSW index (as it does on large tables), whose first 40
+    # candidates all belong to the big collection
+    async with db.sessionmaker() as reader, reader.begin():
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            await reader.execute(text(f"SET LOCAL {setting} = off"))
+        hits = await store_for("pgvector").search(
+            reader, organization_id=acme.org.id, collection_id=far.id,
+            embedding=question.tolist(), top_k=5, min_score=None)
+        plan = "\n".join(r[0] for r in await reader.execute(text(
+            "EXPLAIN SELECT id FROM knowledge_chunks WHERE collection_id = :c "
+            "ORDER BY embedding <=> CAST(:q AS vector) LIMIT 5"),
+            {"c": far.id, "q": literal(question.tolist())}))
+
+    # then the small collection still gets its 5 nearest, best first
+    assert "ix_knowledge_chunks_embedding_hnsw" in plan
+    assert len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
