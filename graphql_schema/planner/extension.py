@@ -66,7 +66,8 @@ class _DirectiveVariables(Visitor):
 @dataclass(eq=False)
 class QueryPlanner:
     """Compiled plans by document text and operation name (LRU), and what happened to
-    requests (`stats`: planned, fallback, unplannable), shared by all requests of a schema."""
+    requests (`stats`: planned, partial, fallback, unplannable), shared by all requests of a
+    schema."""
 
     maxsize: int = 1024
     documents: OrderedDict[tuple[str, str | None], _Document] = field(
