@@ -51,9 +51,7 @@ MAX_DEPTH = 50  # far below graphql-core's nesting limit (200), so its check can
 _registered: set[str] = set()
 _compiled: weakref.WeakKeyDictionary[GraphQLNamedType, Coerce | None] = (
     weakref.WeakKeyDictionary())
-
-
-_INVALID_DEFAULT = object()
+_INVALID_DEFAULT = object()  # a field default graphql-core cannot coerce
 
 
 class GiveUp(Exception):  # not an error: graphql-core takes over
