@@ -112,13 +112,14 @@ def secret_key(settings: Settings) -> str:
         return key
     if not settings.embedded_postgres:
         raise ValueError("AIPLATFORM_SECRET_KEY is required when DATABASE_URL is set")
-    return _data_dir_key(settings.data_dir.resolve() / "secret_key")
+    return _data_dir_key(settings.data_dir)
 
 
 @lru_cache(maxsize=8)
-def _data_dir_key(path: Path) -> str:
-    """Read once per process: every authenticated request needs the key (a file read each
-    time was ≈ 0.1 ms of the fixed cost per request)."""
+def _data_dir_key(data_dir: Path) -> str:
+    """Read once per process: every authenticated request needs the key (resolving the path
+    and reading the file each time was ≈ 0.1 ms of the fixed cost per request)."""
+    path = data_dir.resolve() / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

