@@ -25,20 +25,16 @@ from graphql_schema.ai_models.payloads import (
 )
 from graphql_schema.ai_models.types import AiModel
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.ai_models import models, promotion, versions
 
 
 @strawberry.type
 class AiModelsQuery:
-    @strawberry.field(description="AI models of the organizations you may see.")
-    async def models(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: AiModelFilter | None = None, order_by: AiModelOrder | None = None,
-    ) -> Connection[AiModel]:
-        return await resolve_connection(info, AI_MODELS, AiModel, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    models = connection(
+        AI_MODELS, AiModel, AiModelFilter, AiModelOrder,
+        description="AI models of the organizations you may see.",
+    )
 
 
 @strawberry.type

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from db.loaders.ai_models import MODEL_VERSIONS_BY_MODEL
+from db.loaders.ai_models import (
+    MODEL_VERSIONS_BY_MODEL,
+    PERFORMANCE_METRICS_BY_MODEL,
+    USAGE_LOGS_BY_MODEL,
+)
+from db.loaders.deployments import DEPLOYMENTS_BY_MODEL_VERSION
 from graphql_schema.ai_models.enums import AiModelStatus, ModelVersionStatus
 from graphql_schema.ai_models.inputs import ModelVersionFilter, ModelVersionOrder
-from graphql_schema.context import Info
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 from graphql_schema.scalars import BigInt
-
-if TYPE_CHECKING:
-    from graphql_schema.ai_models.usage import (
-        ModelUsageLog,
-        ModelUsageLogFilter,
-        ModelUsageLogOrder,
-        PerformanceMetric,
-        PerformanceMetricFilter,
-        PerformanceMetricOrder,
-    )
-    from graphql_schema.deployments.inputs import DeploymentFilter, DeploymentOrder
-    from graphql_schema.deployments.types import Deployment
-    from graphql_schema.experiments.types import Run
-    from graphql_schema.identity.types import Organization
 
 IDENTITY = "graphql_schema.identity.types"
 USAGE = "graphql_schema.ai_models.usage"
@@ -63,49 +53,25 @@ class AiModel(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    versions = connection(
+        MODEL_VERSIONS_BY_MODEL, lazy("ModelVersion", __name__), ModelVersionFilter,
+        ModelVersionOrder,
+        description="Versions of this model.",
+    )
 
-    @strawberry.field(description="Versions of this model.")
-    async def versions(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ModelVersionFilter | None = None, order_by: ModelVersionOrder | None = None,
-    ) -> Connection[ModelVersion]:
-        return await resolve_connection(info, MODEL_VERSIONS_BY_MODEL, ModelVersion, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    usage_logs = connection(
+        USAGE_LOGS_BY_MODEL, lazy("ModelUsageLog", USAGE), lazy("ModelUsageLogFilter", USAGE),
+        lazy("ModelUsageLogOrder", USAGE),
+        description="Calls to this model, newest first by default.",
+    )
 
-    @strawberry.field(description="Calls to this model, newest first by default.")
-    async def usage_logs(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: Annotated[ModelUsageLogFilter, strawberry.lazy(USAGE)] | None = None,
-        order_by: Annotated[ModelUsageLogOrder, strawberry.lazy(USAGE)] | None = None,
-    ) -> Connection[Annotated[ModelUsageLog, strawberry.lazy(USAGE)]]:
-        from db.loaders.ai_models import USAGE_LOGS_BY_MODEL
-        from graphql_schema.ai_models.usage import ModelUsageLog
-
-        return await resolve_connection(info, USAGE_LOGS_BY_MODEL, ModelUsageLog, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
-
-    @strawberry.field(description="Measured values of this model, newest first by default.")
-    async def performance_metrics(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: Annotated[PerformanceMetricFilter, strawberry.lazy(USAGE)] | None = None,
-        order_by: Annotated[PerformanceMetricOrder, strawberry.lazy(USAGE)] | None = None,
-    ) -> Connection[Annotated[PerformanceMetric, strawberry.lazy(USAGE)]]:
-        from db.loaders.ai_models import PERFORMANCE_METRICS_BY_MODEL
-        from graphql_schema.ai_models.usage import PerformanceMetric
-
-        return await resolve_connection(info, PERFORMANCE_METRICS_BY_MODEL, PerformanceMetric,
-                                        self.id, PageArgs(first, after, last, before), filter,
-                                        order_by)
+    performance_metrics = connection(
+        PERFORMANCE_METRICS_BY_MODEL, lazy("PerformanceMetric", USAGE),
+        lazy("PerformanceMetricFilter", USAGE), lazy("PerformanceMetricOrder", USAGE),
+        description="Measured values of this model, newest first by default.",
+    )
 
 
 
@@ -129,27 +95,15 @@ class ModelVersion(TableNode):
     model_id: strawberry.Private[uuid.UUID]
     source_run_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def model(self, info: Info) -> AiModel | None:
-        return await info.context.loaders.node(AiModel).load(self.model_id)
+    model = to_one(AiModel, "model_id")
 
-    @strawberry.field(description="The training run that produced this version.")
-    async def source_run(
-        self, info: Info
-    ) -> Annotated[Run, strawberry.lazy(EXPERIMENTS)] | None:
-        from graphql_schema.experiments.types import Run
+    source_run = to_one(
+        lazy("Run", EXPERIMENTS), "source_run_id",
+        description="The training run that produced this version.",
+    )
 
-        return await info.context.loaders.load(Run, self.source_run_id)
-
-    @strawberry.field(description="Deployments serving this version.")
-    async def deployments(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: Annotated[DeploymentFilter, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
-        order_by: Annotated[DeploymentOrder, strawberry.lazy(DEPLOYMENT_INPUTS)] | None = None,
-    ) -> Connection[Annotated[Deployment, strawberry.lazy(DEPLOYMENTS)]]:
-        from db.loaders.deployments import DEPLOYMENTS_BY_MODEL_VERSION
-        from graphql_schema.deployments.types import Deployment
-
-        return await resolve_connection(info, DEPLOYMENTS_BY_MODEL_VERSION, Deployment, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    deployments = connection(
+        DEPLOYMENTS_BY_MODEL_VERSION, lazy("Deployment", DEPLOYMENTS),
+        lazy("DeploymentFilter", DEPLOYMENT_INPUTS), lazy("DeploymentOrder", DEPLOYMENT_INPUTS),
+        description="Deployments serving this version.",
+    )

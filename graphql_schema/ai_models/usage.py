@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -18,13 +17,9 @@ from strawberry.scalars import JSON
 
 from db.models.ai_models import USAGE_STATUSES
 from graphql_schema.ai_models.types import AiModel, ModelVersion
-from graphql_schema.context import Info
+from graphql_schema.relations import lazy, to_one
 from graphql_schema.relay import OrderDirection, TableNode
 from graphql_schema.scalars import db_enum
-
-if TYPE_CHECKING:
-    from graphql_schema.chat.types import ChatSession
-    from graphql_schema.identity.types import User
 
 IDENTITY = "graphql_schema.identity.types"
 CHAT = "graphql_schema.chat.types"
@@ -97,21 +92,17 @@ class ModelUsageLog(TableNode):
     user_id: strawberry.Private[uuid.UUID | None]
     session_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def model(self, info: Info) -> AiModel | None:
-        return await info.context.loaders.node(AiModel).load(self.model_id)
+    model = to_one(AiModel, "model_id")
 
-    @strawberry.field(description="Who called; null for a system call or a deleted account.")
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
+    user = to_one(
+        lazy("User", IDENTITY), "user_id",
+        description="Who called; null for a system call or a deleted account.",
+    )
 
-        return await info.context.loaders.load(User, self.user_id)
-
-    @strawberry.field(description="The chat session the call served, if any.")
-    async def session(self, info: Info) -> Annotated[ChatSession, strawberry.lazy(CHAT)] | None:
-        from graphql_schema.chat.types import ChatSession
-
-        return await info.context.loaders.load(ChatSession, self.session_id)
+    session = to_one(
+        lazy("ChatSession", CHAT), "session_id",
+        description="The chat session the call served, if any.",
+    )
 
 
 @strawberry.type(description="A measured value of a model (latency, throughput, accuracy...).")
@@ -129,10 +120,9 @@ class PerformanceMetric(TableNode):
     model_id: strawberry.Private[uuid.UUID]
     model_version_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def model(self, info: Info) -> AiModel | None:
-        return await info.context.loaders.node(AiModel).load(self.model_id)
+    model = to_one(AiModel, "model_id")
 
-    @strawberry.field(description="The version measured, when the metric is per version.")
-    async def model_version(self, info: Info) -> ModelVersion | None:
-        return await info.context.loaders.load(ModelVersion, self.model_version_id)
+    model_version = to_one(
+        ModelVersion, "model_version_id",
+        description="The version measured, when the metric is per version.",
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,13 +12,9 @@ from strawberry.scalars import JSON
 from db.loaders.analysis import RESULTS_BY_JOB
 from graphql_schema.analysis.enums import AnalysisJobStatus
 from graphql_schema.analysis.inputs import AnalysisResultFilter, AnalysisResultOrder
-from graphql_schema.context import Info
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 from graphql_schema.scalars import BigInt
-
-if TYPE_CHECKING:
-    from graphql_schema.datasets.types import File
-    from graphql_schema.identity.types import Organization
 
 IDENTITY = "graphql_schema.identity.types"
 DATASETS = "graphql_schema.datasets.types"
@@ -49,28 +44,14 @@ class AnalysisJob(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     file_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    file = to_one(lazy("File", DATASETS), "file_id", description="The file analysed.")
 
-    @strawberry.field(description="The file analysed.")
-    async def file(self, info: Info) -> Annotated[File, strawberry.lazy(DATASETS)] | None:
-        from graphql_schema.datasets.types import File
-
-        return await info.context.loaders.load(File, self.file_id)
-
-    @strawberry.field(description="Findings of this job.")
-    async def results(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: AnalysisResultFilter | None = None, order_by: AnalysisResultOrder | None = None,
-    ) -> Connection[AnalysisResult]:
-        return await resolve_connection(info, RESULTS_BY_JOB, AnalysisResult, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    results = connection(
+        RESULTS_BY_JOB, lazy("AnalysisResult", __name__), AnalysisResultFilter, AnalysisResultOrder,
+        description="Findings of this job.",
+    )
 
 
 @strawberry.type(description="One finding of an analysis job.")
@@ -87,6 +68,4 @@ class AnalysisResult(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     job_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def job(self, info: Info) -> AnalysisJob | None:
-        return await info.context.loaders.node(AnalysisJob).load(self.job_id)
+    job = to_one(AnalysisJob, "job_id")

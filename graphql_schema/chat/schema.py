@@ -29,20 +29,16 @@ from graphql_schema.chat.payloads import (
 )
 from graphql_schema.chat.types import ChatSession
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.chat import messages, sessions, subscriptions
 
 
 @strawberry.type
 class ChatQuery:
-    @strawberry.field(description="Chat sessions you may see.")
-    async def chat_sessions(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ChatSessionFilter | None = None, order_by: ChatSessionOrder | None = None,
-    ) -> Connection[ChatSession]:
-        return await resolve_connection(info, CHAT_SESSIONS, ChatSession, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    chat_sessions = connection(
+        CHAT_SESSIONS, ChatSession, ChatSessionFilter, ChatSessionOrder,
+        description="Chat sessions you may see.",
+    )
 
 
 @strawberry.type

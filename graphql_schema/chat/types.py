@@ -14,11 +14,10 @@ from db.loaders.chat import MESSAGES_BY_PARENT, MESSAGES_BY_SESSION
 from graphql_schema.chat.enums import ChatRole, ChatSessionStatus
 from graphql_schema.chat.inputs import ChatMessageFilter, ChatMessageOrder
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 
 if TYPE_CHECKING:
-    from graphql_schema.ai_models.types import AiModel
-    from graphql_schema.identity.types import Organization, User
     from graphql_schema.knowledge.types import KnowledgeCollection
 
 IDENTITY = "graphql_schema.identity.types"
@@ -47,17 +46,9 @@ class ChatSession(TableNode):
     user_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
+    user = to_one(lazy("User", IDENTITY), "user_id")
 
-        return await info.context.loaders.node(User).load(self.user_id)
-
-    @strawberry.field
-    async def model(self, info: Info) -> Annotated[AiModel, strawberry.lazy(AI_MODELS)] | None:
-        from graphql_schema.ai_models.types import AiModel
-
-        return await info.context.loaders.node(AiModel).load(self.model_id)
+    model = to_one(lazy("AiModel", AI_MODELS), "model_id")
 
     @strawberry.field(description="The knowledge collection whose passages ground the replies.")
     async def knowledge_collection(
@@ -69,22 +60,12 @@ class ChatSession(TableNode):
         return await info.context.loaders.load(KnowledgeCollection,
                                                uuid.UUID(key) if key else None)
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
-
-    @strawberry.field(description="Messages of this session, oldest first by default.")
-    async def messages(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ChatMessageFilter | None = None, order_by: ChatMessageOrder | None = None,
-    ) -> Connection[ChatMessage]:
-        return await resolve_connection(info, MESSAGES_BY_SESSION, ChatMessage, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    messages = connection(
+        MESSAGES_BY_SESSION, lazy("ChatMessage", __name__), ChatMessageFilter, ChatMessageOrder,
+        description="Messages of this session, oldest first by default.",
+    )
 
 
 @strawberry.type(description="One turn of a chat; branches share a parent.")
@@ -105,19 +86,14 @@ class ChatMessage(TableNode):
     session_id: strawberry.Private[uuid.UUID]
     parent_message_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def session(self, info: Info) -> ChatSession | None:
-        return await info.context.loaders.node(ChatSession).load(self.session_id)
+    session = to_one(ChatSession, "session_id")
 
-    @strawberry.field(description="The message this one answers or branches from.")
-    async def parent(self, info: Info) -> ChatMessage | None:
-        return await info.context.loaders.load(ChatMessage, self.parent_message_id)
+    parent = to_one(
+        lazy("ChatMessage", __name__), "parent_message_id",
+        description="The message this one answers or branches from.",
+    )
 
-    @strawberry.field(description="Replies to this message; more than one is a branch.")
-    async def children(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ChatMessageFilter | None = None, order_by: ChatMessageOrder | None = None,
-    ) -> Connection[ChatMessage]:
-        return await resolve_connection(info, MESSAGES_BY_PARENT, ChatMessage, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    children = connection(
+        MESSAGES_BY_PARENT, lazy("ChatMessage", __name__), ChatMessageFilter, ChatMessageOrder,
+        description="Replies to this message; more than one is a branch.",
+    )

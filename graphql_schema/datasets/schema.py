@@ -38,38 +38,26 @@ from graphql_schema.datasets.payloads import (
     UpdateDataSourcePayload,
 )
 from graphql_schema.datasets.types import Dataset, DataSource, File
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.datasets import datasets, sources, tasks
 
 
 @strawberry.type
 class DatasetsQuery:
-    @strawberry.field(description="Datasets of the organizations you may see.")
-    async def datasets(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DatasetFilter | None = None, order_by: DatasetOrder | None = None,
-    ) -> Connection[Dataset]:
-        return await resolve_connection(info, DATASETS, Dataset, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    datasets = connection(
+        DATASETS, Dataset, DatasetFilter, DatasetOrder,
+        description="Datasets of the organizations you may see.",
+    )
 
-    @strawberry.field(description="Data sources of the organizations you may see.")
-    async def data_sources(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DataSourceFilter | None = None, order_by: DataSourceOrder | None = None,
-    ) -> Connection[DataSource]:
-        return await resolve_connection(info, DATA_SOURCES, DataSource, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    data_sources = connection(
+        DATA_SOURCES, DataSource, DataSourceFilter, DataSourceOrder,
+        description="Data sources of the organizations you may see.",
+    )
 
-    @strawberry.field(description="Stored files of the organizations you may see.")
-    async def files(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: FileFilter | None = None, order_by: FileOrder | None = None,
-    ) -> Connection[File]:
-        return await resolve_connection(info, FILES, File, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    files = connection(
+        FILES, File, FileFilter, FileOrder,
+        description="Stored files of the organizations you may see.",
+    )
 
 
 @strawberry.type

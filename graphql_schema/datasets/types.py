@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -24,11 +23,9 @@ from graphql_schema.datasets.inputs import (
     DatasetVersionFilter,
     DatasetVersionOrder,
 )
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 from graphql_schema.scalars import BigInt
-
-if TYPE_CHECKING:
-    from graphql_schema.identity.types import Organization, User
 
 IDENTITY = "graphql_schema.identity.types"
 
@@ -49,13 +46,7 @@ class DataSource(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
-
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
 
 @strawberry.type(description="A named collection of data, versioned, used to train and evaluate.")
@@ -80,38 +71,24 @@ class Dataset(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     source_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    source = to_one(
+        DataSource, "source_id",
+        description="The data source this dataset was pulled from.",
+    )
 
-    @strawberry.field(description="The data source this dataset was pulled from.")
-    async def source(self, info: Info) -> DataSource | None:
-        return await info.context.loaders.load(DataSource, self.source_id)
+    versions = connection(
+        DATASET_VERSIONS_BY_DATASET, lazy("DatasetVersion", __name__), DatasetVersionFilter,
+        DatasetVersionOrder,
+        description="Versions of this dataset.",
+    )
 
-    @strawberry.field(description="Versions of this dataset.")
-    async def versions(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DatasetVersionFilter | None = None, order_by: DatasetVersionOrder | None = None,
-    ) -> Connection[DatasetVersion]:
-        return await resolve_connection(info, DATASET_VERSIONS_BY_DATASET, DatasetVersion,
-                                        self.id, PageArgs(first, after, last, before),
-                                        filter, order_by)
-
-    @strawberry.field(description="Processing tasks that read this dataset.")
-    async def processing_tasks(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DataProcessingTaskFilter | None = None,
-        order_by: DataProcessingTaskOrder | None = None,
-    ) -> Connection[DataProcessingTask]:
-        return await resolve_connection(info, PROCESSING_TASKS_BY_SOURCE_DATASET,
-                                        DataProcessingTask, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    processing_tasks = connection(
+        PROCESSING_TASKS_BY_SOURCE_DATASET, lazy("DataProcessingTask", __name__),
+        DataProcessingTaskFilter, DataProcessingTaskOrder,
+        description="Processing tasks that read this dataset.",
+    )
 
 
 @strawberry.type(description="An immutable snapshot of a dataset.")
@@ -131,13 +108,12 @@ class DatasetVersion(TableNode):
     dataset_id: strawberry.Private[uuid.UUID]
     file_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def dataset(self, info: Info) -> Dataset | None:
-        return await info.context.loaders.node(Dataset).load(self.dataset_id)
+    dataset = to_one(Dataset, "dataset_id")
 
-    @strawberry.field(description="The stored file holding this version's data.")
-    async def file(self, info: Info) -> File | None:
-        return await info.context.loaders.load(File, self.file_id)
+    file = to_one(
+        lazy("File", __name__), "file_id",
+        description="The stored file holding this version's data.",
+    )
 
 
 @strawberry.type(description="An ETL or cleaning job from a source or dataset into a dataset.")
@@ -164,17 +140,17 @@ class DataProcessingTask(TableNode):
     source_dataset_id: strawberry.Private[uuid.UUID | None]
     target_dataset_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The data source the task reads, if any.")
-    async def source(self, info: Info) -> DataSource | None:
-        return await info.context.loaders.load(DataSource, self.source_id)
+    source = to_one(DataSource, "source_id", description="The data source the task reads, if any.")
 
-    @strawberry.field(description="The dataset the task reads, if any.")
-    async def source_dataset(self, info: Info) -> Dataset | None:
-        return await info.context.loaders.load(Dataset, self.source_dataset_id)
+    source_dataset = to_one(
+        Dataset, "source_dataset_id",
+        description="The dataset the task reads, if any.",
+    )
 
-    @strawberry.field(description="The dataset the task writes, if any.")
-    async def target_dataset(self, info: Info) -> Dataset | None:
-        return await info.context.loaders.load(Dataset, self.target_dataset_id)
+    target_dataset = to_one(
+        Dataset, "target_dataset_id",
+        description="The dataset the task writes, if any.",
+    )
 
 
 @strawberry.type(description="Metadata of a stored object; the bytes live in the object store.")
@@ -198,13 +174,7 @@ class File(TableNode):
     user_id: strawberry.Private[uuid.UUID | None]
     storage_path: strawberry.Private[str]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
-
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
     @strawberry.field(description="A link that downloads the content until it expires "
                                   "(AIPLATFORM_DOWNLOAD_URL_TTL_SECONDS): presigned by S3, or "
@@ -218,8 +188,4 @@ class File(TableNode):
         return str(storage.download_url(file_id=self.id, storage_path=self.storage_path,
                                         base_url=str(request.base_url)))
 
-    @strawberry.field(description="Who uploaded the file.")
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
-
-        return await info.context.loaders.load(User, self.user_id)
+    user = to_one(lazy("User", IDENTITY), "user_id", description="Who uploaded the file.")

@@ -38,29 +38,21 @@ from graphql_schema.deployments.payloads import (
     UpdateDeploymentStatusPayload,
 )
 from graphql_schema.deployments.types import Application, Deployment
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.deployments import applications, components, mutations, status, subscriptions
 
 
 @strawberry.type
 class DeploymentsQuery:
-    @strawberry.field(description="Deployments of the organizations you may see.")
-    async def deployments(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DeploymentFilter | None = None, order_by: DeploymentOrder | None = None,
-    ) -> Connection[Deployment]:
-        return await resolve_connection(info, DEPLOYMENTS, Deployment, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    deployments = connection(
+        DEPLOYMENTS, Deployment, DeploymentFilter, DeploymentOrder,
+        description="Deployments of the organizations you may see.",
+    )
 
-    @strawberry.field(description="Applications of the organizations you may see.")
-    async def applications(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ApplicationFilter | None = None, order_by: ApplicationOrder | None = None,
-    ) -> Connection[Application]:
-        return await resolve_connection(info, APPLICATIONS, Application, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    applications = connection(
+        APPLICATIONS, Application, ApplicationFilter, ApplicationOrder,
+        description="Applications of the organizations you may see.",
+    )
 
 
 @strawberry.type

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -20,11 +19,8 @@ from graphql_schema.deployments.inputs import (
     DeploymentFilter,
     DeploymentOrder,
 )
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
-
-if TYPE_CHECKING:
-    from graphql_schema.ai_models.types import ModelVersion
-    from graphql_schema.identity.types import Organization
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 
 IDENTITY = "graphql_schema.identity.types"
 AI_MODELS = "graphql_schema.ai_models.types"
@@ -57,25 +53,17 @@ class Deployment(TableNode):
     model_version_id: strawberry.Private[uuid.UUID | None]
     application_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    model_version = to_one(
+        lazy("ModelVersion", AI_MODELS), "model_version_id",
+        description="The model version served; null for an application.",
+    )
 
-    @strawberry.field(description="The model version served; null for an application.")
-    async def model_version(
-        self, info: Info
-    ) -> Annotated[ModelVersion, strawberry.lazy(AI_MODELS)] | None:
-        from graphql_schema.ai_models.types import ModelVersion
-
-        return await info.context.loaders.load(ModelVersion, self.model_version_id)
-
-    @strawberry.field(description="The application served; null for a model version.")
-    async def application(self, info: Info) -> Application | None:
-        return await info.context.loaders.load(Application, self.application_id)
+    application = to_one(
+        lazy("Application", __name__), "application_id",
+        description="The application served; null for a model version.",
+    )
 
 
 @strawberry.type(description="A service assembled from components (models, knowledge, data).")
@@ -95,33 +83,18 @@ class Application(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    components = connection(
+        COMPONENTS_BY_APPLICATION, lazy("ApplicationComponent", __name__),
+        ApplicationComponentFilter, ApplicationComponentOrder,
+        description="Building blocks of this application, in their order.",
+    )
 
-    @strawberry.field(description="Building blocks of this application, in their order.")
-    async def components(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ApplicationComponentFilter | None = None,
-        order_by: ApplicationComponentOrder | None = None,
-    ) -> Connection[ApplicationComponent]:
-        return await resolve_connection(info, COMPONENTS_BY_APPLICATION, ApplicationComponent,
-                                        self.id, PageArgs(first, after, last, before), filter,
-                                        order_by)
-
-    @strawberry.field(description="Deployments serving this application.")
-    async def deployments(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: DeploymentFilter | None = None, order_by: DeploymentOrder | None = None,
-    ) -> Connection[Deployment]:
-        return await resolve_connection(info, DEPLOYMENTS_BY_APPLICATION, Deployment, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    deployments = connection(
+        DEPLOYMENTS_BY_APPLICATION, Deployment, DeploymentFilter, DeploymentOrder,
+        description="Deployments serving this application.",
+    )
 
 
 @strawberry.type(description="One building block of an application; `componentType` says what "
@@ -142,9 +115,7 @@ class ApplicationComponent(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     application_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def application(self, info: Info) -> Application | None:
-        return await info.context.loaders.node(Application).load(self.application_id)
+    application = to_one(Application, "application_id")
 
     @strawberry.field(description="The deployment, when this component is one.")
     async def deployment(self, info: Info) -> Deployment | None:

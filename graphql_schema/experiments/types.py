@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,7 +16,6 @@ from db.loaders.experiments import (
     MODEL_VERSIONS_BY_RUN,
     RUNS_BY_EXPERIMENT,
 )
-from graphql_schema.context import Info
 from graphql_schema.experiments.enums import ExperimentStatus, RunStatus
 from graphql_schema.experiments.inputs import (
     ExperimentFilter,
@@ -27,13 +25,8 @@ from graphql_schema.experiments.inputs import (
     RunMetricOrder,
     RunOrder,
 )
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
-
-if TYPE_CHECKING:
-    from graphql_schema.ai_models.inputs import ModelVersionFilter, ModelVersionOrder
-    from graphql_schema.ai_models.types import ModelVersion
-    from graphql_schema.datasets.types import Dataset
-    from graphql_schema.identity.types import Organization
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 
 IDENTITY = "graphql_schema.identity.types"
 AI_MODELS = "graphql_schema.ai_models.types"
@@ -57,22 +50,12 @@ class Project(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
-        return await info.context.loaders.node(Organization).load(self.organization_id)
-
-    @strawberry.field(description="Experiments of this project.")
-    async def experiments(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: ExperimentFilter | None = None, order_by: ExperimentOrder | None = None,
-    ) -> Connection[Experiment]:
-        return await resolve_connection(info, EXPERIMENTS_BY_PROJECT, Experiment, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    experiments = connection(
+        EXPERIMENTS_BY_PROJECT, lazy("Experiment", __name__), ExperimentFilter, ExperimentOrder,
+        description="Experiments of this project.",
+    )
 
 
 @strawberry.type(description="One hypothesis under test: a configuration tried in runs.")
@@ -94,18 +77,12 @@ class Experiment(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def project(self, info: Info) -> Project | None:
-        return await info.context.loaders.node(Project).load(self.project_id)
+    project = to_one(Project, "project_id")
 
-    @strawberry.field(description="Runs of this experiment.")
-    async def runs(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: RunFilter | None = None, order_by: RunOrder | None = None,
-    ) -> Connection[Run]:
-        return await resolve_connection(info, RUNS_BY_EXPERIMENT, Run, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    runs = connection(
+        RUNS_BY_EXPERIMENT, lazy("Run", __name__), RunFilter, RunOrder,
+        description="Runs of this experiment.",
+    )
 
 
 @strawberry.type(description="One training or evaluation execution of an experiment.")
@@ -134,44 +111,28 @@ class Run(TableNode):
     dataset_id: strawberry.Private[uuid.UUID | None]
     base_model_version_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def experiment(self, info: Info) -> Experiment | None:
-        return await info.context.loaders.node(Experiment).load(self.experiment_id)
+    experiment = to_one(Experiment, "experiment_id")
 
-    @strawberry.field(description="Reported metric points, by step unless told otherwise.")
-    async def metrics(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: RunMetricFilter | None = None, order_by: RunMetricOrder | None = None,
-    ) -> Connection[RunMetric]:
-        return await resolve_connection(info, METRICS_BY_RUN, RunMetric, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    metrics = connection(
+        METRICS_BY_RUN, lazy("RunMetric", __name__), RunMetricFilter, RunMetricOrder,
+        description="Reported metric points, by step unless told otherwise.",
+    )
 
-    @strawberry.field(description="The dataset this run trains on.")
-    async def dataset(self, info: Info) -> Annotated[Dataset, strawberry.lazy(DATASETS)] | None:
-        from graphql_schema.datasets.types import Dataset
+    dataset = to_one(
+        lazy("Dataset", DATASETS), "dataset_id",
+        description="The dataset this run trains on.",
+    )
 
-        return await info.context.loaders.load(Dataset, self.dataset_id)
+    base_model_version = to_one(
+        lazy("ModelVersion", AI_MODELS), "base_model_version_id",
+        description="The model version this run starts from (fine-tuning).",
+    )
 
-    @strawberry.field(description="The model version this run starts from (fine-tuning).")
-    async def base_model_version(
-        self, info: Info
-    ) -> Annotated[ModelVersion, strawberry.lazy(AI_MODELS)] | None:
-        from graphql_schema.ai_models.types import ModelVersion
-
-        return await info.context.loaders.load(ModelVersion, self.base_model_version_id)
-
-    @strawberry.field(description="Model versions this run produced.")
-    async def model_versions(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: Annotated[ModelVersionFilter, strawberry.lazy(AI_MODEL_INPUTS)] | None = None,
-        order_by: Annotated[ModelVersionOrder, strawberry.lazy(AI_MODEL_INPUTS)] | None = None,
-    ) -> Connection[Annotated[ModelVersion, strawberry.lazy(AI_MODELS)]]:
-        from graphql_schema.ai_models.types import ModelVersion
-
-        return await resolve_connection(info, MODEL_VERSIONS_BY_RUN, ModelVersion, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    model_versions = connection(
+        MODEL_VERSIONS_BY_RUN, lazy("ModelVersion", AI_MODELS),
+        lazy("ModelVersionFilter", AI_MODEL_INPUTS), lazy("ModelVersionOrder", AI_MODEL_INPUTS),
+        description="Model versions this run produced.",
+    )
 
 
 @strawberry.type(description="One reported point of a run; train and eval may share a step.")
@@ -190,6 +151,4 @@ class RunMetric(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def run(self, info: Info) -> Run | None:
-        return await info.context.loaders.node(Run).load(self.run_id)
+    run = to_one(Run, "run_id")

@@ -16,6 +16,7 @@ from strawberry import relay
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.identity.types import Organization
+from graphql_schema.relations import to_one
 from graphql_schema.relay import OrderDirection, TableNode
 
 
@@ -48,9 +49,7 @@ class ApiKey(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    organization = to_one(Organization, "organization_id")
 
 
 @strawberry.input(description="API keys matching all given conditions.")

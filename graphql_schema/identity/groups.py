@@ -16,6 +16,7 @@ from strawberry import relay
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.identity.types import Organization, User
+from graphql_schema.relations import to_one
 from graphql_schema.relay import TableNode
 
 
@@ -42,9 +43,7 @@ class Group(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    organization = to_one(Organization, "organization_id")
 
 
 @strawberry.type(description="One permission on one object, for a user or a group.")

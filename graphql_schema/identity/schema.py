@@ -13,7 +13,7 @@ from graphql_schema.identity.inputs import (
     UserOrder,
 )
 from graphql_schema.identity.types import Organization, User
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.identity import queries
 
 
@@ -27,20 +27,12 @@ class IdentityQuery:
     async def organization(self, info: Info, slug: str) -> Organization | None:
         return await queries.organization_by_slug(info, slug)
 
-    @strawberry.field(description="Organizations you may see.")
-    async def organizations(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: OrganizationFilter | None = None, order_by: OrganizationOrder | None = None,
-    ) -> Connection[Organization]:
-        return await resolve_connection(info, ORGANIZATIONS, Organization, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    organizations = connection(
+        ORGANIZATIONS, Organization, OrganizationFilter, OrganizationOrder,
+        description="Organizations you may see.",
+    )
 
-    @strawberry.field(description="Users who share an organization with you.")
-    async def users(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: UserFilter | None = None, order_by: UserOrder | None = None,
-    ) -> Connection[User]:
-        return await resolve_connection(info, USERS, User, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    users = connection(
+        USERS, User, UserFilter, UserOrder,
+        description="Users who share an organization with you.",
+    )

@@ -27,21 +27,17 @@ from graphql_schema.knowledge.payloads import (
     UpdateKnowledgeCollectionPayload,
 )
 from graphql_schema.knowledge.types import KnowledgeCollection, KnowledgeDocument
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
+from graphql_schema.relations import connection
 from resolvers.knowledge import mutations, rag, subscriptions, update_collection
 
 
 @strawberry.type
 class KnowledgeQuery:
-    @strawberry.field(description="Knowledge collections of the organizations you may see.")
-    async def knowledge_collections(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: KnowledgeCollectionFilter | None = None,
-        order_by: KnowledgeCollectionOrder | None = None,
-    ) -> Connection[KnowledgeCollection]:
-        return await resolve_connection(info, KNOWLEDGE_COLLECTIONS, KnowledgeCollection, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    knowledge_collections = connection(
+        KNOWLEDGE_COLLECTIONS, KnowledgeCollection, KnowledgeCollectionFilter,
+        KnowledgeCollectionOrder,
+        description="Knowledge collections of the organizations you may see.",
+    )
 
 
 @strawberry.type

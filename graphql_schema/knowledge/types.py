@@ -24,13 +24,12 @@ from graphql_schema.knowledge.inputs import (
     RagQueryFilter,
     RagQueryOrder,
 )
-from graphql_schema.relay import Connection, PageArgs, TableNode, resolve_connection
+from graphql_schema.relations import connection, lazy, to_one
+from graphql_schema.relay import TableNode
 from graphql_schema.scalars import BigInt
 
 if TYPE_CHECKING:
     from graphql_schema.ai_models.types import AiModel
-    from graphql_schema.datasets.types import File
-    from graphql_schema.identity.types import Organization, User
 
 IDENTITY = "graphql_schema.identity.types"
 DATASETS = "graphql_schema.datasets.types"
@@ -61,13 +60,7 @@ class KnowledgeCollection(TableNode):
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
-
-        return await info.context.loaders.node(Organization).load(self.organization_id)
+    organization = to_one(lazy("Organization", IDENTITY), "organization_id")
 
     @strawberry.field(description="The chat model answers come from (`config.chatModelId`).")
     async def chat_model(self, info: Info
@@ -77,24 +70,16 @@ class KnowledgeCollection(TableNode):
         key = self.config.get("chatModelId") if isinstance(self.config, dict) else None
         return await info.context.loaders.load(AiModel, uuid.UUID(key) if key else None)
 
-    @strawberry.field(description="Documents of this collection.")
-    async def documents(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: KnowledgeDocumentFilter | None = None,
-        order_by: KnowledgeDocumentOrder | None = None,
-    ) -> Connection[KnowledgeDocument]:
-        return await resolve_connection(info, DOCUMENTS_BY_COLLECTION, KnowledgeDocument, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    documents = connection(
+        DOCUMENTS_BY_COLLECTION, lazy("KnowledgeDocument", __name__), KnowledgeDocumentFilter,
+        KnowledgeDocumentOrder,
+        description="Documents of this collection.",
+    )
 
-    @strawberry.field(description="Questions asked of this collection, newest first by default.")
-    async def rag_queries(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: RagQueryFilter | None = None, order_by: RagQueryOrder | None = None,
-    ) -> Connection[RagQuery]:
-        return await resolve_connection(info, RAG_QUERIES_BY_COLLECTION, RagQuery, self.id,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    rag_queries = connection(
+        RAG_QUERIES_BY_COLLECTION, lazy("RagQuery", __name__), RagQueryFilter, RagQueryOrder,
+        description="Questions asked of this collection, newest first by default.",
+    )
 
 
 @strawberry.type(description="A document of a collection; its chunks live in the vector store.")
@@ -118,9 +103,7 @@ class KnowledgeDocument(TableNode):
     collection_id: strawberry.Private[uuid.UUID]
     file_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def collection(self, info: Info) -> KnowledgeCollection | None:
-        return await info.context.loaders.node(KnowledgeCollection).load(self.collection_id)
+    collection = to_one(KnowledgeCollection, "collection_id")
 
     @strawberry.field(description="Ingestion state (uploadStatus in the table's own words).")
     def status(self) -> KnowledgeDocumentStatus:
@@ -134,11 +117,10 @@ class KnowledgeDocument(TableNode):
     def title(self) -> str:
         return self.filename
 
-    @strawberry.field(description="The uploaded file this document was read from.")
-    async def file(self, info: Info) -> Annotated[File, strawberry.lazy(DATASETS)] | None:
-        from graphql_schema.datasets.types import File
-
-        return await info.context.loaders.load(File, self.file_id)
+    file = to_one(
+        lazy("File", DATASETS), "file_id",
+        description="The uploaded file this document was read from.",
+    )
 
 
 @strawberry.type(description="One retrieval asked of a collection (append-only history).")
@@ -156,12 +138,9 @@ class RagQuery(TableNode):
     collection_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def collection(self, info: Info) -> KnowledgeCollection | None:
-        return await info.context.loaders.node(KnowledgeCollection).load(self.collection_id)
+    collection = to_one(KnowledgeCollection, "collection_id")
 
-    @strawberry.field(description="Who asked; null once the account is gone.")
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
-
-        return await info.context.loaders.load(User, self.user_id)
+    user = to_one(
+        lazy("User", IDENTITY), "user_id",
+        description="Who asked; null once the account is gone.",
+    )

@@ -8,6 +8,7 @@ import strawberry
 
 from db.loaders.system import SYSTEM_LOGS, SYSTEM_SETTINGS
 from graphql_schema.context import Info
+from graphql_schema.relations import connection
 from graphql_schema.relay import Connection, PageArgs, resolve_connection
 from graphql_schema.system.events import NotificationReceived
 from graphql_schema.system.inputs import (
@@ -40,15 +41,11 @@ class SystemQuery:
         return await resolve_connection(info, SYSTEM_SETTINGS, SystemSetting, None,
                                         PageArgs(first, after, last, before), filter, order_by)
 
-    @strawberry.field(description="The server's WARNING-or-worse log records, newest first. "
-                                  "Platform superusers only: anyone else gets an empty list.")
-    async def system_logs(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: SystemLogFilter | None = None, order_by: SystemLogOrder | None = None,
-    ) -> Connection[SystemLog]:
-        return await resolve_connection(info, SYSTEM_LOGS, SystemLog, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    system_logs = connection(
+        SYSTEM_LOGS, SystemLog, SystemLogFilter, SystemLogOrder,
+        description=("The server's WARNING-or-worse log records, newest first. Platform superusers "
+                     "only: anyone else gets an empty list."),
+    )
 
 
 @strawberry.type

@@ -16,11 +16,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from graphql_schema.context import Info
+from graphql_schema.relations import lazy, to_one
 from graphql_schema.relay import TableNode
 from graphql_schema.scalars import db_enum
 
 if TYPE_CHECKING:
-    from graphql_schema.identity.types import Organization, User
+    from graphql_schema.identity.types import User
 
 IDENTITY = "graphql_schema.identity.types"
 
@@ -46,19 +47,15 @@ class AuditLog(TableNode):
     organization_id: strawberry.Private[uuid.UUID | None]
     user_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="Null for a platform-level act.")
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import Organization
+    organization = to_one(
+        lazy("Organization", IDENTITY), "organization_id",
+        description="Null for a platform-level act.",
+    )
 
-        return await info.context.loaders.load(Organization, self.organization_id)
-
-    @strawberry.field(description="Who acted; null for the system or a deleted account.")
-    async def actor(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
-
-        return await info.context.loaders.load(User, self.user_id)
+    actor = to_one(
+        lazy("User", IDENTITY), "user_id",
+        description="Who acted; null for the system or a deleted account.",
+    )
 
 
 @strawberry.type(description="A message to one user.")
@@ -76,11 +73,7 @@ class Notification(TableNode):
     user_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
-
-        return await info.context.loaders.node(User).load(self.user_id)
+    user = to_one(lazy("User", IDENTITY), "user_id")
 
 
 @strawberry.type(description="A platform setting. Public ones are readable by anyone (also "
@@ -149,8 +142,7 @@ class SystemLog(TableNode):
     created_at: datetime
     user_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The caller of that request, if known.")
-    async def user(self, info: Info) -> Annotated[User, strawberry.lazy(IDENTITY)] | None:
-        from graphql_schema.identity.types import User
-
-        return await info.context.loaders.load(User, self.user_id)
+    user = to_one(
+        lazy("User", IDENTITY), "user_id",
+        description="The caller of that request, if known.",
+    )

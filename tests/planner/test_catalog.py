@@ -20,6 +20,7 @@ from graphql_schema.planner.catalog import (
     field_spec,
     strawberry_field,
 )
+from graphql_schema.relations import declaration
 from graphql_schema.schema import build_schema
 
 
@@ -71,3 +72,25 @@ def test_a_permission_class_or_an_extension_makes_a_field_unplannable() -> None:
     extended = copy.copy(name)
     extended.extensions = [object()]  # type: ignore[list-item]
     assert field_spec(definition, extended) is None
+
+
+def test_a_relation_is_plannable_by_its_declaration_not_its_code(schema: Any) -> None:
+    definition = schema.get_type_by_name("Membership")
+    user = next(f for f in definition.fields if f.python_name == "user")
+    assert field_spec(definition, user) == ToOne(User, "user_id")
+    undeclared = copy.copy(user)  # the very same resolver, without its declaration
+    undeclared.metadata = {}
+    assert field_spec(definition, undeclared) is None
+
+
+def test_every_declared_relation_is_plannable(schema: Any) -> None:
+    # a declaration the catalog turned down (an unknown key, a node built another way) would
+    # quietly send every query using it back to strawberry
+    declared = [
+        (type_name, field_name) for type_name, graphql_type in schema._schema.type_map.items()
+        if not type_name.startswith("__") and hasattr(graphql_type, "fields")
+        for field_name, graphql_field in graphql_type.fields.items()
+        if declaration(strawberry_field(graphql_field)) is not None
+    ]
+    assert len(declared) >= 94  # every relation field of the schema when this was written
+    assert [(t, f) for t, f in declared if not isinstance(spec(schema, t, f), ToOne | ToMany)] == []

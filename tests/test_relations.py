@@ -1,0 +1,73 @@
+"""Relation fields made by `graphql_schema.relations`: what they declare and how they read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.settings import Settings
+from db.loaders.ai_models import AI_MODELS
+from db.loaders.identity import MEMBERSHIPS_BY_ORGANIZATION
+from graphql_schema.ai_models.types import AiModel, ModelVersion
+from graphql_schema.experiments.types import Run
+from graphql_schema.identity.types import Membership, Organization, User
+from graphql_schema.relations import (
+    ConnectionDeclaration,
+    ToOneDeclaration,
+    declaration,
+    lazy,
+)
+from graphql_schema.schema import build_schema
+
+
+@pytest.fixture(scope="module")
+def schema() -> Any:
+    return build_schema(Settings(database_url="postgresql://unused/x", redis_url="redis://x"))
+
+
+def field(schema: Any, type_name: str, field_name: str) -> Any:
+    return next(f for f in schema.get_type_by_name(type_name).fields
+                if f.python_name == field_name)
+
+
+def test_a_connection_declares_its_relation_and_node_type(schema: Any) -> None:
+    members = declaration(field(schema, "Organization", "members"))
+    assert isinstance(members, ConnectionDeclaration)
+    assert members.relation is MEMBERSHIPS_BY_ORGANIZATION and members.per_parent
+    assert members.node_type is Membership  # a lazy reference further down the same module
+    models = declaration(field(schema, "Query", "models"))
+    assert isinstance(models, ConnectionDeclaration)
+    assert models.relation is AI_MODELS and not models.per_parent
+    assert models.node_type is AiModel
+
+
+def test_a_to_one_field_declares_its_key_and_node_type(schema: Any) -> None:
+    user = declaration(field(schema, "Membership", "user"))
+    assert isinstance(user, ToOneDeclaration) and user.key == "user_id"
+    assert user.node_type is User
+    source_run = declaration(field(schema, "ModelVersion", "source_run"))
+    assert isinstance(source_run, ToOneDeclaration) and source_run.key == "source_run_id"
+    assert source_run.node_type is Run  # lazy across modules
+
+
+def test_hand_written_fields_declare_nothing(schema: Any) -> None:
+    assert declaration(field(schema, "Organization", "name")) is None
+    assert declaration(field(schema, "ApplicationComponent", "deployment")) is None
+    assert declaration(field(schema, "Query", "viewer")) is None
+
+
+def test_lazy_names_a_class_resolved_later() -> None:
+    declared = ToOneDeclaration(lazy("ModelVersion", "graphql_schema.ai_models.types"), "x")
+    assert declared.node_type is ModelVersion
+    assert ToOneDeclaration(Organization, "organization_id").node_type is Organization
+
+
+def test_fields_keep_the_arguments_and_types_of_the_contract(schema: Any) -> None:
+    members = schema._schema.type_map["Organization"].fields["members"]
+    assert list(members.args) == ["first", "after", "last", "before", "filter", "orderBy"]
+    assert all(a.default_value is None for a in members.args.values())
+    assert str(members.args["filter"].type) == "MembershipFilter"
+    assert str(members.type) == "MembershipConnection!"
+    assert str(schema._schema.type_map["Membership"].fields["user"].type) == "User"
+    assert str(schema._schema.type_map["ModelVersion"].fields["sourceRun"].type) == "Run"
