@@ -112,7 +112,9 @@ def main() -> None:
     parser.add_argument("--login", default="bench:bench-password-1")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    asyncio.run(run(args.query, args.repeat, args.login, args.profile))
+    import uvloop  # as `aiplatform serve` runs
+
+    uvloop.run(run(args.query, args.repeat, args.login, args.profile))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -126,18 +127,8 @@ class Run:
 
     async def fetch_many(self, link: ManyLink, parents: list[uuid.UUID] | None) -> None:
         """The pages of a connection for all `parents` of its level (None: the root list)."""
-        spec, settings = link.spec, self.settings
-        kwargs = convert_arguments(
-            self.arguments(link.field_def, link.field_node), spec.field.arguments,
-            scalar_registry=self.schema.schema_converter.scalar_registry,
-            config=self.schema.config,
-        )
-        args = PageArgs(kwargs.get("first"), kwargs.get("after"), kwargs.get("last"),
-                        kwargs.get("before"))
-        order_name, query = page_query(
-            spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
-        )
+        spec = link.spec
+        args, order_name, query = self.page_query(link)
         relation, order, offset = spec.relation, query.order.columns, link.layout.offset
         columns = link.layout.columns + [c for c in order if c not in link.layout.columns]
         casts = [column_cast(relation.table, c) for c in order]
@@ -167,6 +158,38 @@ class Run:
         if link.node_plans:
             await self.fetch_children(
                 link.node_plans, [r for page in pages.by_parent.values() for r in page.rows])
+
+    def page_query(self, link: ManyLink) -> tuple[PageArgs, str, PageQuery]:
+        """The page a connection field asks for, from its arguments. Converting and checking
+        them costs ≈ 60 µs, so the result is kept per (field, argument values, page sizes):
+        the same query with the same variables is converted once."""
+        raw = self.arguments(link.field_def, link.field_node)
+        settings = self.settings
+        try:
+            key: Any = (link, _frozen(raw), settings.default_page_size, settings.max_page_size)
+            cached = _page_queries.get(key)
+        except TypeError:  # an argument value that cannot be a key
+            key = cached = None
+        if cached is not None:
+            _page_queries.move_to_end(key)
+            return cached
+        spec = link.spec
+        kwargs = convert_arguments(
+            raw, spec.field.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )
+        args = PageArgs(kwargs.get("first"), kwargs.get("after"), kwargs.get("last"),
+                        kwargs.get("before"))
+        order_name, query = page_query(
+            spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
+            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        )
+        if key is not None:
+            _page_queries[key] = (args, order_name, query)
+            if len(_page_queries) > PAGE_QUERY_CACHE_SIZE:
+                _page_queries.popitem(last=False)
+        return args, order_name, query
 
     async def fetch_nodes(self, link: NodeLink) -> None:
         arguments = self.arguments(link.field_def, link.field_node)
@@ -261,6 +284,19 @@ class Run:
             elif kind == P_CONST:
                 out[key] = payload
         return out
+
+
+PAGE_QUERY_CACHE_SIZE = 4096
+_page_queries: OrderedDict[Any, tuple[PageArgs, str, PageQuery]] = OrderedDict()
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of coerced argument values (input objects are dicts, lists lists)."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 async def _all(jobs: Sequence[Awaitable[Any]]) -> list[Any]:
