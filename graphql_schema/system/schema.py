@@ -9,7 +9,6 @@ import strawberry
 from db.loaders.system import SYSTEM_LOGS, SYSTEM_SETTINGS
 from graphql_schema.context import Info
 from graphql_schema.relations import connection
-from graphql_schema.relay import Connection, PageArgs, resolve_connection
 from graphql_schema.system.events import NotificationReceived
 from graphql_schema.system.inputs import (
     SystemLogFilter,
@@ -31,15 +30,11 @@ from resolvers.system import notifications, settings, subscriptions
 
 @strawberry.type
 class SystemQuery:
-    @strawberry.field(description="Platform settings: the public ones for anyone (also "
-                                  "without logging in), all of them for superusers.")
-    async def system_settings(
-        self, info: Info, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
-        filter: SystemSettingFilter | None = None, order_by: SystemSettingOrder | None = None,
-    ) -> Connection[SystemSetting]:
-        return await resolve_connection(info, SYSTEM_SETTINGS, SystemSetting, None,
-                                        PageArgs(first, after, last, before), filter, order_by)
+    system_settings = connection(
+        SYSTEM_SETTINGS, SystemSetting, SystemSettingFilter, SystemSettingOrder,
+        description="Platform settings: the public ones for anyone (also without logging in), "
+                    "all of them for superusers.",
+    )
 
     system_logs = connection(
         SYSTEM_LOGS, SystemLog, SystemLogFilter, SystemLogOrder,
