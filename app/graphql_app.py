@@ -2,6 +2,9 @@
 
 HTTP requests are authenticated (401 with a code) and rate limited (429 RATE_LIMITED) before
 strawberry sees them; sockets authenticate in `connection_init` and are refused with 4401.
+Each operation a socket starts counts against the same rate limit, and a socket runs at most
+`ws_max_subscriptions` operations at once: an operation over either is refused alone, with an
+`error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS), the socket stays open.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import authenticate
 from app.fanout import LegacyWSHandler, TransportWSHandler
 from app.graphiql import graphiql_html
 from app.persisted_queries import NO_STORE, PersistedQueryError, persisted_queries
-from app.ratelimit import check_request
+from app.ratelimit import check_operation, check_request
 from app.security.tokens import TokenError
 from app.system_log import bind_request, bind_user
 from db.scope import Principal
@@ -85,6 +90,57 @@ class WebSocketAdapter(ASGIWebSocketAdapter):
         await super().close(code, reason)
 
 
+async def operation_refusal(context: WebSocketContext, active: int) -> dict[str, object] | None:
+    """Why a socket may not start one more operation (a GraphQL error), or None. The cap is
+    checked first, so an operation it refuses is not counted against the rate limit."""
+    settings = context.settings
+    if active >= settings.ws_max_subscriptions:
+        return {"message": f"At most {settings.ws_max_subscriptions} operations may run at "
+                           "once on one socket",
+                "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}
+    assert isinstance(context.request, WebSocket)
+    retry_after = await check_operation(context.request, context.principal)
+    if retry_after is None:
+        return None
+    return {"message": f"Too many requests: retry in {retry_after} s",
+            "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}
+
+
+class LimitedTransportWSHandler(TransportWSHandler):
+    """graphql-transport-ws: an operation over a limit gets an `error` message for its id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refusal = await operation_refusal(self.context, len(self.operations))
+            if refusal is not None:
+                await self.send_message({"id": message["id"], "type": "error",
+                                         "payload": [refusal]})
+                return
+        await super().handle_subscribe(message)
+
+
+class LimitedLegacyWSHandler(LegacyWSHandler):
+    """graphql-ws: an operation over a limit gets an `error` message for its id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            replaced = message["id"] in self.tasks  # a start with a running id replaces it
+            refusal = await operation_refusal(self.context, len(self.tasks) - replaced)
+            if refusal is not None:
+                await self.send_message({"type": "error", "id": message["id"],
+                                         "payload": refusal})
+                return
+        await super().handle_start(message)
+
+
 def error_response(status: int, message: str, extensions: dict[str, object],
                    headers: dict[str, str]) -> Response:
     body = {"errors": [{"message": message, "extensions": extensions}]}
@@ -120,8 +176,8 @@ class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
 
     websocket_adapter_class = WebSocketAdapter
-    graphql_transport_ws_handler_class = TransportWSHandler  # they share subscription results
-    graphql_ws_handler_class = LegacyWSHandler
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler  # they share subscription
+    graphql_ws_handler_class = LimitedLegacyWSHandler  # results (app/fanout.py) and are limited
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -13,7 +13,9 @@ import secrets
 import time
 
 from redis.asyncio import Redis
+from starlette.datastructures import Address, State
 from starlette.requests import Request
+from starlette.websockets import WebSocket
 
 from app.settings import Settings
 from db.scope import Principal
@@ -64,14 +66,25 @@ def retry_after_seconds(wait: float) -> int:
 async def check_request(request: Request, principal: Principal) -> int | None:
     """Count one GraphQL request; None when allowed, else whole seconds to wait.
 
-    Authenticated callers (API keys count for their owner) are limited per user, anonymous
-    ones per client IP. GraphiQL's page (a GET without `query`) is not counted.
+    GraphiQL's page (a GET without `query`) is not counted.
     """
-    state = request.app.state
+    if request.method == "GET" and "query" not in request.query_params:
+        return None
+    return await check(request.app.state, principal, request.client)
+
+
+async def check_operation(websocket: WebSocket, principal: Principal) -> int | None:
+    """Count one operation started over a socket, against the same budget as a request: a
+    socket would otherwise run any number of queries, mutations and subscriptions."""
+    return await check(websocket.app.state, principal, websocket.client)
+
+
+async def check(state: State, principal: Principal, client: Address | None) -> int | None:
+    """Count one operation of `principal` calling from `client`; None when allowed, else whole
+    seconds to wait. Authenticated callers (API keys count for their owner) are limited per
+    user, anonymous ones per client IP."""
     settings: Settings = state.settings
     if not settings.rate_limit_enabled:
-        return None
-    if request.method == "GET" and "query" not in request.query_params:
         return None
     limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
     if limiter is None or limiter.redis is not state.redis:
@@ -79,7 +92,6 @@ async def check_request(request: Request, principal: Principal) -> int | None:
     if principal.user_id is not None:
         key, limit = user_key(principal.user_id), settings.rate_limit_per_minute_user
     else:
-        ip = request.client.host if request.client else "unknown"
-        key, limit = ip_key(ip), settings.rate_limit_per_minute_ip
+        key, limit = ip_key(client.host if client else "unknown"), settings.rate_limit_per_minute_ip
     wait = await limiter.hit(key, limit)
     return None if wait is None else retry_after_seconds(wait)

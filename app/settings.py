@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_per_minute_user: int = 600
     rate_limit_per_minute_ip: int = 300
+    # Operations running at once on one websocket (more: TOO_MANY_SUBSCRIPTIONS)
+    ws_max_subscriptions: int = 100
 
     # Chat replies: longest wait for a provider's next piece before the reply fails
     chat_provider_timeout_seconds: float = 60.0
