@@ -102,6 +102,11 @@ async def operation_refusal(context: WebSocketContext, active: int) -> dict[str,
     retry_after = await check_operation(context.request, context.principal)
     if retry_after is None:
         return None
+    return rate_limited(retry_after)
+
+
+def rate_limited(retry_after: int) -> dict[str, Any]:
+    """The error an HTTP request (with status 429) or a socket operation over the limit gets."""
     return {"message": f"Too many requests: retry in {retry_after} s",
             "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after}}
 
@@ -196,10 +201,9 @@ class GraphQLApp(GraphQL[Context, None]):
             scope.setdefault("state", {})["principal"] = principal
             retry_after = await check_request(request, principal)
             if retry_after is not None:
-                await error_response(
-                    429, f"Too many requests: retry in {retry_after} s",
-                    {"code": "RATE_LIMITED", "retryAfter": retry_after},
-                    {"retry-after": str(retry_after)})(scope, receive, send)
+                error = rate_limited(retry_after)
+                await error_response(429, error["message"], error["extensions"],
+                                     {"retry-after": str(retry_after)})(scope, receive, send)
                 return
         principal = scope.get("state", {}).get("principal")
         request_id = Headers(scope=scope).get("x-request-id")
