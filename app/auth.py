@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.ratelimit import Count
 from app.security.principals import principal_for_access_token
 from app.security.tokens import TokenError
 from db.scope import Principal
@@ -17,8 +18,11 @@ from db.scope import Principal
 API_KEY_PREFIX = "aip_"
 
 
-async def authenticate(authorization: str | None, state: Any) -> Principal:
-    """The principal for an Authorization header value; raises TokenError when unusable."""
+async def authenticate(authorization: str | None, state: Any, count: Count | None = None
+                       ) -> Principal:
+    """The principal for an Authorization header value; raises TokenError when unusable.
+    `count`: the request to count against the caller's rate limit in the round trip that
+    reads an access token's session, when it can."""
     if not authorization:
         return Principal.anonymous()
     scheme, _, credential = authorization.strip().partition(" ")
@@ -29,4 +33,5 @@ async def authenticate(authorization: str | None, state: Any) -> Principal:
         from app.security.api_keys import principal_for_api_key
 
         return await principal_for_api_key(state.db, state.redis, credential)
-    return await principal_for_access_token(state.settings, state.db, state.redis, credential)
+    return await principal_for_access_token(state.settings, state.db, state.redis, credential,
+                                            count=count)

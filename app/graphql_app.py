@@ -9,6 +9,7 @@ Each operation a socket starts counts against the same rate limit, and a socket 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from cross_web import AsyncHTTPRequestAdapter
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,7 +34,7 @@ from app.auth import authenticate
 from app.fanout import LegacyWSHandler, TransportWSHandler
 from app.graphiql import graphiql_html
 from app.persisted_queries import NO_STORE, PersistedQueryError, persisted_queries
-from app.ratelimit import check_operation, check_request
+from app.ratelimit import check_operation, check_request, request_count
 from app.security.tokens import TokenError
 from app.system_log import bind_request, bind_user
 from db.scope import Principal
@@ -146,6 +147,36 @@ class LimitedLegacyWSHandler(LegacyWSHandler):
         await super().handle_start(message)
 
 
+STREAMING = re.compile("multipart/mixed|text/event-stream")  # incremental delivery
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # disconnected: strawberry sees an empty body, nobody reads the answer
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for an app that reads the request again: the body first, then the
+    connection's own messages (a disconnect)."""
+    pending = True
+
+    async def again() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
 def error_response(status: int, message: str, extensions: dict[str, object],
                    headers: dict[str, str]) -> Response:
     body = {"errors": [{"message": message, "extensions": extensions}]}
@@ -191,29 +222,76 @@ class GraphQLApp(GraphQL[Context, None]):
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+            count = request_count(request)
             try:
                 principal = await authenticate(request.headers.get("authorization"),
-                                               request.app.state)
+                                               request.app.state, count)
             except TokenError as refused:
                 await error_response(401, refused.message, {"code": refused.code},
                                      {"www-authenticate": "Bearer"})(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
-            retry_after = await check_request(request, principal)
+            retry_after = await check_request(request, principal, count)
             if retry_after is not None:
                 error = rate_limited(retry_after)
                 await error_response(429, error["message"], error["extensions"],
                                      {"retry-after": str(retry_after)})(scope, receive, send)
                 return
         principal = scope.get("state", {}).get("principal")
-        request_id = Headers(scope=scope).get("x-request-id")
-        with bind_request(request_id, principal.user_id if principal else None):  # system_logs
+        headers = Headers(scope=scope)
+        with bind_request(headers.get("x-request-id"),  # system_logs
+                          principal.user_id if principal else None):
             try:
+                if principal is not None and scope["method"] == "POST":
+                    receive = await self.answer_known(scope, receive, send, headers, principal)
+                    if receive is None:
+                        return
                 await super().__call__(scope, receive, send)
             except PersistedQueryError as answer:  # raised before anything was sent
                 await Response(orjson.dumps(answer.body()), status_code=answer.status,
                                media_type="application/json",
                                headers={"cache-control": NO_STORE})(scope, receive, send)
+
+    async def answer_known(self, scope: Scope, receive: Receive, send: Send,
+                           headers: Headers, principal: Principal) -> Receive | None:
+        """Answers a JSON POST of a query the planner has answered whole before (the
+        same text: parsed, validated and limited then) and returns None; otherwise returns
+        the `receive` with which strawberry takes the request the usual way."""
+        planner = getattr(self.schema, "planner", None)
+        if (planner is None or "application/json" not in headers.get("content-type", "")
+                or STREAMING.search(headers.get("accept", ""))):
+            return receive
+        body = await read_body(receive)
+        usual = replay(body, receive)
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return usual
+        if not isinstance(data, dict):
+            return usual
+        query, variables = data.get("query"), data.get("variables")
+        operation_name, extensions = data.get("operationName"), data.get("extensions")
+        if extensions:
+            if not isinstance(extensions, dict):
+                return usual
+            item = GraphQLRequestData(query=query, variables=variables,
+                                      operation_name=operation_name, extensions=extensions,
+                                      protocol="http")
+            await persisted_queries(scope["app"].state).resolve(item)  # refusals: __call__
+            query = item.query
+        if (not isinstance(query, str) or not isinstance(variables, dict | None)
+                or not isinstance(operation_name, str | None)):
+            return usual
+        state = scope["app"].state
+        answer = await planner.answer_known(self.schema, query, operation_name, variables,
+                                            state.db, principal, state.settings)
+        if answer is None:
+            return usual
+        media_type = (GRAPHQL_RESPONSE_JSON if wants_graphql_response_json(
+            headers.get("accept", "")) else "application/json")
+        await Response(orjson.dumps({"data": answer}), media_type=media_type)(
+            scope, receive, send)
+        return None
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from starlette.datastructures import Address, State
@@ -22,16 +23,35 @@ from db.scope import Principal
 
 WINDOW_SECONDS = 60.0
 
-_SLIDING_WINDOW = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tostring(tonumber(oldest[2]) + window - now)
+_HIT = """
+local function hit(key, now, window, limit, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return tostring(tonumber(oldest[2]) + window - now)
+  end
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  return false
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
-return false
+"""
+_SLIDING_WINDOW = _HIT + """
+return hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+"""
+# The cached session and user of an access token (principals.py), and the request counted
+# when both say the caller is signed in: authentication and the limit in one round trip.
+# Otherwise nothing is counted here; the caller authenticates from PostgreSQL, then counts.
+_SIGNED_IN_HIT = _HIT + """
+local session, user = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])
+if not session or not user then return {session, user, false, 0} end
+local ok_s, s = pcall(cjson.decode, session)
+local ok_u, u = pcall(cjson.decode, user)
+if not (ok_s and ok_u and s['revoked'] == false and u['active'] == true
+        and tonumber(s['expires']) > tonumber(ARGV[1])) then
+  return {session, user, false, 0}
+end
+local wait = hit(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+return {session, user, wait, 1}
 """
 
 
@@ -42,12 +62,34 @@ class RateLimiter:
         self.redis = redis
         self.window = window_seconds
         self._script = redis.register_script(_SLIDING_WINDOW)
+        self._signed_in_script = redis.register_script(_SIGNED_IN_HIT)
 
     async def hit(self, key: str, limit: int, *, now: float | None = None) -> float | None:
         now = time.time() if now is None else now
-        member = f"{now:.6f}:{secrets.token_hex(4)}"  # unique even for equal times
-        wait = await self._script(keys=[key], args=[now, self.window, limit, member])
+        wait = await self._script(keys=[key], args=[now, self.window, limit, _member(now)])
         return None if wait is None else max(float(wait), 0.0)
+
+    async def signed_in_hit(self, session_key: str, user_cache_key: str, key: str, limit: int
+                            ) -> tuple[bytes | None, bytes | None, float | None, bool]:
+        """The cached session and user, the wait (as `hit`) and whether the request was
+        counted: only when both cache entries exist and say the caller is signed in."""
+        now = time.time()
+        session, user, wait, counted = await self._signed_in_script(
+            keys=[session_key, user_cache_key, key],
+            args=[now, self.window, limit, _member(now)])
+        return (session, user, None if wait is None else max(float(wait), 0.0),
+                bool(counted))
+
+
+def _member(now: float) -> str:
+    return f"{now:.6f}:{secrets.token_hex(4)}"  # unique even for equal times
+
+
+def limiter_of(state: State) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
+    if limiter is None or limiter.redis is not state.redis:
+        limiter = state.rate_limiter = RateLimiter(state.redis)
+    return limiter
 
 
 def user_key(user_id: object) -> str:
@@ -63,13 +105,35 @@ def retry_after_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
 
 
-async def check_request(request: Request, principal: Principal) -> int | None:
-    """Count one GraphQL request; None when allowed, else whole seconds to wait.
+@dataclass(slots=True)
+class Count:
+    """One request to count for the caller an access token names, in the same round trip as
+    the token's session is read (principals.py); `done` when that counted it."""
 
-    GraphiQL's page (a GET without `query`) is not counted.
-    """
-    if request.method == "GET" and "query" not in request.query_params:
+    limiter: RateLimiter
+    limit: int
+    done: bool = False
+    wait: float | None = None
+
+
+def request_count(request: Request) -> Count | None:
+    """What `authenticate` may count for this request: nothing when limits are off or for
+    GraphiQL's page (a GET without `query`)."""
+    settings: Settings = request.app.state.settings
+    if not settings.rate_limit_enabled or (
+            request.method == "GET" and "query" not in request.query_params):
         return None
+    return Count(limiter_of(request.app.state), settings.rate_limit_per_minute_user)
+
+
+async def check_request(request: Request, principal: Principal, count: Count | None
+                        ) -> int | None:
+    """Count one GraphQL request (unless authentication counted it already); None when
+    allowed, else whole seconds to wait."""
+    if count is None:
+        return None
+    if count.done:
+        return None if count.wait is None else retry_after_seconds(count.wait)
     return await check(request.app.state, principal, request.client)
 
 
@@ -86,9 +150,7 @@ async def check(state: State, principal: Principal, client: Address | None) -> i
     settings: Settings = state.settings
     if not settings.rate_limit_enabled:
         return None
-    limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
-    if limiter is None or limiter.redis is not state.redis:
-        limiter = state.rate_limiter = RateLimiter(state.redis)
+    limiter = limiter_of(state)
     if principal.user_id is not None:
         key, limit = user_key(principal.user_id), settings.rate_limit_per_minute_user
     else:

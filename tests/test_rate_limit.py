@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator
 
 import httpx
@@ -126,3 +127,44 @@ async def test_limits_can_be_turned_off(settings, db) -> None:
         answers = [await client.post("/graphql", json=QUERY) for _ in range(3)]
 
     assert [a.status_code for a in answers] == [200, 200, 200]
+
+
+async def redis_calls(redis) -> Counter[str]:
+    stats = await redis.info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): value["calls"]
+                    for name, value in stats.items()})
+
+
+async def test_a_signed_in_request_costs_one_redis_command_and_counts_once(
+    small_app, db, session
+) -> None:
+    alice = await make_user(session)
+    login = await bearer_headers(small_app, session, alice)
+    async with client_for(small_app, random_ip()) as client:
+        first = await client.post("/graphql", json=QUERY, headers=login)  # fills the caches
+        before = await redis_calls(small_app.state.redis)
+        second = await client.post("/graphql", json=QUERY, headers=login)
+        calls = await redis_calls(small_app.state.redis) - before
+        third = await client.post("/graphql", json=QUERY, headers=login)
+        fourth = await client.post("/graphql", json=QUERY, headers=login)
+
+    # one command from the app: a script reading the session and the user and counting the
+    # request (Redis counts the commands the script runs, and this test's INFO, too)
+    assert calls == Counter({"evalsha": 1, "get": 2, "zremrangebyscore": 1, "zcard": 1,
+                             "zadd": 1, "pexpire": 1, "info": 1})
+    # and the 3 a minute still hold
+    assert [r.status_code for r in (first, second, third, fourth)] == [200, 200, 200, 429]
+
+
+async def test_requests_with_an_ended_session_are_not_counted(small_app, db, session) -> None:
+    alice = await make_user(session)
+    old = await bearer_headers(small_app, session, alice)
+    current = await bearer_headers(small_app, session, alice)
+    async with client_for(small_app, random_ip()) as client:
+        await client.post("/graphql", json={"query": "mutation { logOut { ok } }"},
+                          headers=old)  # counted: 1
+        refused = [await client.post("/graphql", json=QUERY, headers=old) for _ in range(4)]
+        mine = [await client.post("/graphql", json=QUERY, headers=current) for _ in range(3)]
+
+    assert {r.status_code for r in refused} == {401}
+    assert [r.status_code for r in mine] == [200, 200, 429]

@@ -17,6 +17,8 @@ import jwt
 import orjson
 from redis.asyncio import Redis
 
+from app.ratelimit import Count
+from app.ratelimit import user_key as rate_key
 from app.security.tokens import (
     LEEWAY_SECONDS,
     AccessClaims,
@@ -127,12 +129,20 @@ def _verified_claims(settings: Settings, token: str) -> AccessClaims:
 
 
 async def principal_for_access_token(
-    settings: Settings, db: Database, redis: Redis, token: str
+    settings: Settings, db: Database, redis: Redis, token: str, *, count: Count | None = None
 ) -> Principal:
+    """`count`: a request to count for this user in the same round trip, when the session
+    and user are cached and say they are signed in (`Count.done` tells)."""
     claims = _verified_claims(settings, token)
     # the session and the user in one round trip: the user's id is in the signed claims
-    session, user = await _cached(redis, [session_key(claims.session_id),
-                                          user_key(claims.user_id)])
+    keys = [session_key(claims.session_id), user_key(claims.user_id)]
+    if count is None:
+        session, user = await _cached(redis, keys)
+    else:
+        raw_session, raw_user, count.wait, count.done = await count.limiter.signed_in_hit(
+            *keys, rate_key(claims.user_id), count.limit)
+        session, user = (orjson.loads(v) if v is not None else None
+                         for v in (raw_session, raw_user))
     if session is None:
         rows = await db.fetch(SESSION_SQL, claims.session_id)
         if not rows:

@@ -24,17 +24,22 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
+    VariableDefinitionNode,
     VariableNode,
     Visitor,
     execute,
     visit,
 )
+from graphql.execution import executor as graphql_executor
 from graphql.execution.executor import Executor
 from starlette.websockets import WebSocket
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from app.settings import Settings
+from db.scope import Principal
+from db.session import Database
 from graphql_schema.context import Context
 from graphql_schema.planner.execute import Run
 from graphql_schema.planner.plan import REST, Compiler, RootPlan, Unplannable
@@ -43,12 +48,21 @@ from graphql_schema.planner.values import Fallback
 log = logging.getLogger("aiplatform.planner")
 
 
+def get_variable_values(*args: Any) -> Any:
+    """graphql-core's variable coercion as its executor calls it (fast_variables may have
+    wrapped it there)."""
+    return graphql_executor.get_variable_values(*args)
+
+
 @dataclass(eq=False)
 class _Document:
     """One (document, operation): the variables its @include/@skip read, and its plans."""
 
     directive_variables: tuple[str, ...]
     plans: dict[tuple[Any, ...], RootPlan | None] = field(default_factory=dict)
+    # Set once strawberry's pipeline has parsed, validated and limited this operation and the
+    # planner answered it whole: later HTTP requests with the same text skip that pipeline.
+    variable_definitions: tuple[VariableDefinitionNode, ...] | None = None
 
 
 class _DirectiveVariables(Visitor):
@@ -66,8 +80,8 @@ class _DirectiveVariables(Visitor):
 @dataclass(eq=False)
 class QueryPlanner:
     """Compiled plans by document text and operation name (LRU), and what happened to
-    requests (`stats`: planned, partial, fallback, unplannable), shared by all requests of a
-    schema."""
+    requests (`stats`: planned, partial, fallback, unplannable; known: planned without
+    strawberry's pipeline), shared by all requests of a schema."""
 
     maxsize: int = 1024
     documents: OrderedDict[tuple[str, str | None], _Document] = field(
@@ -107,7 +121,11 @@ class QueryPlanner:
                 or not isinstance(execution_context.query, str)
                 or execution_context.graphql_document is None):
             return None
-        known = self.documents.get((execution_context.query, execution_context.operation_name))
+        # the name as the client sent it (None for a document's only operation), as
+        # answer_known sees it
+        name = getattr(execution_context, "_provided_operation_name",
+                       execution_context.operation_name)
+        known = self.documents.get((execution_context.query, name))
         if known is not None and not known.directive_variables and known.plans.get((), 0) is None:
             self.stats["unplannable"] += 1  # known not to be plannable: skip the set-up
             return None
@@ -118,8 +136,7 @@ class QueryPlanner:
                                   execution_context.operation_name)
         if isinstance(executor, list):
             return None  # variable errors: strawberry reports them
-        plan = self.plan(schema, execution_context.query, document, executor,
-                         execution_context.operation_name)
+        plan = self.plan(schema, execution_context.query, document, executor, name)
         if plan is None:
             self.stats["unplannable"] += 1
             return None
@@ -141,9 +158,46 @@ class QueryPlanner:
             return None
         if rest is None:
             self.stats["planned"] += 1
+            known = self.documents.get((execution_context.query, name))
+            if known is not None and known.variable_definitions is None:
+                known.variable_definitions = tuple(executor.operation.variable_definitions or ())
             return ExecutionResult(data=data, errors=None)
         self.stats["partial"] += 1
         return merge(plan, data, rest_result)
+
+    async def answer_known(self, schema: strawberry.Schema, query: str,
+                           operation_name: str | None, variables: dict[str, Any] | None,
+                           db: Database, principal: Principal, settings: Settings
+                           ) -> dict[str, Any] | None:
+        """The data of an operation this planner has answered whole before, without
+        strawberry's pipeline (≈ 60 % of a small request's CPU); None when the request has
+        to take the usual way (unknown text, variable errors, an answer with an error)."""
+        key = (query, operation_name)
+        entry = self.documents.get(key)
+        if entry is None or entry.variable_definitions is None:
+            return None
+        self.documents.move_to_end(key)
+        values = get_variable_values(schema._schema, entry.variable_definitions,
+                                     variables or {})
+        if isinstance(values, list):
+            return None  # strawberry reports the variable errors
+        coerced = values.coerced
+        plan = entry.plans.get(tuple(coerced.get(n) for n in entry.directive_variables))
+        if plan is None or plan.rest is not None:
+            return None  # not compiled for these directive values yet, or not plannable
+        try:
+            data = await Run(schema, db, principal, settings, values).execute(plan)
+        except (Fallback, GraphQLError):
+            self.stats["fallback"] += 1
+            return None
+        except Exception:
+            self.stats["fallback"] += 1
+            log.warning("planned execution failed; strawberry executes this request",
+                        exc_info=True)
+            return None
+        self.stats["planned"] += 1
+        self.stats["known"] += 1
+        return data
 
     async def execute_rest(self, document: DocumentNode, execution_context: Any
                            ) -> ExecutionResult:
