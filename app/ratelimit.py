@@ -24,34 +24,41 @@ from db.scope import Principal
 WINDOW_SECONDS = 60.0
 
 _HIT = """
-local function hit(key, now, window, limit, member)
+local function hit(key, now, window, limit, member, n)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  if redis.call('ZCARD', key) >= limit then
+  local used = redis.call('ZCARD', key)
+  if used >= limit then
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    return tostring(tonumber(oldest[2]) + window - now)
+    return {tostring(tonumber(oldest[2]) + window - now), 0}
   end
-  redis.call('ZADD', key, now, member)
+  local granted, args = math.min(n, limit - used), {}
+  for i = 1, granted do
+    args[2 * i - 1], args[2 * i] = now, member .. ':' .. i
+  end
+  redis.call('ZADD', key, unpack(args))
   redis.call('PEXPIRE', key, math.ceil(window * 1000))
-  return false
+  return {false, granted}
 end
 """
 _SLIDING_WINDOW = _HIT + """
-return hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+return hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], 1)[1]
 """
-# The cached session and user of an access token (principals.py), and the request counted
-# when both say the caller is signed in: authentication and the limit in one round trip.
-# Otherwise nothing is counted here; the caller authenticates from PostgreSQL, then counts.
+# The cached session and user of an access token (principals.py), and up to ARGV[5]
+# requests counted when both say the caller is signed in: authentication and the limit in
+# one round trip. Otherwise nothing is counted (-1); the caller authenticates from
+# PostgreSQL, then counts.
 _SIGNED_IN_HIT = _HIT + """
 local session, user = redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])
-if not session or not user then return {session, user, false, 0} end
+if not session or not user then return {session, user, false, -1} end
 local ok_s, s = pcall(cjson.decode, session)
 local ok_u, u = pcall(cjson.decode, user)
 if not (ok_s and ok_u and s['revoked'] == false and u['active'] == true
         and tonumber(s['expires']) > tonumber(ARGV[1])) then
-  return {session, user, false, 0}
+  return {session, user, false, -1}
 end
-local wait = hit(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
-return {session, user, wait, 1}
+local counted = hit(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4],
+                    tonumber(ARGV[5]))
+return {session, user, counted[1], counted[2]}
 """
 
 
@@ -69,16 +76,18 @@ class RateLimiter:
         wait = await self._script(keys=[key], args=[now, self.window, limit, _member(now)])
         return None if wait is None else max(float(wait), 0.0)
 
-    async def signed_in_hit(self, session_key: str, user_cache_key: str, key: str, limit: int
-                            ) -> tuple[bytes | None, bytes | None, float | None, bool]:
-        """The cached session and user, the wait (as `hit`) and whether the request was
-        counted: only when both cache entries exist and say the caller is signed in."""
+    async def signed_in_hit(self, session_key: str, user_cache_key: str, key: str,
+                            limit: int, slots: int = 1
+                            ) -> tuple[bytes | None, bytes | None, float | None, int]:
+        """The cached session and user, the wait (as `hit`) and how many requests were
+        counted, at most `slots` (the caller uses them one by one): -1 when nothing was,
+        because the cache entries are missing or say the caller is not signed in."""
         now = time.time()
-        session, user, wait, counted = await self._signed_in_script(
+        session, user, wait, granted = await self._signed_in_script(
             keys=[session_key, user_cache_key, key],
-            args=[now, self.window, limit, _member(now)])
+            args=[now, self.window, limit, _member(now), slots])
         return (session, user, None if wait is None else max(float(wait), 0.0),
-                bool(counted))
+                int(granted))
 
 
 def _member(now: float) -> str:

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_per_minute_user: int = 600
     rate_limit_per_minute_ip: int = 300
+    # A process trusts an access token it authenticated this long ago without asking Redis,
+    # and claims rate-limit slots ahead for a busy caller (up to 64, used within that time):
+    # a logout or role change made in another process reaches this one within this many
+    # seconds (in its own process, at once). 0: every request asks Redis.
+    auth_cache_seconds: float = 1.0
     # Operations running at once on one websocket (more: TOO_MANY_SUBSCRIPTIONS)
     ws_max_subscriptions: int = 100
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
 import jwt
 
+from app.main import create_app
 from app.security import principals
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_organization, make_user
@@ -79,3 +81,29 @@ async def test_page_arguments_follow_each_requests_variables(superuser_client, s
 
     assert (slugs(one), slugs(two), slugs(one_again)) == (["a"], ["a", "b"], ["a"])
     assert error_codes(too_many) == ["BAD_USER_INPUT"]
+
+
+async def test_another_process_ending_a_session_is_seen_within_the_auth_cache_time(
+        settings, session, db, monkeypatch) -> None:
+    # without rate limits, so no claimed slot decides when Redis is asked again
+    app = create_app(settings.model_copy(update={"rate_limit_enabled": False}))
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                  base_url="http://test") as client):
+        headers = await bearer_headers(app, session, await make_user(session))
+        first = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+        session_id = next(reversed(principals._signed_in.values())).principal.session_id
+
+        # another process logs the session out: the row and Redis change, this process's
+        # memory of the token does not (its own invalidate_session would clear it at once)
+        await db.fetch("UPDATE user_sessions SET revoked_at = now() WHERE id = $1", session_id)
+        await app.state.redis.delete(principals.session_key(session_id))
+        soon = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+        real_monotonic = principals.time.monotonic
+        monkeypatch.setattr(principals.time, "monotonic",
+                            lambda: real_monotonic() + app.state.settings.auth_cache_seconds)
+        later = await client.post("/graphql", json={"query": VIEWER}, headers=headers)
+
+    assert first.status_code == soon.status_code == 200  # within the second it trusts
+    assert later.status_code == 401
+    assert error_codes(later.json()) == ["SESSION_REVOKED"]

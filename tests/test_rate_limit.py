@@ -135,25 +135,48 @@ async def redis_calls(redis) -> Counter[str]:
                     for name, value in stats.items()})
 
 
-async def test_a_signed_in_request_costs_one_redis_command_and_counts_once(
+async def test_a_busy_caller_costs_one_redis_command_per_claim_and_never_more_than_the_limit(
     small_app, db, session
 ) -> None:
     alice = await make_user(session)
     login = await bearer_headers(small_app, session, alice)
+    redis = small_app.state.redis
     async with client_for(small_app, random_ip()) as client:
         first = await client.post("/graphql", json=QUERY, headers=login)  # fills the caches
-        before = await redis_calls(small_app.state.redis)
+        before = await redis_calls(redis)
         second = await client.post("/graphql", json=QUERY, headers=login)
-        calls = await redis_calls(small_app.state.redis) - before
+        claimed = await redis_calls(redis) - before
         third = await client.post("/graphql", json=QUERY, headers=login)
+        local = await redis_calls(redis) - before - claimed
         fourth = await client.post("/graphql", json=QUERY, headers=login)
+    counted = await redis.zcard(user_key(alice.id))
 
-    # one command from the app: a script reading the session and the user and counting the
-    # request (Redis counts the commands the script runs, and this test's INFO, too)
-    assert calls == Counter({"evalsha": 1, "get": 2, "zremrangebyscore": 1, "zcard": 1,
-                             "zadd": 1, "pexpire": 1, "info": 1})
-    # and the 3 a minute still hold
+    # the second request claims two slots in one script (which reads the session and the
+    # user, then counts; Redis counts the commands a script runs, and this test's INFO);
+    # the third uses the claimed slot without a command; the 3 a minute still hold
+    assert claimed == Counter({"evalsha": 1, "get": 2, "zremrangebyscore": 1, "zcard": 1,
+                               "zadd": 1, "pexpire": 1, "info": 1})
+    assert local == Counter({"info": 1})
     assert [r.status_code for r in (first, second, third, fourth)] == [200, 200, 200, 429]
+    assert counted == 3
+
+
+async def test_claims_grow_with_a_callers_pace(settings, db, session) -> None:
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute_user": 1000}))
+    async with app.router.lifespan_context(app):
+        alice = await make_user(session)
+        login = await bearer_headers(app, session, alice)
+        async with client_for(app, random_ip()) as client:
+            before = await redis_calls(app.state.redis)
+            answers = [await client.post("/graphql", json=QUERY, headers=login)
+                       for _ in range(31)]
+            calls = await redis_calls(app.state.redis) - before
+        counted = await app.state.redis.zcard(user_key(alice.id))
+
+    assert {a.status_code for a in answers} == {200}
+    # claims of 1, 2, 4, 8 and 16 slots (unless a pause over a second halved one)
+    assert 5 <= calls["evalsha"] <= 10
+    assert counted >= 31 and counted <= 31 + 16  # slots claimed but not used yet count too
 
 
 async def test_requests_with_an_ended_session_are_not_counted(small_app, db, session) -> None:
