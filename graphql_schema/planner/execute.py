@@ -115,12 +115,21 @@ class Run:
         if not keys:
             self.ones[link] = {}
             return
-        node_type = link.node_type
-        found = await fetch_by_ids(self.db, node_type._table, link.layout.columns,
-                                   self.principal, keys, live_only=node_type._live_only)
+        node_type, plan = link.node_type, link.plan
+        assert plan is not None
+        # The child's connections hang off its id, which the parents' column already holds:
+        # they are fetched beside the child itself, one round trip earlier. (A child that
+        # turns out not visible is null, so its pages are never read.)
+        early = [c for c in plan.links if isinstance(c, ManyLink)]
+        found, *_ = await _all([
+            fetch_by_ids(self.db, node_type._table, link.layout.columns, self.principal, keys,
+                         live_only=node_type._live_only),
+            *(self.fetch_many(c, keys) for c in early)])
         self.ones[link] = dict(zip(keys, found, strict=True))
-        assert link.plan is not None
-        await self.fetch_children([link.plan], [r for r in found if r is not None])
+        rows = [r for r in found if r is not None]
+        if rows and len(early) < len(plan.links):
+            await _all([self.fetch_one(c, rows) for c in plan.links
+                        if isinstance(c, OneLink)])
 
     def arguments(self, field_def: Any, field_node: Any) -> dict[str, Any]:
         return get_argument_values(field_def, field_node, self.variables)
