@@ -59,13 +59,18 @@ def leaf_converter(type_: Any, *, redact: bool = False) -> Leaf:
     if redact:
         return Leaf(lambda value: convert(redact_secrets(value)))
     inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(inner, GraphQLEnumType):  # a stored value named before: no call at all
+        names: dict[Any, Any] = {}
+        return Leaf(_nullable(type_, names),
+                    "(v if (v := {c}.names.get({x})) is not None else {c}({x}))")
     return Leaf(convert, _SHORTCUTS.get(inner, "{c}({x})"))
 
 
-def _nullable(type_: Any) -> Converter:
+def _nullable(type_: Any, names: dict[Any, Any] | None = None) -> Converter:
+    """`names`: for an enum, the memo of names by stored value, kept as `convert.names`."""
     nullable = not isinstance(type_, GraphQLNonNull)
     inner = type_ if nullable else type_.of_type
-    base = _list(inner) if isinstance(inner, GraphQLList) else _leaf(inner)
+    base = _list(inner) if isinstance(inner, GraphQLList) else _leaf(inner, names)
 
     def convert(value: Any) -> Any:
         if value is None:
@@ -74,6 +79,7 @@ def _nullable(type_: Any) -> Converter:
             raise Fallback
         return base(value)
 
+    convert.names = names  # type: ignore[attr-defined]
     return convert
 
 
@@ -88,7 +94,7 @@ def _list(type_: GraphQLList) -> Converter:
     return convert
 
 
-def _leaf(type_: Any) -> Converter:
+def _leaf(type_: Any, names: dict[Any, Any] | None = None) -> Converter:
     coerce = type_.coerce_output_value
 
     def strict(value: Any) -> Any:
@@ -109,13 +115,12 @@ def _leaf(type_: Any) -> Converter:
     if type_ is GraphQLFloat:
         return lambda v: v if type(v) is float and math.isfinite(v) else strict(v)
     if isinstance(type_, GraphQLEnumType):
-        return _memo(strict)
+        return _memo(strict, {} if names is None else names)
     return strict
 
 
-def _memo(strict: Converter) -> Converter:
+def _memo(strict: Converter, names: dict[Any, Any]) -> Converter:
     """Enum names by stored value: the same few values, coerced once each."""
-    names: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
         try:
@@ -127,4 +132,3 @@ def _memo(strict: Converter) -> Converter:
             return strict(value)
 
     return convert
-
