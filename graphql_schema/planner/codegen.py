@@ -24,9 +24,9 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
 
 def object_builder(plan: ObjectPlan) -> Callable[[Any, Any], dict[str, Any]]:
     """`build(row, run)`: the object's answer from its record."""
-    from graphql_schema.planner.plan import CONST, GID, LEAF, ONE
+    from graphql_schema.planner.plan import CONST, GID, LEAF, ONE, SUB
 
-    namespace: dict[str, Any] = {"to_base64": to_base64}
+    namespace: dict[str, Any] = {"to_base64": to_base64, "plan": plan}
     items = []
     for i, (kind, key, payload) in enumerate(plan.entries):
         if kind == LEAF:
@@ -37,6 +37,8 @@ def object_builder(plan: ObjectPlan) -> Callable[[Any, Any], dict[str, Any]]:
             value = f"to_base64({payload!r}, ident)"
         elif kind == CONST:
             value = repr(payload)
+        elif kind == SUB:
+            value = f"run.subtrees[plan, ident][{key!r}]"
         elif kind == ONE:
             namespace[f"l{i}"] = payload
             value = f"run.one(l{i}, row[{payload.key_index}])"

@@ -19,6 +19,8 @@ from operator import itemgetter
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from graphql.execution.executor import Executor
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
@@ -77,9 +79,13 @@ class Run:
     principal: Principal
     settings: Settings
     variables: VariableValues
+    executor: Executor | None = None  # for SUB entries (strawberry's, with the context)
     ones: dict[OneLink, dict[Any, Any]] = field(default_factory=dict)
     pages: dict[ManyLink, Pages] = field(default_factory=dict)
     nodes: dict[NodeLink, list[tuple[ObjectPlan, Any]]] = field(default_factory=dict)
+    # rows of plans with SUB entries, and those entries' values by (plan, id)
+    pending: list[tuple[ObjectPlan, list[Any]]] = field(default_factory=list)
+    subtrees: dict[tuple[ObjectPlan, Any], dict[str, Any]] = field(default_factory=dict)
 
     async def execute(self, plan: RootPlan) -> dict[str, Any]:
         """The planned root fields' answers (REST ones are left to strawberry)."""
@@ -90,6 +96,8 @@ class Run:
             elif kind == ONE:
                 jobs.append(self.fetch_nodes(payload))
         await _all(jobs)
+        if self.pending:
+            await self.execute_subtrees()
         data: dict[str, Any] = {}
         for kind, key, payload in plan.entries:
             if kind == CONST:
@@ -104,6 +112,7 @@ class Run:
     # -- fetching, one statement per relation and level -----------------------------------
 
     async def fetch_children(self, plans: Sequence[ObjectPlan], rows: list[Any]) -> None:
+        self.pending.extend((plan, rows) for plan in plans if plan.subtree and rows)
         if rows:
             await _all([self.fetch_one(link, rows) if isinstance(link, OneLink)
                         else self.fetch_many(link, [r[plan.layout.offset] for r in rows])
@@ -127,6 +136,8 @@ class Run:
             *(self.fetch_many(c, keys) for c in early)])
         self.ones[link] = dict(zip(keys, found, strict=True))
         rows = [r for r in found if r is not None]
+        if plan.subtree and rows:
+            self.pending.append((plan, rows))
         if rows and len(early) < len(plan.links):
             await _all([self.fetch_one(c, rows) for c in plan.links
                         if isinstance(c, OneLink)])
@@ -255,6 +266,38 @@ class Run:
         found = await fetch_by_ids(self.db, node_type._table, plan.layout.columns,
                                    self.principal, keys, live_only=node_type._live_only)
         return dict(zip(keys, found, strict=True))
+
+    async def execute_subtrees(self) -> None:
+        """The SUB entries of every fetched object: graphql-core executes those fields on the
+        object's node, as strawberry would (resolvers, loaders, permissions). Any error
+        raises Fallback, so strawberry answers the request with the error in its place."""
+        executor = self.executor
+        if executor is None:
+            raise Fallback
+        keys: list[tuple[ObjectPlan, Any]] = []
+        results: list[Any] = []
+        try:
+            for plan, rows in self.pending:
+                assert plan.graphql_type is not None
+                for row in rows:
+                    key = (plan, row[plan.layout.offset])
+                    if key in self.subtrees:
+                        continue
+                    self.subtrees[key] = {}
+                    node = plan.node_type.from_record([row[i] for i in plan.node_columns])
+                    keys.append(key)
+                    results.append(executor.execute_fields(
+                        plan.graphql_type, node, None, plan.subtree, None))
+            waiting = [i for i, r in enumerate(results) if executor.is_awaitable(r)]
+            if waiting:
+                done = await _all([results[i] for i in waiting])
+                for i, value in zip(waiting, done, strict=True):
+                    results[i] = value
+        except GraphQLError:  # a non-null field's error: strawberry gives it, with its path
+            raise Fallback from None
+        if executor.collected_errors.errors:
+            raise Fallback
+        self.subtrees.update(zip(keys, results, strict=True))
 
     # -- assembling (the builders are generated per plan, see codegen.py) ---------------
 

@@ -2,11 +2,15 @@
 
 It runs in strawberry's `on_execute`, after parsing and validation (depth, alias and token
 limits included) and inside the same operation, so error masking and everything around the
-execution stay as they are. Root fields the planner does not cover (`viewer`, `search`, a
-subtree with a custom resolver) are executed by graphql-core beside the planned ones and
-merged in selection order. Mutations, subscriptions, sockets, operations with no plannable
-root field, and any planned answer that would carry an error are executed by strawberry
-as usual.
+execution stay as they are. Root fields the planner does not cover (`viewer`, `search`) are
+executed by graphql-core beside the planned ones and merged in selection order; a field with
+a resolver of its own below a planned one (`downloadUrl`) is executed by graphql-core on its
+object's node, that field only. Mutations, subscriptions, sockets, operations with no
+plannable root field, and any planned answer that would carry an error are executed by
+strawberry as usual.
+
+An operation answered whole once is afterwards answered by `answer_known` as soon as the
+HTTP request is read (app/graphql_app.py): same text, no parsing, validation or extensions.
 """
 
 from __future__ import annotations
@@ -81,7 +85,8 @@ class _DirectiveVariables(Visitor):
 class QueryPlanner:
     """Compiled plans by document text and operation name (LRU), and what happened to
     requests (`stats`: planned, partial, fallback, unplannable; known: planned without
-    strawberry's pipeline), shared by all requests of a schema."""
+    strawberry's pipeline; subtrees: planned with fields graphql-core executed), shared by
+    all requests of a schema."""
 
     maxsize: int = 1024
     documents: OrderedDict[tuple[str, str | None], _Document] = field(
@@ -141,7 +146,7 @@ class QueryPlanner:
             self.stats["unplannable"] += 1
             return None
         run = Run(schema, context.db, context.principal, context.settings,
-                  executor.variable_values)
+                  executor.variable_values, executor)
         rest = None if plan.rest is None else self.execute_rest(plan.rest, execution_context)
         try:
             if rest is None:
@@ -156,6 +161,8 @@ class QueryPlanner:
             log.warning("planned execution failed; strawberry executes this request",
                         exc_info=True)
             return None
+        if plan.subtrees:
+            self.stats["subtrees"] += 1
         if rest is None:
             self.stats["planned"] += 1
             known = self.documents.get((execution_context.query, name))
@@ -183,8 +190,8 @@ class QueryPlanner:
             return None  # strawberry reports the variable errors
         coerced = values.coerced
         plan = entry.plans.get(tuple(coerced.get(n) for n in entry.directive_variables))
-        if plan is None or plan.rest is not None:
-            return None  # not compiled for these directive values yet, or not plannable
+        if plan is None or plan.rest is not None or plan.subtrees:
+            return None  # not compiled for these values yet, or strawberry has a part
         try:
             data = await Run(schema, db, principal, settings, values).execute(plan)
         except (Fallback, GraphQLError):

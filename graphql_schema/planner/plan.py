@@ -42,15 +42,17 @@ from graphql_schema.relay import TableNode
 
 
 class Unplannable(Exception):
-    """The operation needs strawberry's executor (for now: all of it)."""
+    """This root field (or, below it, this connection or object) needs strawberry's
+    executor."""
 
 
 def _unbuilt(*_: Any) -> dict[str, Any]:
     raise RuntimeError("plan used before its builder was generated")
 
 
-# entry kinds of an object plan
-CONST, LEAF, GID, ONE, MANY, REST = range(6)
+# entry kinds of an object plan (REST: a root field strawberry executes; SUB: a field of an
+# object that graphql-core executes on the object's node, after the fetching)
+CONST, LEAF, GID, ONE, MANY, REST, SUB = range(7)
 # entry kinds inside a connection, its edges and its pageInfo
 C_CONST, C_COUNT, C_PAGE_INFO, C_EDGES = range(4)
 E_CONST, E_CURSOR, E_NODE = range(3)
@@ -81,6 +83,11 @@ class ObjectPlan:
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     links: list[OneLink | ManyLink] = field(default_factory=list)
     build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
+    # fields the catalog does not cover (a custom resolver), executed by graphql-core on
+    # the node built from the row's `node_columns` (positions of node_type.columns())
+    subtree: dict[str, list[FieldDetails]] = field(default_factory=dict)
+    graphql_type: GraphQLObjectType | None = None
+    node_columns: list[int] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -125,12 +132,14 @@ class RootPlan:
 
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     rest: DocumentNode | None = None
+    subtrees: bool = False  # some object has fields graphql-core executes (SUB entries)
 
 
 @dataclass(eq=False)
 class Compiler:
     schema: strawberry.Schema
     executor: Executor
+    subtrees: bool = False
 
     def root(self) -> RootPlan:
         ex = self.executor
@@ -164,6 +173,7 @@ class Compiler:
             raise Unplannable("no root field the planner covers")
         if rest:
             plan.rest = self.rest_document(rest)
+        plan.subtrees = self.subtrees
         return plan
 
     def rest_document(self, fields: list[FieldNode]) -> DocumentNode:
@@ -213,20 +223,33 @@ class Compiler:
                 plan.entries.append((LEAF, key, (layout.index(spec.column), convert)))
             elif isinstance(spec, GlobalId):
                 plan.entries.append((GID, key, type_.name))
-            elif isinstance(spec, ToOne):
-                nullable = not isinstance(gfield.type, GraphQLNonNull)
-                link = OneLink(layout.index(spec.key), spec.node_type, nullable)
-                link.plan = self.object(_object_type(gfield.type), sub, link.layout)
-                plan.entries.append((ONE, key, link))
+            elif isinstance(spec, ToOne | ToMany):
+                try:
+                    link = self.link(spec, gfield, sub, layout)
+                except Unplannable:
+                    plan.entries.append((SUB, key, None))
+                    plan.subtree[key] = sub
+                    continue
+                plan.entries.append((ONE if isinstance(link, OneLink) else MANY, key, link))
                 plan.links.append(link)
-            elif isinstance(spec, ToMany):
-                many = self.connection(spec, gfield, sub)
-                plan.entries.append((MANY, key, many))
-                plan.links.append(many)
             else:
-                raise Unplannable(f"{type_.name}.{name}")
+                plan.entries.append((SUB, key, None))
+                plan.subtree[key] = sub
+        if plan.subtree:
+            self.subtrees = True
+            plan.graphql_type = type_
+            plan.node_columns = [layout.index(c) for c in node_type.columns()]
         plan.build = object_builder(plan)
         return plan
+
+    def link(self, spec: ToOne | ToMany, gfield: GraphQLField, sub: list[FieldDetails],
+             layout: Layout) -> OneLink | ManyLink:
+        if isinstance(spec, ToMany):
+            return self.connection(spec, gfield, sub)
+        nullable = not isinstance(gfield.type, GraphQLNonNull)
+        link = OneLink(layout.index(spec.key), spec.node_type, nullable)
+        link.plan = self.object(_object_type(gfield.type), sub, link.layout)
+        return link
 
     def connection(self, spec: ToMany, gfield: GraphQLField, details: list[FieldDetails]
                    ) -> ManyLink:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import asyncpg
 import orjson
 
 from db.scope import Principal
+from db.session import asyncpg_dsn
 from tests.isolation.world import World
 from tests.planner.conftest import Paths
 from tests.planner.queries import (
@@ -135,3 +137,36 @@ async def test_generated_queries_give_the_same_answers(paths: Paths, worlds,
         query, variables = generator.query()
         planned += await paths.compare(query, variables, principals[i % len(principals)])
     assert planned >= GENERATED // 2, f"only {planned} of {GENERATED} queries were planned"
+
+
+SUBTREES = """
+{ knowledgeCollections(first: 5) { edges { node { name chatModel { name }
+    documents(first: 3) { totalCount edges { node { title status error
+      file { filename downloadUrl user { username } } } } } } } }
+  organizations(first: 2) { edges { node { slug } } } }
+"""
+
+
+async def test_fields_with_resolvers_of_their_own_run_inside_a_planned_query(
+        paths: Paths, worlds, principals, database_url) -> None:
+    stats = paths.planned.planner.stats
+    before = (stats["planned"], stats["subtrees"], stats["fallback"])
+    for principal in principals:
+        await paths.compare(SUBTREES, None, principal)
+    # every caller's answer was planned, the custom fields executed by graphql-core
+    assert stats["planned"] - before[0] == len(principals), dict(stats)
+    assert stats["subtrees"] - before[1] == len(principals)
+    assert stats["fallback"] == before[2]
+
+    # when such a field fails, strawberry answers, with the error where it belongs
+    a, _ = worlds
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await con.execute("UPDATE knowledge_collections SET config = $1 WHERE id = $2",
+                          '{"chatModelId": "not-a-uuid"}', a.objects["KnowledgeCollection"].id)
+    finally:
+        await con.close()
+    answer = orjson.loads(await paths.run(paths.planned, SUBTREES, None, Principal.superuser()))
+    await paths.compare(SUBTREES, None, Principal.superuser())
+    assert answer["errors"][0]["path"][-1] == "chatModel"
+    assert stats["fallback"] == before[2] + 2
