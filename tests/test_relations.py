@@ -71,3 +71,22 @@ def test_fields_keep_the_arguments_and_types_of_the_contract(schema: Any) -> Non
     assert str(members.type) == "MembershipConnection!"
     assert str(schema._schema.type_map["Membership"].fields["user"].type) == "User"
     assert str(schema._schema.type_map["ModelVersion"].fields["sourceRun"].type) == "Run"
+
+
+def test_a_page_is_not_sorted_by_id_when_its_order_is_unique_already() -> None:
+    from db.loaders.base import Order, PageQuery, page_sql
+    from db.loaders.chat import MESSAGES_BY_SESSION
+    from db.scope import Principal
+
+    def sql(order: Order) -> str:
+        return page_sql(MESSAGES_BY_SESSION, ["id", "content"], PageQuery(order=order, limit=11),
+                        [], Principal.superuser(), [[]])
+
+    # (session_id, sequence_number) is unique: the id would never decide, the index is read
+    # in order; created_at is not, so the id still breaks its ties
+    by_sequence = sql(Order(("sequence_number", "id")))
+    by_time = sql(Order(("created_at", "id")))
+    assert "ORDER BY t.sequence_number LIMIT" in by_sequence
+    assert "ORDER BY p.ord, c.sequence_number" in by_sequence and "c.id" not in by_sequence
+    assert "ORDER BY t.created_at, t.id LIMIT" in by_time
+    assert by_time.endswith("ORDER BY p.ord, c.created_at, c.id")
