@@ -90,3 +90,14 @@ def test_a_page_is_not_sorted_by_id_when_its_order_is_unique_already() -> None:
     assert "ORDER BY p.ord, c.sequence_number" in by_sequence and "c.id" not in by_sequence
     assert "ORDER BY t.created_at, t.id LIMIT" in by_time
     assert by_time.endswith("ORDER BY p.ord, c.created_at, c.id")
+
+
+def test_unique_keys_are_read_for_every_table_partial_indexes_left_out() -> None:
+    from db.loaders.base import _unique_keys
+    from db.models import Base
+
+    keys = {name: _unique_keys(name) for name in Base.metadata.tables}
+    assert all(frozenset({"id"}) in found for found in keys.values())
+    assert frozenset({"session_id", "sequence_number"}) in keys["chat_messages"]
+    # unique only among rows not deleted (a partial index): no help for ordering all rows
+    assert keys["ai_models"] == frozenset({frozenset({"id"})})

@@ -143,7 +143,7 @@ def _unique_keys(table: str) -> frozenset[frozenset[str]]:
             if isinstance(constraint, UniqueConstraint | PrimaryKeyConstraint)}
     keys |= {frozenset(c.name for c in index.columns) for index in found.indexes
              if index.unique and len(index.columns) == len(index.expressions)
-             and not index.dialect_options["postgresql"].get("where")}
+             and index.dialect_options["postgresql"].get("where") is None}
     return frozenset(keys)
 
 

@@ -24,36 +24,51 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
 
 def object_builder(plan: ObjectPlan) -> Callable[[Any, Any], dict[str, Any]]:
     """`build(row, run)`: the object's answer from its record."""
-    from graphql_schema.planner.plan import CONST, GID, LEAF, ONE, SUB
-
-    namespace: dict[str, Any] = {"to_base64": to_base64, "plan": plan}
-    items = []
-    for i, (kind, key, payload) in enumerate(plan.entries):
-        if kind == LEAF:
-            index, leaf = payload
-            namespace[f"c{i}"] = leaf.convert
-            value = leaf.inline.format(x=f"row[{index}]", c=f"c{i}")
-        elif kind == GID:
-            value = f"to_base64({payload!r}, ident)"
-        elif kind == CONST:
-            value = repr(payload)
-        elif kind == SUB:
-            value = f"run.subtrees[plan, ident][{key!r}]"
-        elif kind == ONE:
-            namespace[f"l{i}"] = payload
-            value = f"run.one(l{i}, row[{payload.key_index}])"
-        else:
-            namespace[f"b{i}"] = payload.build
-            value = f"b{i}(run, ident)"
-        items.append(f"        {key!r}: {value},")
+    namespace: dict[str, Any] = {"to_base64": to_base64}
     source = "\n".join([
         "def build(row, run):",
         f"    ident = row[{plan.layout.offset}]",
-        "    return {",
-        *items,
-        "    }",
+        f"    return {object_display(plan, 'row', 'ident', namespace, '')}",
     ])
     return _compile(plan.type_name, source, namespace)
+
+
+def inlinable(plan: ObjectPlan) -> bool:
+    """Whether the plan's answer is a dict display of its row alone (no related objects)."""
+    from graphql_schema.planner.plan import CONST, GID, LEAF
+
+    return all(kind in (CONST, GID, LEAF) for kind, _, _ in plan.entries)
+
+
+def object_display(plan: ObjectPlan, row: str, ident: str, namespace: dict[str, Any],
+                   prefix: str) -> str:
+    """The dict display of the plan's answer for the record named `row` (`ident`: an
+    expression of its id); the values it uses go into `namespace`, named with `prefix`."""
+    from graphql_schema.planner.plan import CONST, GID, LEAF, ONE, SUB
+
+    namespace.setdefault("to_base64", to_base64)
+    items = []
+    for i, (kind, key, payload) in enumerate(plan.entries):
+        name = f"{prefix}_{i}"
+        if kind == LEAF:
+            index, leaf = payload
+            namespace[f"c{name}"] = leaf.convert
+            value = leaf.inline.format(x=f"{row}[{index}]", c=f"c{name}")
+        elif kind == GID:
+            value = f"to_base64({payload!r}, {ident})"
+        elif kind == CONST:
+            value = repr(payload)
+        elif kind == SUB:
+            namespace[f"plan{name}"] = plan
+            value = f"run.subtrees[plan{name}, {ident}][{key!r}]"
+        elif kind == ONE:
+            namespace[f"l{name}"] = payload
+            value = f"run.one(l{name}, {row}[{payload.key_index}])"
+        else:
+            namespace[f"b{name}"] = payload.build
+            value = f"b{name}(run, {ident})"
+        items.append(f"{key!r}: {value}")
+    return "{" + ", ".join(items) + "}"
 
 
 def connection_builder(link: ManyLink) -> Callable[[Any, Any], dict[str, Any]]:
@@ -83,6 +98,10 @@ def connection_builder(link: ManyLink) -> Callable[[Any, Any], dict[str, Any]]:
                     edge.append(f"{edge_key!r}: {node_plan!r}")
                 elif edge_kind == E_CURSOR:
                     edge.append(f"{edge_key!r}: run.cursor(pages, r)")
+                elif inlinable(node_plan):  # the node's dict right here: no call per row
+                    ident = f"r[{node_plan.layout.offset}]"
+                    edge.append(f"{edge_key!r}: "
+                                + object_display(node_plan, "r", ident, namespace, f"n{i}_{j}"))
                 else:
                     namespace[f"n{i}_{j}"] = node_plan.build
                     edge.append(f"{edge_key!r}: n{i}_{j}(r, run)")
