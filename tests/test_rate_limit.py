@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -191,3 +192,19 @@ async def test_requests_with_an_ended_session_are_not_counted(small_app, db, ses
 
     assert {r.status_code for r in refused} == {401}
     assert [r.status_code for r in mine] == [200, 200, 429]
+
+
+async def test_concurrent_requests_share_claims_and_get_exactly_the_limit(
+    settings, db, session
+) -> None:
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute_user": 20}))
+    async with app.router.lifespan_context(app):
+        login = await bearer_headers(app, session, await make_user(session))
+        async with client_for(app, random_ip()) as client:
+            await client.post("/graphql", json=QUERY, headers=login)  # fills the caches
+            answers = await asyncio.gather(*(
+                client.post("/graphql", json=QUERY, headers=login) for _ in range(30)))
+
+    # one claim at a time: no slot claimed twice or dropped by requests in flight together
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == Counter({200: 19, 429: 11})

@@ -10,6 +10,7 @@ rate-limit slots it claimed for them, so a busy caller costs no round trip per r
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -90,6 +91,7 @@ class _SignedIn:
 SIGNED_IN_CACHE_SIZE = 4096
 MAX_CLAIM = 64
 _signed_in: OrderedDict[tuple[str, str], _SignedIn] = OrderedDict()
+_claiming: dict[tuple[str, str], asyncio.Future[None]] = {}  # a Redis round trip under way
 
 
 def _forget(matches: Callable[[Principal], bool]) -> None:
@@ -120,8 +122,11 @@ def _remember(settings: Settings, token: str, principal: Principal, slots: int, 
     if settings.auth_cache_seconds <= 0:
         return
     key = (secret_key(settings), token)
-    _signed_in[key] = _SignedIn(principal, time.monotonic() + settings.auth_cache_seconds,
-                                slots, claim)
+    now = time.monotonic()
+    old = _signed_in.get(key)
+    if old is not None and now < old.until:
+        slots += old.slots  # claimed by a request that overlapped this one: still counted
+    _signed_in[key] = _SignedIn(principal, now + settings.auth_cache_seconds, slots, claim)
     _signed_in.move_to_end(key)
     if len(_signed_in) > SIGNED_IN_CACHE_SIZE:
         _signed_in.popitem(last=False)
@@ -197,6 +202,25 @@ async def principal_for_access_token(
     known, claim = _recent(settings, token, count)
     if known is not None:
         return known
+    key = (secret_key(settings), token)
+    while count is not None and (running := _claiming.get(key)) is not None:
+        # the slots another request of this token is claiming right now are for this one
+        # too: one claim at a time, or every request in flight would claim its own batch
+        await asyncio.shield(running)
+        known, claim = _recent(settings, token, count)
+        if known is not None:
+            return known
+    done = _claiming[key] = asyncio.get_running_loop().create_future()
+    try:
+        return await _authenticate(settings, db, redis, token, claims, count, claim)
+    finally:
+        done.set_result(None)
+        if _claiming.get(key) is done:
+            del _claiming[key]
+
+
+async def _authenticate(settings: Settings, db: Database, redis: Redis, token: str,
+                        claims: AccessClaims, count: Count | None, claim: int) -> Principal:
     # the session and the user in one round trip: the user's id is in the signed claims
     keys = [session_key(claims.session_id), user_key(claims.user_id)]
     slots = 0
