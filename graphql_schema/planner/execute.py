@@ -80,6 +80,7 @@ class Run:
     settings: Settings
     variables: VariableValues
     executor: Executor | None = None  # for SUB entries (strawberry's, with the context)
+    variables_key: bytes | None = None  # the variables' JSON, when the caller has it
     ones: dict[OneLink, dict[Any, Any]] = field(default_factory=dict)
     pages: dict[ManyLink, Pages] = field(default_factory=dict)
     nodes: dict[NodeLink, list[tuple[ObjectPlan, Any]]] = field(default_factory=dict)
@@ -183,8 +184,13 @@ class Run:
         """The page a connection field asks for, from its arguments. Converting and checking
         them costs ≈ 60 µs, so the result is kept per (field, argument values, page sizes):
         the same query with the same variables is converted once."""
-        raw = self.arguments(link.field_def, link.field_node)
         settings = self.settings
+        sizes = (settings.default_page_size, settings.max_page_size)
+        quick = None if self.variables_key is None else (link, self.variables_key, sizes)
+        if quick is not None and (found := _page_queries.get(quick)) is not None:
+            _page_queries.move_to_end(quick)
+            return found  # the same field with the same variables: no argument values
+        raw = self.arguments(link.field_def, link.field_node)
         try:
             key: Any = (link, _frozen(raw), settings.default_page_size, settings.max_page_size)
             cached = _page_queries.get(key)
@@ -192,6 +198,7 @@ class Run:
             key = cached = None
         if cached is not None:
             _page_queries.move_to_end(key)
+            _remember_page_query(quick, cached)
             return cached
         spec = link.spec
         kwargs = convert_arguments(
@@ -205,10 +212,8 @@ class Run:
             spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
             default_size=settings.default_page_size, max_size=settings.max_page_size,
         )
-        if key is not None:
-            _page_queries[key] = (args, order_name, query)
-            if len(_page_queries) > PAGE_QUERY_CACHE_SIZE:
-                _page_queries.popitem(last=False)
+        _remember_page_query(key, (args, order_name, query))
+        _remember_page_query(quick, (args, order_name, query))
         return args, order_name, query
 
     async def fetch_nodes(self, link: NodeLink) -> None:
@@ -340,6 +345,13 @@ class Run:
 
 PAGE_QUERY_CACHE_SIZE = 4096
 _page_queries: OrderedDict[Any, tuple[PageArgs, str, PageQuery]] = OrderedDict()
+
+
+def _remember_page_query(key: Any, value: tuple[PageArgs, str, PageQuery]) -> None:
+    if key is not None:
+        _page_queries[key] = value
+        if len(_page_queries) > PAGE_QUERY_CACHE_SIZE:
+            _page_queries.popitem(last=False)
 
 
 def _frozen(value: Any) -> Any:

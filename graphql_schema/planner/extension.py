@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DirectiveNode,
@@ -50,6 +51,7 @@ from graphql_schema.planner.plan import REST, Compiler, RootPlan, Unplannable
 from graphql_schema.planner.values import Fallback
 
 log = logging.getLogger("aiplatform.planner")
+VALUES_PER_DOCUMENT = 64
 
 
 def get_variable_values(*args: Any) -> Any:
@@ -67,6 +69,8 @@ class _Document:
     # Set once strawberry's pipeline has parsed, validated and limited this operation and the
     # planner answered it whole: later HTTP requests with the same text skip that pipeline.
     variable_definitions: tuple[VariableDefinitionNode, ...] | None = None
+    # the coerced variables of recent requests, by their JSON (the same values come again)
+    values: OrderedDict[bytes, Any] = field(default_factory=OrderedDict)
 
 
 class _DirectiveVariables(Visitor):
@@ -184,16 +188,23 @@ class QueryPlanner:
         if entry is None or entry.variable_definitions is None:
             return None
         self.documents.move_to_end(key)
-        values = get_variable_values(schema._schema, entry.variable_definitions,
-                                     variables or {})
-        if isinstance(values, list):
-            return None  # strawberry reports the variable errors
+        raw = orjson.dumps(variables or {})
+        values = entry.values.get(raw)
+        if values is None:
+            values = get_variable_values(schema._schema, entry.variable_definitions,
+                                         variables or {})
+            if isinstance(values, list):
+                return None  # strawberry reports the variable errors
+            entry.values[raw] = values
+            if len(entry.values) > VALUES_PER_DOCUMENT:
+                entry.values.popitem(last=False)
         coerced = values.coerced
         plan = entry.plans.get(tuple(coerced.get(n) for n in entry.directive_variables))
         if plan is None or plan.rest is not None or plan.subtrees:
             return None  # not compiled for these values yet, or strawberry has a part
         try:
-            data = await Run(schema, db, principal, settings, values).execute(plan)
+            data = await Run(schema, db, principal, settings, values,
+                             variables_key=raw).execute(plan)
         except (Fallback, GraphQLError):
             self.stats["fallback"] += 1
             return None
