@@ -22,6 +22,11 @@ cleanup() { for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; d
 trap cleanup EXIT
 wait_up() { for _ in $(seq 180); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 1; done; exit 1; }
 
+for port in "$HOLD_PORT" "$PORT"; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    echo "port $port is in use: stop that server or set PB_HOLD_PORT / PB_SERVER_PORT" >&2; exit 1
+  fi
+done
 fresh=0; [ -d "$D/postgres" ] || fresh=1
 AIPLATFORM_DATA_DIR=$D AIPLATFORM_PORT=$HOLD_PORT AIPLATFORM_ACCESS_LOG=false \
   setsid taskset -c 0 $PY -m app.cli serve > "$D.holder.log" 2>&1 &
