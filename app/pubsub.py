@@ -170,9 +170,12 @@ class PubSub:
     async def _read(self) -> None:
         assert self._pubsub is not None
         while True:
-            if not self._local:
+            if not self._local or self._pubsub.connection is None:
+                # nothing to read yet: no channel, or the first SUBSCRIBE still connecting
+                # (redis-py refuses get_message until it has; that raced with `subscribe`)
                 self._subscribed.clear()
                 await self._subscribed.wait()
+                continue
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception:  # a broken connection must not end delivery for good

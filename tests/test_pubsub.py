@@ -116,3 +116,20 @@ async def test_subscribers_hand_their_place_over_to_one_shared_sink(redis_url) -
     assert all(sequence > after_a for sequence, _ in sink.events)
     assert a.queue.empty() and b.queue.empty()
     assert (held, released) == (1, 0)
+
+
+async def test_the_reader_waits_for_the_first_subscription(redis_url, caplog) -> None:
+    redis = Redis.from_url(redis_url)
+    bus = PubSub(redis)
+    try:
+        async with bus.subscribe("deployment:first") as sub:
+            await bus.publish("deployment:first", {"i": 1})
+            got = await asyncio.wait_for(anext(sub), timeout=10)
+    finally:
+        await bus.close()
+        await redis.aclose()
+
+    assert got == {"i": 1}
+    # redis-py refuses to read before the first SUBSCRIBE has its connection; reading then
+    # failed, and the bus dropped and remade its subscription
+    assert "pub/sub read failed" not in caplog.text
