@@ -238,11 +238,12 @@ class GraphQLApp(GraphQL[Context, None]):
                                      {"retry-after": str(retry_after)})(scope, receive, send)
                 return
         principal = scope.get("state", {}).get("principal")
-        headers = Headers(scope=scope)
+        http = scope["type"] == "http"
+        headers = request.headers if http else Headers(scope=scope)
         with bind_request(headers.get("x-request-id"),  # system_logs
                           principal.user_id if principal else None):
             try:
-                if principal is not None and scope["method"] == "POST":
+                if http and scope["method"] == "POST":
                     receive = await self.answer_known(scope, receive, send, headers, principal)
                     if receive is None:
                         return

@@ -99,11 +99,12 @@ def _forget(matches: Callable[[Principal], bool]) -> None:
         del _signed_in[key]
 
 
-def _recent(settings: Settings, token: str, count: Count | None) -> tuple[Principal | None, int]:
-    """The principal of a token authenticated less than `auth_cache_seconds` ago (with the
-    request counted against a slot claimed then), or None and how many slots to claim: twice
-    the last claim when it ran out in time (a busy caller), half when it expired unused."""
-    entry = _signed_in.get((secret_key(settings), token))
+def _recent(key: tuple[str, str], count: Count | None) -> tuple[Principal | None, int]:
+    """The principal of a token (`key`: signing key and token) authenticated less than
+    `auth_cache_seconds` ago (with the request counted against a slot claimed then), or None
+    and how many slots to claim: twice the last claim when it ran out in time (a busy
+    caller), half when it expired unused."""
+    entry = _signed_in.get(key)
     if entry is None:
         return None, 1
     if time.monotonic() < entry.until:
@@ -117,11 +118,10 @@ def _recent(settings: Settings, token: str, count: Count | None) -> tuple[Princi
     return None, max(entry.claim // 2, 1)
 
 
-def _remember(settings: Settings, token: str, principal: Principal, slots: int, claim: int
-              ) -> None:
+def _remember(settings: Settings, key: tuple[str, str], principal: Principal, slots: int,
+              claim: int) -> None:
     if settings.auth_cache_seconds <= 0:
         return
-    key = (secret_key(settings), token)
     now = time.monotonic()
     old = _signed_in.get(key)
     if old is not None and now < old.until:
@@ -199,28 +199,29 @@ async def principal_for_access_token(
     within `auth_cache_seconds` is answered from this process's memory while its claimed
     slots last: no round trip at all."""
     claims = _verified_claims(settings, token)  # its expiry is checked on every use
-    known, claim = _recent(settings, token, count)
+    key = (secret_key(settings), token)
+    known, claim = _recent(key, count)
     if known is not None:
         return known
-    key = (secret_key(settings), token)
     while count is not None and (running := _claiming.get(key)) is not None:
         # the slots another request of this token is claiming right now are for this one
         # too: one claim at a time, or every request in flight would claim its own batch
         await asyncio.shield(running)
-        known, claim = _recent(settings, token, count)
+        known, claim = _recent(key, count)
         if known is not None:
             return known
     done = _claiming[key] = asyncio.get_running_loop().create_future()
     try:
-        return await _authenticate(settings, db, redis, token, claims, count, claim)
+        return await _authenticate(settings, db, redis, key, claims, count, claim)
     finally:
         done.set_result(None)
         if _claiming.get(key) is done:
             del _claiming[key]
 
 
-async def _authenticate(settings: Settings, db: Database, redis: Redis, token: str,
+async def _authenticate(settings: Settings, db: Database, redis: Redis, key: tuple[str, str],
                         claims: AccessClaims, count: Count | None, claim: int) -> Principal:
+    token = key[1]
     # the session and the user in one round trip: the user's id is in the signed claims
     keys = [session_key(claims.session_id), user_key(claims.user_id)]
     slots = 0
@@ -251,5 +252,5 @@ async def _authenticate(settings: Settings, db: Database, redis: Redis, token: s
     if user is None or not user["active"]:
         raise TokenError("SESSION_REVOKED", "This account is not active")
     principal = principal_of_user(claims.user_id, user, session_id=claims.session_id)
-    _remember(settings, token, principal, slots, claim)
+    _remember(settings, key, principal, slots, claim)
     return principal
