@@ -27,12 +27,6 @@ class Order:
     columns: tuple[str, ...]
     descending: bool = False
 
-    def sql(self, alias: str, *, reverse: bool = False, table: str | None = None) -> str:
-        desc = self.descending != reverse
-        direction = " DESC" if desc else ""
-        columns = self.sorting(table) if table else self.columns
-        return ", ".join(f"{alias}.{c}{direction}" for c in columns)
-
     def sorting(self, table: str, unique_within: Sequence[str] = ()) -> tuple[str, ...]:
         """The columns an ORDER BY needs: without the trailing `id` when the columns before
         it (with `unique_within`, e.g. the parent key of a page) are unique already, as
@@ -162,21 +156,23 @@ def page_sql(
     limit = f"${len(params)}"
     cols = ", ".join(f"{alias}.{c}" for c in columns)
     source = f"{rel.table} {alias}"
+    # the parent key with the sort columns picks one row (a join table's parent never does)
+    within = () if rel.parent_key is None else (
+        (rel.parent_key,) if rel.through is None else ("-",))
+    sorting = query.order.sorting(rel.table, within)
+    direction = " DESC" if query.order.descending != query.reverse else ""
+    order = ", ".join(f"{alias}.{c}{direction}" for c in sorting)
     if rel.parent_key is None:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        order = query.order.sql(alias, reverse=query.reverse, table=rel.table)
         return f"SELECT {cols} FROM {source}{where} ORDER BY {order} LIMIT {limit}"
-    within = (rel.parent_key,) if rel.through is None else ("-",)  # "-": never unique
-    sorting = query.order.sorting(rel.table, within)
     if rel.through is not None:
         j = rel.through
         source += f" JOIN {j.table} j ON j.{j.child_column} = {alias}.id"
         clauses.insert(0, f"j.{j.parent_column} = p.key")
     else:
         clauses.insert(0, f"{alias}.{rel.parent_key} = p.key")
-    direction = " DESC" if query.order.descending != query.reverse else ""
-    inner = (f"SELECT {cols} FROM {source} WHERE {' AND '.join(clauses)} ORDER BY "
-             f"{', '.join(f'{alias}.{c}{direction}' for c in sorting)} LIMIT {limit}")
+    inner = (f"SELECT {cols} FROM {source} WHERE {' AND '.join(clauses)} "
+             f"ORDER BY {order} LIMIT {limit}")
     outer_order = ", ".join(f"c.{c}{direction}" for c in sorting)
     return (f"SELECT p.key, c.* FROM unnest($1::uuid[]) WITH ORDINALITY AS p(key, ord) "
             f"CROSS JOIN LATERAL ({inner}) c ORDER BY p.ord, {outer_order}")

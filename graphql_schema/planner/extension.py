@@ -20,7 +20,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import strawberry
@@ -52,6 +52,7 @@ from graphql_schema.planner.values import Fallback
 
 log = logging.getLogger("aiplatform.planner")
 VALUES_PER_DOCUMENT = 64
+T = TypeVar("T")
 
 
 def get_variable_values(*args: Any) -> Any:
@@ -152,18 +153,12 @@ class QueryPlanner:
         run = Run(schema, context.db, context.principal, context.settings,
                   executor.variable_values, executor)
         rest = None if plan.rest is None else self.execute_rest(plan.rest, execution_context)
-        try:
-            if rest is None:
-                data = await run.execute(plan)
-            else:
-                data, rest_result = await _both(run.execute(plan), rest)
-        except (Fallback, GraphQLError):  # an error answer: strawberry gives it, with its path
-            self.stats["fallback"] += 1
-            return None
-        except Exception:  # not the client's doing (a planner bug, the database): same answer
-            self.stats["fallback"] += 1
-            log.warning("planned execution failed; strawberry executes this request",
-                        exc_info=True)
+        if rest is None:
+            data = await self._attempt(run.execute(plan))
+        else:
+            both = await self._attempt(_both(run.execute(plan), rest))
+            data, rest_result = both if both is not None else (None, None)
+        if data is None:
             return None
         if plan.subtrees:
             self.stats["subtrees"] += 1
@@ -202,20 +197,27 @@ class QueryPlanner:
         plan = entry.plans.get(tuple(coerced.get(n) for n in entry.directive_variables))
         if plan is None or plan.rest is not None or plan.subtrees:
             return None  # not compiled for these values yet, or strawberry has a part
-        try:
-            data = await Run(schema, db, principal, settings, values,
-                             variables_key=raw).execute(plan)
-        except (Fallback, GraphQLError):
-            self.stats["fallback"] += 1
-            return None
-        except Exception:
-            self.stats["fallback"] += 1
-            log.warning("planned execution failed; strawberry executes this request",
-                        exc_info=True)
+        data = await self._attempt(
+            Run(schema, db, principal, settings, values, variables_key=raw).execute(plan))
+        if data is None:
             return None
         self.stats["planned"] += 1
         self.stats["known"] += 1
         return data
+
+    async def _attempt(self, job: Awaitable[T]) -> T | None:
+        """The planned result, or None (a fallback) when strawberry has to answer: an error
+        answer (strawberry gives it, with its path) or a failure that is not the client's
+        doing (a planner bug, the database), which strawberry answers the same way."""
+        try:
+            return await job
+        except (Fallback, GraphQLError):
+            pass
+        except Exception:
+            log.warning("planned execution failed; strawberry executes this request",
+                        exc_info=True)
+        self.stats["fallback"] += 1
+        return None
 
     async def execute_rest(self, document: DocumentNode, execution_context: Any
                            ) -> ExecutionResult:
