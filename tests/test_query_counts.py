@@ -76,3 +76,26 @@ async def test_statement_count_does_not_grow_with_page_sizes(client, db, nested_
     assert messages_in(small_data) == 2 * 2 * 2 * 2
     assert messages_in(large_data) == 3 * 3 * 3 * 10
     assert small == large == LEVELS
+
+
+async def test_each_statement_reads_only_the_columns_the_query_needs(client, db,
+                                                                     nested_data) -> None:
+    """Messages answer `role content`: neither their ids nor their sort column are read,
+    until a cursor (made of the sort column) is asked for."""
+    statements: list[str] = []
+    db.listeners.append(statements.append)
+    try:
+        await count_statements(client, db, {"orgs": 2, "members": 2, "sessions": 2,
+                                            "messages": 2})
+        plain = [s for s in statements if "FROM chat_messages" in s]
+        statements.clear()
+        with_cursor = NESTED.replace("edges { node { role content } }",
+                                     "edges { cursor node { role content } }")
+        await gql_data(client, with_cursor, {"orgs": 2, "members": 2, "sessions": 2,
+                                             "messages": 2})
+        cursors = [s for s in statements if "FROM chat_messages" in s]
+    finally:
+        db.listeners.remove(statements.append)
+    assert len(plain) == len(cursors) == 1
+    assert "SELECT t.role, t.content FROM chat_messages" in plain[0]
+    assert "SELECT t.role, t.content, t.sequence_number, t.id FROM chat_messages" in cursors[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -87,9 +88,10 @@ def test_a_page_is_not_sorted_by_id_when_its_order_is_unique_already() -> None:
     by_sequence = sql(Order(("sequence_number", "id")))
     by_time = sql(Order(("created_at", "id")))
     assert "ORDER BY t.sequence_number LIMIT" in by_sequence
-    assert "ORDER BY p.ord, c.sequence_number" in by_sequence and "c.id" not in by_sequence
+    assert "t.id LIMIT" not in by_sequence
     assert "ORDER BY t.created_at, t.id LIMIT" in by_time
-    assert by_time.endswith("ORDER BY p.ord, c.created_at, c.id")
+    # each page comes out in its own order; only the parents' positions are sorted on
+    assert by_sequence.endswith(") c ORDER BY p.ord") and by_time.endswith(") c ORDER BY p.ord")
 
 
 def test_unique_keys_are_read_for_every_table_partial_indexes_left_out() -> None:
@@ -101,3 +103,36 @@ def test_unique_keys_are_read_for_every_table_partial_indexes_left_out() -> None
     assert frozenset({"session_id", "sequence_number"}) in keys["chat_messages"]
     # unique only among rows not deleted (a partial index): no help for ordering all rows
     assert keys["ai_models"] == frozenset({frozenset({"id"})})
+
+
+async def test_pages_of_many_parents_keep_their_own_order_and_are_not_sorted_again(
+    db: Any, session: Any
+) -> None:
+    from db.loaders.base import Order, PageQuery, fetch_pages, page_sql
+    from db.loaders.chat import MESSAGES_BY_SESSION
+    from db.scope import Principal
+    from tests.factories.ai_models import make_model
+    from tests.factories.chat import make_chat_session, make_message
+    from tests.factories.identity import make_organization, make_user
+
+    org = await make_organization(session)
+    user, model = await make_user(session), await make_model(session, organization=org)
+    first = await make_chat_session(session, user=user, model=model)
+    second = await make_chat_session(session, user=user, model=model)
+    for chat, numbers in ((first, [5, 1, 4, 2, 3]), (second, [2, 3, 1])):  # stored unsorted
+        for n in numbers:
+            await make_message(session, chat=chat, role="user", content=f"{chat.title} {n}",
+                               sequence_number=n)
+    await session.commit()
+    query = PageQuery(order=Order(("sequence_number", "id")), limit=4)  # pages of 3
+    empty = uuid.UUID(int=0)
+    pages = await fetch_pages(db, MESSAGES_BY_SESSION, ["sequence_number"], [],
+                              Principal.superuser(), query, [second.id, empty, first.id])
+    assert [[r[0] for r in p.rows] for p in pages] == [[1, 2, 3], [], [1, 2, 3]]
+    assert [p.has_more for p in pages] == [False, False, True]
+
+    params: list[Any] = [[second.id, first.id]]
+    sql = page_sql(MESSAGES_BY_SESSION, ["sequence_number"], query, [], Principal.superuser(),
+                   params)
+    plan = "\n".join(r[0] for r in await db.fetch(f"EXPLAIN {sql}", *params))
+    assert "Nested Loop" in plan and "Sort" not in plan, plan

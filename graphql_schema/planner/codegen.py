@@ -27,7 +27,7 @@ def object_builder(plan: ObjectPlan) -> Callable[[Any, Any], dict[str, Any]]:
     namespace: dict[str, Any] = {"to_base64": to_base64}
     source = "\n".join([
         "def build(row, run):",
-        f"    ident = row[{plan.layout.offset}]",
+        *([] if plan.ident is None else [f"    ident = row[{plan.ident}]"]),
         f"    return {object_display(plan, 'row', 'ident', namespace, '')}",
     ])
     return _compile(plan.type_name, source, namespace)
@@ -43,7 +43,8 @@ def inlinable(plan: ObjectPlan) -> bool:
 def object_display(plan: ObjectPlan, row: str, ident: str, namespace: dict[str, Any],
                    prefix: str) -> str:
     """The dict display of the plan's answer for the record named `row` (`ident`: an
-    expression of its id); the values it uses go into `namespace`, named with `prefix`."""
+    expression of its id, used only when `plan.ident` is set); the values it uses go into
+    `namespace`, named with `prefix`."""
     from graphql_schema.planner.plan import CONST, GID, LEAF, ONE, SUB
 
     namespace.setdefault("to_base64", to_base64)
@@ -99,7 +100,7 @@ def connection_builder(link: ManyLink) -> Callable[[Any, Any], dict[str, Any]]:
                 elif edge_kind == E_CURSOR:
                     edge.append(f"{edge_key!r}: run.cursor(pages, r)")
                 elif inlinable(node_plan):  # the node's dict right here: no call per row
-                    ident = f"r[{node_plan.layout.offset}]"
+                    ident = f"r[{node_plan.ident}]"
                     edge.append(f"{edge_key!r}: "
                                 + object_display(node_plan, "r", ident, namespace, f"n{i}_{j}"))
                 else:

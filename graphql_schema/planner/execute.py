@@ -116,7 +116,7 @@ class Run:
         self.pending.extend((plan, rows) for plan in plans if plan.subtree and rows)
         if rows:
             await _all([self.fetch_one(link, rows) if isinstance(link, OneLink)
-                        else self.fetch_many(link, [r[plan.layout.offset] for r in rows])
+                        else self.fetch_many(link, [r[plan.ident] for r in rows])
                         for plan in plans for link in plan.links])
 
     async def fetch_one(self, link: OneLink, rows: list[Any]) -> None:
@@ -151,9 +151,11 @@ class Run:
         spec = link.spec
         args, order_name, query = self.page_query(link)
         relation, order, offset = spec.relation, query.order.columns, link.layout.offset
-        columns = link.layout.columns + [c for c in order if c not in link.layout.columns]
+        columns = link.layout.columns or ["id"]  # (a page of `__typename`s only)
+        if link.needs_cursor:
+            columns = columns + [c for c in order if c not in columns]
         casts = [column_cast(relation.table, c) for c in order]
-        positions = [offset + columns.index(c) for c in order]
+        positions = [offset + columns.index(c) for c in order] if link.needs_cursor else []
         pages = Pages(order_name, args, query.reverse, positions, {})
         self.pages[link] = pages
         if parents is None:
@@ -245,15 +247,15 @@ class Run:
     async def fetch_pages(self, link: ManyLink, columns: list[str], casts: list[str],
                           query: PageQuery, keys: list[uuid.UUID]) -> list[Page]:
         """`fetch_pages`' statement (`page_sql`), with rows kept as records: each starts with
-        its parent's key, which the layout's offset skips, so no row is copied."""
+        its parent's position, which the layout's offset skips, so no row is copied."""
         params: list[Any] = [keys]
         sql = page_sql(link.spec.relation, columns, query, casts, self.principal, params)
-        found = {key: list(rows) for key, rows in groupby(await self.db.fetch(sql, *params),
-                                                           itemgetter(0))}
+        found = {ord_: list(rows) for ord_, rows in groupby(await self.db.fetch(sql, *params),
+                                                             itemgetter(0))}
         limit = query.limit
         pages = []
-        for key in keys:
-            rows = found.get(key)
+        for position in range(1, len(keys) + 1):
+            rows = found.get(position)
             if not rows:
                 pages.append(EMPTY)
                 continue
@@ -285,7 +287,7 @@ class Run:
             for plan, rows in self.pending:
                 assert plan.graphql_type is not None
                 for row in rows:
-                    key = (plan, row[plan.layout.offset])
+                    key = (plan, row[plan.ident])
                     if key in self.subtrees:
                         continue
                     self.subtrees[key] = {}

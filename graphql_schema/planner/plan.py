@@ -64,7 +64,9 @@ PAGE_INFO_FIELDS = {"hasNextPage": P_HAS_NEXT, "hasPreviousPage": P_HAS_PREVIOUS
 @dataclass(eq=False)
 class Layout:
     """The columns one statement selects; every plan reading those rows indexes into it.
-    `offset`: columns before them in each row (the parent key of a per-parent page)."""
+    `offset`: columns before them in each row (the parent's position in a per-parent page).
+    Rows read by id (to-one links, `node`) start with it; a connection's rows hold the id
+    only when something needs it (5,000 messages read without theirs: ≈ 1 ms less)."""
 
     offset: int = 0
     columns: list[str] = field(default_factory=lambda: ["id"])
@@ -83,6 +85,7 @@ class ObjectPlan:
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     links: list[OneLink | ManyLink] = field(default_factory=list)
     build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
+    ident: int | None = None  # the id's index in the row, if the answer or a link needs it
     # fields the catalog does not cover (a custom resolver), executed by graphql-core on
     # the node built from the row's `node_columns` (positions of node_type.columns())
     subtree: dict[str, list[FieldDetails]] = field(default_factory=dict)
@@ -112,6 +115,7 @@ class ManyLink:
     entries: list[tuple[int, str, Any]] = field(default_factory=list)
     node_plans: list[ObjectPlan] = field(default_factory=list)
     needs_count: bool = False
+    needs_cursor: bool = False  # its rows carry their sort columns (cursors are made of them)
     build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
 
 
@@ -235,6 +239,8 @@ class Compiler:
             else:
                 plan.entries.append((SUB, key, None))
                 plan.subtree[key] = sub
+        if any(kind in (GID, MANY, SUB) for kind, _, _ in plan.entries):
+            plan.ident = layout.index("id")
         if plan.subtree:
             self.subtrees = True
             plan.graphql_type = type_
@@ -253,7 +259,8 @@ class Compiler:
 
     def connection(self, spec: ToMany, gfield: GraphQLField, details: list[FieldDetails]
                    ) -> ManyLink:
-        link = ManyLink(spec, gfield, details[0].node, Layout(offset=int(spec.per_parent)))
+        link = ManyLink(spec, gfield, details[0].node,
+                        Layout(offset=int(spec.per_parent), columns=[]))
         conn_type = _object_type(gfield.type)
         for key, sub in self.subfields(conn_type, details).items():
             name = sub[0].node.name.value
@@ -263,7 +270,9 @@ class Compiler:
                 link.needs_count = True
                 link.entries.append((C_COUNT, key, None))
             elif name == "pageInfo":
-                link.entries.append((C_PAGE_INFO, key, self.page_info(conn_type, sub)))
+                info = self.page_info(conn_type, sub)
+                link.needs_cursor |= any(kind in (P_START, P_END) for kind, _, _ in info)
+                link.entries.append((C_PAGE_INFO, key, info))
             elif name == "edges":
                 link.entries.append((C_EDGES, key, self.edges(link, conn_type, sub)))
             else:
@@ -294,6 +303,7 @@ class Compiler:
             if name == "__typename":
                 entries.append((E_CONST, key, edge_type.name))
             elif name == "cursor":
+                link.needs_cursor = True
                 entries.append((E_CURSOR, key, None))
             elif name == "node":
                 node_plan = self.object(_object_type(edge_type.fields["node"].type), sub,
