@@ -71,3 +71,11 @@ async def test_healthz(client) -> None:
     response = await client.get("/healthz")
 
     assert response.json() == {"status": "ok"}
+
+
+async def test_graphql_with_another_method_is_refused_by_the_router(client) -> None:
+    """GET and POST go straight to the GraphQL app (app/main.py); the rest still meet the
+    router, which answers 405 with the methods it allows."""
+    refused = await client.put("/graphql", json={"query": QUERY})
+    assert refused.status_code == 405
+    assert {"GET", "POST"} <= set(refused.headers["allow"].replace(" ", "").split(","))
