@@ -99,3 +99,29 @@ async def test_each_statement_reads_only_the_columns_the_query_needs(client, db,
     assert len(plain) == len(cursors) == 1
     assert "SELECT t.role, t.content FROM chat_messages" in plain[0]
     assert "SELECT t.role, t.content, t.sequence_number, t.id FROM chat_messages" in cursors[0]
+
+
+async def test_pages_read_their_extra_row_only_when_asked_whether_they_go_on(
+        client, db, nested_data, monkeypatch) -> None:
+    """The row after a page tells hasNextPage; without pageInfo it is not read."""
+    read: list[int] = []
+    fetch = db.fetch
+
+    async def counting_fetch(sql: str, *args):
+        rows = await fetch(sql, *args)
+        if "FROM chat_messages" in sql:
+            read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(db, "fetch", counting_fetch)
+    sizes = {"orgs": 1, "members": 1, "sessions": 1, "messages": 2}
+    plain = await gql_data(client, NESTED, sizes)
+    asked = await gql_data(client, NESTED.replace(
+        "messages(first: $messages) {", "messages(first: $messages) { pageInfo { hasNextPage }"),
+        sizes)
+
+    assert read == [2, 3]  # one session of 12 messages: its page of 2, then 2 and the next
+    session = asked["organizations"]["edges"][0]["node"]["members"]["edges"][0]["node"][
+        "user"]["chatSessions"]["edges"][0]["node"]
+    assert session["messages"]["pageInfo"] == {"hasNextPage": True}
+    assert messages_in(plain) == messages_in(asked) == 2

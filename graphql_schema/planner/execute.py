@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -170,7 +170,7 @@ class Run:
                 pages.counts[None] = found[1][0]
         else:
             keys = list(dict.fromkeys(parents))
-            jobs = [self.fetch_pages(link, columns, casts, query, keys)]
+            jobs = [self.fetch_pages(link, columns, casts, query, keys, more=link.needs_more)]
             if link.needs_count:
                 jobs.append(fetch_counts(self.db, relation, self.principal, query.conditions,
                                          keys))
@@ -245,9 +245,13 @@ class Run:
                     for p, got in zip(plans, found, strict=True)])
 
     async def fetch_pages(self, link: ManyLink, columns: list[str], casts: list[str],
-                          query: PageQuery, keys: list[uuid.UUID]) -> list[Page]:
+                          query: PageQuery, keys: list[uuid.UUID], *, more: bool) -> list[Page]:
         """`fetch_pages`' statement (`page_sql`), with rows kept as records: each starts with
-        its parent's position, which the layout's offset skips, so no row is copied."""
+        its parent's position, which the layout's offset skips, so no row is copied. Unless
+        `more` (the answer tells whether pages go on), the extra row per page is not read:
+        10 % fewer rows for pages of 10."""
+        if not more:
+            query = replace(query, limit=query.limit - 1)
         params: list[Any] = [keys]
         sql = page_sql(link.spec.relation, columns, query, casts, self.principal, params)
         found = {ord_: list(rows) for ord_, rows in groupby(await self.db.fetch(sql, *params),
@@ -260,7 +264,7 @@ class Run:
                 pages.append(EMPTY)
                 continue
             page = Page(rows)
-            if len(rows) >= limit:  # the extra row: there is a next page
+            if more and len(rows) >= limit:  # the extra row: there is a next page
                 page.has_more = True
                 del rows[limit - 1:]
             if query.reverse:

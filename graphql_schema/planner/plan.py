@@ -116,6 +116,7 @@ class ManyLink:
     node_plans: list[ObjectPlan] = field(default_factory=list)
     needs_count: bool = False
     needs_cursor: bool = False  # its rows carry their sort columns (cursors are made of them)
+    needs_more: bool = False  # a page reads one row more to tell hasNext/PreviousPage
     build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
 
 
@@ -272,6 +273,8 @@ class Compiler:
             elif name == "pageInfo":
                 info = self.page_info(conn_type, sub)
                 link.needs_cursor |= any(kind in (P_START, P_END) for kind, _, _ in info)
+                link.needs_more |= any(kind in (P_HAS_NEXT, P_HAS_PREVIOUS)
+                                       for kind, _, _ in info)
                 link.entries.append((C_PAGE_INFO, key, info))
             elif name == "edges":
                 link.entries.append((C_EDGES, key, self.edges(link, conn_type, sub)))
