@@ -9,7 +9,8 @@
 # once: `aiplatform demo-data --orgs 20` and a superuser). The server under test runs as one
 # process on CPU 1 against those services, so peerbench counts only its own CPU, logged in
 # as that superuser, with the default settings (rate limits on, a high per-user limit so the
-# load is counted, not refused). Prints peerbench's tables; both servers stop at the end.
+# load is counted, not refused). Prints peerbench's tables, then how much CPU the host took
+# during each load (steal); both servers stop at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEERBENCH=${1:-../shared/tools/peerbench}
@@ -18,7 +19,11 @@ HOLD_PORT=${PB_HOLD_PORT:-8062}
 PORT=${PB_SERVER_PORT:-8061}
 PY=.venv/bin/python
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done; }
+recorder=
+cleanup() {
+  [ -z "$recorder" ] || kill "$recorder" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 wait_up() { for _ in $(seq 180); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 1; done; exit 1; }
 
@@ -28,6 +33,7 @@ for port in "$HOLD_PORT" "$PORT"; do
   fi
 done
 fresh=0; [ -d "$D/postgres" ] || fresh=1
+: > "$D.log"
 AIPLATFORM_DATA_DIR=$D AIPLATFORM_PORT=$HOLD_PORT AIPLATFORM_ACCESS_LOG=false \
   setsid taskset -c 0 $PY -m app.cli serve > "$D.holder.log" 2>&1 &
 pids+=($!)
@@ -48,4 +54,11 @@ wait_up "$PORT"
 TOKEN=$(curl -s "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
   -d '{"query":"mutation { logIn(input: {login: \"pbench\", password: \"bench-password-1\"}) { accessToken } }"}' \
   | $PY -c 'import json, sys; print(json.load(sys.stdin)["data"]["logIn"]["accessToken"])')
-PB_PROJECT_HEADERS="authorization: Bearer $TOKEN" "$PEERBENCH/run.sh" "$DB" "http://127.0.0.1:$PORT/graphql"
+# the host's steal per CPU during each load (bench/steal.py): a run where it took a share of
+# one server's CPU is not a comparison
+$PY bench/steal.py record "$D.steal" &
+recorder=$!
+PB_PROJECT_HEADERS="authorization: Bearer $TOKEN" "$PEERBENCH/run.sh" "$DB" "http://127.0.0.1:$PORT/graphql" 2>&1 \
+  | while IFS= read -r line; do printf '%s\n' "$line"; printf '%s %s\n' "$(date +%s.%N)" "$line" >> "$D.log"; done
+kill "$recorder"
+$PY bench/steal.py report "$D.steal" "$D.log"
