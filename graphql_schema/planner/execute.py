@@ -178,7 +178,7 @@ class Run:
             pages.by_parent = dict(zip(keys, found[0], strict=True))
             if link.needs_count:
                 pages.counts = dict(zip(keys, found[1], strict=True))
-        if link.node_plans:
+        if any(plan.links or plan.subtree for plan in link.node_plans):
             await self.fetch_children(
                 link.node_plans, [r for page in pages.by_parent.values() for r in page.rows])
 
