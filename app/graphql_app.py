@@ -290,9 +290,9 @@ class GraphQLApp(GraphQL[Context, None]):
             return usual
         media_type = (GRAPHQL_RESPONSE_JSON if wants_graphql_response_json(
             headers.get("accept", "")) else "application/json")
-        await Response(orjson.dumps({"data": answer}), media_type=media_type)(
+        await Response(orjson.dumps({"data": answer.data}), media_type=media_type)(
             scope, receive, send)
-        return None
+        return None  # (the answer and its run are freed from here, after the response)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer

@@ -115,9 +115,12 @@ class Run:
     async def fetch_children(self, plans: Sequence[ObjectPlan], rows: list[Any]) -> None:
         self.pending.extend((plan, rows) for plan in plans if plan.subtree and rows)
         if rows:
-            await _all([self.fetch_one(link, rows) if isinstance(link, OneLink)
-                        else self.fetch_many(link, [r[plan.ident] for r in rows])
-                        for plan in plans for link in plan.links])
+            # connections first: they are the longer statements, and each job runs up to
+            # its first round trip before the next one starts
+            await _all([self.fetch_many(link, [r[plan.ident] for r in rows])
+                        for plan in plans for link in plan.links if isinstance(link, ManyLink)]
+                       + [self.fetch_one(link, rows)
+                          for plan in plans for link in plan.links if isinstance(link, OneLink)])
 
     async def fetch_one(self, link: OneLink, rows: list[Any]) -> None:
         i = link.key_index
