@@ -32,7 +32,7 @@ from tests.planner.queries import (
     Generator,
 )
 
-GENERATED = int(os.environ.get("PLANNER_DIFFERENTIAL_QUERIES", "2000"))
+GENERATED = int(os.environ.get("PLANNER_DIFFERENTIAL_QUERIES", "3000"))
 SEED = int(os.environ.get("PLANNER_DIFFERENTIAL_SEED", "7"))  # another seed, other queries
 
 
