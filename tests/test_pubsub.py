@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from redis.asyncio import Redis
 
@@ -11,6 +12,20 @@ from app.pubsub import PubSub, SlowSubscriber
 
 async def numsub(redis: Redis, channel: str) -> int:
     return dict(await redis.pubsub_numsub(channel))[channel.encode()]
+
+
+async def settled_numsub(redis: Redis, channel: str, expected: int) -> int:
+    """NUMSUB once Redis has reached `expected`, else what it says after 5 s. The bus sends
+    (UN)SUBSCRIBE on its own connection without waiting for Redis to confirm, and Redis may
+    serve a NUMSUB from this other connection first (it failed a CI run once)."""
+    async def reached() -> None:
+        # the condition lives in Redis, no event here can tell it: ask until it holds
+        while await numsub(redis, channel) != expected:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(reached(), timeout=5)
+    return await numsub(redis, channel)
 
 
 async def take(sub, n: int) -> list[dict]:
@@ -30,7 +45,7 @@ async def test_two_processes_receive_every_event_in_order(redis_url) -> None:
         async with bus_1.subscribe("run:x") as a, bus_1.subscribe("run:x") as b, \
                 bus_2.subscribe("run:x") as c, bus_2.subscribe("run:x") as d:
             # then each process holds a single Redis subscription for the channel
-            assert await numsub(redis_1, "run:x") == 2
+            assert await settled_numsub(redis_1, "run:x", 2) == 2
 
             # when one process publishes 100 events
             readers = [asyncio.create_task(take(s, 100)) for s in (a, b, c, d)]
@@ -41,7 +56,7 @@ async def test_two_processes_receive_every_event_in_order(redis_url) -> None:
         # then all four subscribers got all of them, in order
         assert all(r == [{"step": i} for i in range(100)] for r in received)
         # and leaving released every Redis subscription
-        assert await numsub(redis_1, "run:x") == 0
+        assert await settled_numsub(redis_1, "run:x", 0) == 0
     finally:
         await bus_1.close()
         await bus_2.close()
@@ -66,7 +81,7 @@ async def test_a_slow_subscriber_is_dropped_and_does_not_stall_others(redis_url)
             except SlowSubscriber:
                 dropped = True
             assert dropped
-        assert await numsub(redis, "chat:y") == 0
+        assert await settled_numsub(redis, "chat:y", 0) == 0
     finally:
         await bus.close()
         await redis.aclose()
