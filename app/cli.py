@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.settings import Settings, get_settings
+from services.settings import Settings, get_settings
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -70,7 +70,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
-    from db.demo_data import DemoSizes, generate
+    from app.demo_data import DemoSizes, generate
 
     sizes = DemoSizes(orgs=args.orgs, members=args.members, models=args.models,
                       sessions=args.sessions, messages=args.messages, seed=args.seed)

@@ -30,15 +30,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.unset import UNSET, UnsetType
 
-from app.auth import authenticate
-from app.fanout import LegacyWSHandler, TransportWSHandler
 from app.graphiql import graphiql_html
 from app.persisted_queries import NO_STORE, PersistedQueryError, persisted_queries
-from app.ratelimit import check_operation, check_request, request_count
-from app.security.tokens import TokenError
-from app.system_log import bind_request, bind_user
 from db.scope import Principal
 from graphql_schema.context import Context, Loaders
+from graphql_schema.fanout import LegacyWSHandler, TransportWSHandler
+from services.auth import authenticate
+from services.ratelimit import check_operation, check_request, request_count
+from services.security.tokens import TokenError
+from services.system_log import bind_request, bind_user
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -213,7 +213,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     websocket_adapter_class = WebSocketAdapter
     graphql_transport_ws_handler_class = LimitedTransportWSHandler  # they share subscription
-    graphql_ws_handler_class = LimitedLegacyWSHandler  # results (app/fanout.py) and are limited
+    graphql_ws_handler_class = LimitedLegacyWSHandler  # results (graphql_schema/fanout.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -16,14 +16,14 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from app.knowledge.stores import VectorStores
-from app.knowledge.worker import IngestionWorker, storage_reader
-from app.providers.tasks import GenerationTasks
-from app.pubsub import PubSub
-from app.settings import Settings
-from app.system_log import SystemLogWriter
 from db import migrate
 from db.session import Database
+from services.knowledge.worker import IngestionWorker, storage_reader
+from services.providers.tasks import GenerationTasks
+from services.pubsub import PubSub
+from services.settings import Settings
+from services.system_log import SystemLogWriter
+from services.vectorstores import VectorStores
 
 log = logging.getLogger("aiplatform")
 

@@ -15,10 +15,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from app.graphiql import static_app
 from app.graphql_app import GraphQLApp
 from app.lifespan import lifespan
-from app.settings import Settings, get_settings
-from app.storage import make_storage
-from app.storage.local import download_file
 from graphql_schema.schema import build_schema
+from services.settings import Settings, get_settings
+from services.storage import make_storage
+from services.storage.local import download_file
 
 
 async def healthz(request: Request) -> JSONResponse:

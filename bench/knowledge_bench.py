@@ -4,7 +4,7 @@
     .venv/bin/python bench/knowledge_bench.py [--chunks 10000] [--queries 200] [--top-k 5]
         [--backends pgvector,qdrant,chroma] [--qdrant-url URL] [--chroma-url URL]
 
-Everything runs in this process against the stores' real code (`app/knowledge/stores/`): an
+Everything runs in this process against the stores' real code (`services/vectorstores/`): an
 embedded PostgreSQL 18 with pgvector started in a temporary folder, Qdrant in local mode and
 Chroma's persistent client in that folder (or servers by URL). The corpus is `--chunks` chunks
 of ≈ 300 characters of generated product-support text (4 or 5 sentences from a pool of
@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import text
 
-from app.knowledge.stores.base import Chunk
+from services.vectorstores.base import Chunk
 
 PER_DOCUMENT = 100
 WARMUP = 20
@@ -94,7 +94,7 @@ def questions(n: int, seed: int = 11) -> list[str]:
 
 def embed_all(texts: list[str]) -> np.ndarray:
     """The texts' vectors with the server's offline MiniLM, in batches like the worker."""
-    from app.embeddings.minilm import embedder
+    from services.embeddings.minilm import embedder
 
     model = embedder()
     vectors: list[list[float]] = []
@@ -123,7 +123,7 @@ def chunk_vectors(sentence_vectors: np.ndarray, parts: list[list[int]]) -> np.nd
 
 def embedding_rate(chunks: list[str]) -> float:
     """Chunks/s of MiniLM on real ≈ 300-character chunks (the worker's batch size)."""
-    from app.embeddings.minilm import embedder
+    from services.embeddings.minilm import embedder
 
     model = embedder()
     model.embed(chunks[:8])  # warm
@@ -209,11 +209,11 @@ async def main() -> None:
     args = parser.parse_args()
 
     from app.embedded import EmbeddedServices
-    from app.knowledge.stores.chroma import ChromaStore
-    from app.knowledge.stores.pgvector import PgVector
-    from app.knowledge.stores.qdrant import QdrantStore
     from db import migrate
     from db.session import Database
+    from services.vectorstores.chroma import ChromaStore
+    from services.vectorstores.pgvector import PgVector
+    from services.vectorstores.qdrant import QdrantStore
 
     sentences, texts, parts = corpus(args.chunks, args.sentences)
     asked_texts = questions(args.queries + WARMUP)

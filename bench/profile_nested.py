@@ -23,12 +23,12 @@ from typing import Any
 import orjson
 
 from app.lifespan import tune_gc
-from app.settings import Settings
 from db.scope import Principal
 from db.session import Database
 from graphql_schema import relay
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema
+from services.settings import Settings
 
 QUERY = (Path(__file__).parent / "queries" / "nested.graphql").read_text()
 

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from app.embedded import EmbeddedServices
-from app.system_log import SystemLogWriter
 from db import migrate
 from db.session import Database
 from resolvers.search.queries import SYSTEM_LOG_SQL, like_pattern, words
+from services.system_log import SystemLogWriter
 
 WORDS = ("ingestion", "timeout", "worker", "redis", "reconnected", "document", "storage",
          "upload", "deployment", "replica", "failed", "slow", "request", "budget", "chunk")

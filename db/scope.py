@@ -25,7 +25,7 @@ SYSTEM_LOG_TABLE = "system_logs"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling, resolved once per request by app/auth.py.
+    """Who is calling, resolved once per request by services/auth.py.
 
     `organization_ids=None` means unrestricted (platform superuser). `roles` maps each
     organization to the caller's role there; `scopes` is set for API keys, whose permissions

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from app.settings import Settings
 from db.columns import column_cast
 from db.loaders.base import (
     Condition,
@@ -23,6 +22,7 @@ from db.loaders.base import (
 )
 from db.scope import Principal
 from db.session import Database
+from services.settings import Settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from starlette.responses import Response
     from starlette.websockets import WebSocket
 
-    from app.pubsub import PubSub
     from graphql_schema.relay import TableNode
+    from services.pubsub import PubSub
 
 
 class Loaders:

@@ -26,7 +26,7 @@ from strawberry import relay
 from db.columns import column_cast, column_python_type
 from db.loaders.base import Condition, Order, Page, PageQuery, Relation
 from graphql_schema.errors import BadUserInput, NotFound
-from graphql_schema.permissions import redact_secrets
+from services.security.redaction import redact_secrets
 
 if TYPE_CHECKING:
     from graphql_schema.context import Info

@@ -20,7 +20,6 @@ from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from app.settings import Settings
 from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
 from graphql_schema.analysis.schema import AnalysisMutation, AnalysisQuery
 from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
@@ -42,11 +41,13 @@ from graphql_schema.experiments.schema import (
     ExperimentsSubscription,
 )
 from graphql_schema.extensions import ErrorCodes, is_expected
-from graphql_schema.identity.accounts import AccountsMutation
-from graphql_schema.identity.api_keys import ApiKeysMutation
-from graphql_schema.identity.groups import GroupsMutation
-from graphql_schema.identity.organizations import OrganizationsMutation
-from graphql_schema.identity.schema import IdentityQuery
+from graphql_schema.identity.schema import (
+    AccountsMutation,
+    ApiKeysMutation,
+    GroupsMutation,
+    IdentityQuery,
+    OrganizationsMutation,
+)
 from graphql_schema.knowledge.schema import (
     KnowledgeMutation,
     KnowledgeQuery,
@@ -57,6 +58,7 @@ from graphql_schema.planner.extension import PlannerExtension, QueryPlanner
 from graphql_schema.scalars import SCALAR_MAP
 from graphql_schema.search.schema import SearchQuery
 from graphql_schema.system.schema import SystemMutation, SystemQuery, SystemSubscription
+from services.settings import Settings
 
 log = logging.getLogger("aiplatform.graphql")
 

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
 from app.main import create_app
-from app.settings import Settings
 from db import migrate
 from db.base import Base
 from db.session import Database, asyncpg_dsn
+from services.settings import Settings
 
 TEST_DATABASE = "aiplatform_test"
 
@@ -128,7 +128,7 @@ async def redis(app: Starlette) -> Redis:
 
 async def bearer_headers(app: Starlette, session: AsyncSession, user) -> dict[str, str]:
     """Log `user` in through the same session code as `logIn`; commits."""
-    from app.security.sessions import open_session
+    from services.security.sessions import open_session
 
     tokens = await open_session(session, app.state.settings, user_id=user.id)
     await session.commit()

@@ -9,8 +9,8 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from db.demo_data import DemoSizes, build, generate, training
-from db.demo_data import models as demo_models
+from app.demo_data import DemoSizes, build, generate, training
+from app.demo_data import models as demo_models
 from db.models import Base
 from db.session import asyncpg_dsn
 

@@ -1,6 +1,6 @@
-"""Shared subscription delivery (app/fanout.py): one execution per event for the subscribers
-that would get the same answer, their frames exactly as strawberry's own, each subscriber
-still authorized alone, slow ones dropped without holding the others.
+"""Shared subscription delivery (graphql_schema/fanout.py): one execution per event for the
+subscribers that would get the same answer, their frames exactly as strawberry's own, each
+subscriber still authorized alone, slow ones dropped without holding the others.
 
 The servers run in this process (uvicorn on the test's event loop), so the test can look at
 what the fan-out holds: its groups, their members, and nothing left once the sockets close.
@@ -23,10 +23,10 @@ from starlette.applications import Starlette
 from strawberry.relay import to_base64
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.fanout import END, ChannelFanout, Group, Member, SocketOperation, Step
 from app.main import create_app
-from app.pubsub import PubSub, SlowSubscriber
-from app.settings import Settings
+from graphql_schema.fanout import END, ChannelFanout, Group, Member, SocketOperation, Step
+from services.pubsub import PubSub, SlowSubscriber
+from services.settings import Settings
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.deployments import make_deployment

@@ -9,7 +9,7 @@ import httpx
 import jwt
 
 from app.main import create_app
-from app.security import principals
+from services.security import principals
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_organization, make_user
 from tests.graphql import error_codes, gql

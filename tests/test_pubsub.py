@@ -7,7 +7,7 @@ import contextlib
 
 from redis.asyncio import Redis
 
-from app.pubsub import PubSub, SlowSubscriber
+from services.pubsub import PubSub, SlowSubscriber
 
 
 async def numsub(redis: Redis, channel: str) -> int:

@@ -12,9 +12,9 @@ import pytest
 from starlette.applications import Starlette
 
 from app.main import create_app
-from app.ratelimit import RateLimiter, ip_key, user_key
-from app.security.api_keys import generate_api_key
 from db.models import ApiKey
+from services.ratelimit import RateLimiter, ip_key, user_key
+from services.security.api_keys import generate_api_key
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
 

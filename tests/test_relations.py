@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from app.settings import Settings
 from db.loaders.ai_models import AI_MODELS
 from db.loaders.identity import MEMBERSHIPS_BY_ORGANIZATION
 from graphql_schema.ai_models.types import AiModel, ModelVersion
@@ -20,6 +19,7 @@ from graphql_schema.relations import (
     lazy,
 )
 from graphql_schema.schema import build_schema
+from services.settings import Settings
 
 
 @pytest.fixture(scope="module")

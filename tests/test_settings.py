@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from app.settings import Settings
+from services.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 ALIASES = {"database_url": "DATABASE_URL", "redis_url": "REDIS_URL"}

@@ -15,8 +15,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from app.security.api_keys import generate_api_key
 from db.models import ApiKey
+from services.security.api_keys import generate_api_key
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.servers import app_servers

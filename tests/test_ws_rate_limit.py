@@ -15,9 +15,9 @@ import pytest
 from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
-from app.auth import authenticate
 from app.main import create_app
-from app.ratelimit import ip_key, user_key
+from services.auth import authenticate
+from services.ratelimit import ip_key, user_key
 from tests.test_fanout import (
     LEGACY_WS,
     SUBSCRIBE,

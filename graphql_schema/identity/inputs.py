@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.identity.enums import MembershipRole, UserStatus
 from graphql_schema.relay import OrderDirection
@@ -72,3 +74,153 @@ class MembershipOrderField(Enum):
 class MembershipOrder:
     field: MembershipOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="A new account; you are logged in as it right away.")
+class SignUpInput:
+    email: str
+    username: str = strawberry.field(description="3 to 150 of a-z, A-Z, 0-9, `_`, `.`, `-`.")
+    password: str = strawberry.field(description="At least 10 characters, not your username "
+                                                 "or email.")
+
+
+
+@strawberry.input
+class LogInInput:
+    login: str = strawberry.field(description="Your email or your username.")
+    password: str
+
+
+
+@strawberry.input
+class RefreshTokenInput:
+    refresh_token: str
+
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+
+
+
+@strawberry.input(description="API keys matching all given conditions.")
+class ApiKeyFilter:
+    name_contains: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+
+@strawberry.enum
+class ApiKeyOrderField(Enum):
+    ID = ("id",)
+    NAME = ("name", "id")
+    CREATED_AT = ("created_at", "id")
+
+
+
+@strawberry.input
+class ApiKeyOrder:
+    field: ApiKeyOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+
+@strawberry.input(description="A new key for you in one organization (needs `apikey:manage`).")
+class CreateApiKeyInput:
+    organization_id: strawberry.ID
+    name: str = strawberry.field(description="1 to 200 characters, for you to recognise it.")
+    scopes: list[str] = strawberry.field(
+        description="Permission codenames (`model:write`, ...), each granted by your role.")
+    expires_at: datetime | None = strawberry.field(default=None,
+                                                   description="Never expires when null.")
+
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    id: strawberry.ID
+
+
+
+@strawberry.input(description="Needs group:manage; every codename must be one you hold.")
+class CreateGroupInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str | None = None
+    permissions: list[str] = strawberry.field(
+        default_factory=list, description="Codenames such as `deployment:manage`.")
+
+
+
+@strawberry.input(description="Needs group:manage (in the organization or on the group) and "
+                              "every permission the group grants; the user must be a member.")
+class AddGroupMemberInput:
+    group_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+
+@strawberry.input(description="Grant `permission` on one object to a user or a group (exactly "
+                              "one). Needs group:manage and the permission itself.")
+class GrantObjectPermissionInput:
+    object_id: strawberry.ID
+    permission: str
+    user_id: strawberry.ID | None = None
+    group_id: strawberry.ID | None = None
+
+
+SLUG_HELP = "3 to 100 of a-z, 0-9 and `-`; starts and ends with a letter or digit."
+
+
+
+@strawberry.input(description="A new organization; you become its owner.")
+class CreateOrganizationInput:
+    name: str
+    slug: str = strawberry.field(description=SLUG_HELP)
+    description: str | None = None
+
+
+
+@strawberry.input(description="Only the fields you pass change; `description: null` clears it. "
+                              "Needs organization:update.")
+class UpdateOrganizationInput:
+    id: strawberry.ID
+    name: Maybe[str]
+    slug: Maybe[str] = strawberry.field(description=SLUG_HELP)
+    description: Maybe[str | None]
+    settings: Maybe[JSON] = strawberry.field(description="A JSON object; replaces the old one.")
+
+
+
+@strawberry.input(description="Add an existing user. Needs member:manage (owner:manage to add "
+                              "an owner).")
+class AddMemberInput:
+    organization_id: strawberry.ID
+    user_id: strawberry.ID
+    role: MembershipRole = MembershipRole.MEMBER
+
+
+
+@strawberry.input(description="Add a person by email; an account in `pending` status is created "
+                              "when none exists. Same permissions as addMember.")
+class InviteMemberInput:
+    organization_id: strawberry.ID
+    email: str
+    role: MembershipRole = MembershipRole.MEMBER
+
+
+
+@strawberry.input(description="Needs member:manage, and owner:manage when owners are involved.")
+class UpdateMemberRoleInput:
+    membership_id: strawberry.ID
+    role: MembershipRole
+
+
+
+@strawberry.input(description="Needs member:manage (owner:manage for an owner); anyone may "
+                              "remove their own membership.")
+class RemoveMemberInput:
+    membership_id: strawberry.ID

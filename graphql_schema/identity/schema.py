@@ -1,4 +1,9 @@
-"""Root fields of the identity domain (wiring only; logic lives in resolvers/identity)."""
+"""Root fields of the identity domain (wiring only; logic lives in resolvers/identity).
+
+Who may do what is the role table of db/permissions.py. A group's codenames add to its
+members' roles in its organization; an object grant adds one codename on one object. Both
+need group:manage, and you can only hand out what you hold.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,53 @@ import strawberry
 from db.loaders.identity import ORGANIZATIONS, USERS
 from graphql_schema.context import Info
 from graphql_schema.identity.inputs import (
+    AddGroupMemberInput,
+    AddMemberInput,
+    ChangePasswordInput,
+    CreateApiKeyInput,
+    CreateGroupInput,
+    CreateOrganizationInput,
+    GrantObjectPermissionInput,
+    InviteMemberInput,
+    LogInInput,
     OrganizationFilter,
     OrganizationOrder,
+    RefreshTokenInput,
+    RemoveMemberInput,
+    RevokeApiKeyInput,
+    SignUpInput,
+    UpdateMemberRoleInput,
+    UpdateOrganizationInput,
     UserFilter,
     UserOrder,
 )
+from graphql_schema.identity.payloads import (
+    AddGroupMemberPayload,
+    AddMemberPayload,
+    ChangePasswordPayload,
+    CreateApiKeyPayload,
+    CreateGroupPayload,
+    CreateOrganizationPayload,
+    GrantObjectPermissionPayload,
+    InviteMemberPayload,
+    LogInPayload,
+    LogOutPayload,
+    RefreshTokenPayload,
+    RemoveMemberPayload,
+    RevokeApiKeyPayload,
+    SignUpPayload,
+    UpdateMemberRolePayload,
+    UpdateOrganizationPayload,
+)
 from graphql_schema.identity.types import Organization, User
 from graphql_schema.relations import connection
-from resolvers.identity import queries
+from resolvers.identity import (
+    accounts,
+    api_keys,
+    groups,
+    organizations,
+    queries,
+)
 
 
 @strawberry.type
@@ -36,3 +80,96 @@ class IdentityQuery:
         USERS, User, UserFilter, UserOrder,
         description="Users who share an organization with you.",
     )
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(description="Create an account and log in as it.")
+    async def sign_up(self, info: Info, input: SignUpInput) -> SignUpPayload:
+        return await accounts.sign_up(info, input)
+
+    @strawberry.mutation(description="Log in with email or username and password.")
+    async def log_in(self, info: Info, input: LogInInput) -> LogInPayload:
+        return await accounts.log_in(info, input)
+
+    @strawberry.mutation(description="Trade a refresh token for new tokens; each refresh token "
+                                     "works once.")
+    async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
+        return await accounts.refresh_token(info, input)
+
+    @strawberry.mutation(description="End the current login session.")
+    async def log_out(self, info: Info) -> LogOutPayload:
+        return await accounts.log_out(info)
+
+    @strawberry.mutation(description="End every login session of your account.")
+    async def log_out_everywhere(self, info: Info) -> LogOutPayload:
+        return await accounts.log_out_everywhere(info)
+
+    @strawberry.mutation(description="Change your password; your other sessions are ended.")
+    async def change_password(self, info: Info, input: ChangePasswordInput
+                              ) -> ChangePasswordPayload:
+        return await accounts.change_password(info, input)
+
+
+
+@strawberry.type
+class ApiKeysMutation:
+    @strawberry.mutation(description="Create an API key; its secret is in the payload, once.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        return await api_keys.create_api_key(info, input)
+
+    @strawberry.mutation(description="Revoke an API key: yours, or any in an organization where "
+                                     "you have `apikey:manage`. Takes effect at once.")
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        return await api_keys.revoke_api_key(info, input)
+
+
+
+@strawberry.type
+class GroupsMutation:
+    @strawberry.mutation(description="Create a group with permissions in an organization.")
+    async def create_group(self, info: Info, input: CreateGroupInput) -> CreateGroupPayload:
+        return await groups.create_group(info, input)
+
+    @strawberry.mutation(description="Add a member of the organization to a group.")
+    async def add_group_member(self, info: Info, input: AddGroupMemberInput
+                               ) -> AddGroupMemberPayload:
+        return await groups.add_group_member(info, input)
+
+    @strawberry.mutation(description="Grant a permission on one object to a user or a group.")
+    async def grant_object_permission(self, info: Info, input: GrantObjectPermissionInput
+                                      ) -> GrantObjectPermissionPayload:
+        return await groups.grant_object_permission(info, input)
+
+
+
+@strawberry.type
+class OrganizationsMutation:
+    @strawberry.mutation(description="Create an organization; you become its owner.")
+    async def create_organization(self, info: Info, input: CreateOrganizationInput
+                                  ) -> CreateOrganizationPayload:
+        return await organizations.create_organization(info, input)
+
+    @strawberry.mutation(description="Change an organization's name, slug, description or "
+                                     "settings.")
+    async def update_organization(self, info: Info, input: UpdateOrganizationInput
+                                  ) -> UpdateOrganizationPayload:
+        return await organizations.update_organization(info, input)
+
+    @strawberry.mutation(description="Add an existing user to an organization.")
+    async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
+        return await organizations.add_member(info, input)
+
+    @strawberry.mutation(description="Add a person to an organization by email.")
+    async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
+        return await organizations.invite_member(info, input)
+
+    @strawberry.mutation(description="Change a member's role.")
+    async def update_member_role(self, info: Info, input: UpdateMemberRoleInput
+                                 ) -> UpdateMemberRolePayload:
+        return await organizations.update_member_role(info, input)
+
+    @strawberry.mutation(description="Remove a member (or leave an organization); their group "
+                                     "memberships and grants there go too.")
+    async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
+        return await organizations.remove_member(info, input)

@@ -22,8 +22,11 @@ from db.loaders.identity import (
 )
 from db.loaders.knowledge import KNOWLEDGE_COLLECTIONS_BY_ORGANIZATION
 from db.loaders.system import AUDIT_LOGS_BY_ORGANIZATION, NOTIFICATIONS_BY_USER
+from graphql_schema.context import Info
 from graphql_schema.identity.enums import MembershipRole, UserStatus
 from graphql_schema.identity.inputs import (
+    ApiKeyFilter,
+    ApiKeyOrder,
     MembershipFilter,
     MembershipOrder,
     OrganizationFilter,
@@ -41,7 +44,6 @@ DEPLOYMENT_INPUTS = "graphql_schema.deployments.inputs"
 KNOWLEDGE = "graphql_schema.knowledge.types"
 KNOWLEDGE_INPUTS = "graphql_schema.knowledge.inputs"
 SYSTEM = "graphql_schema.system.types"
-API_KEYS = "graphql_schema.identity.api_keys"
 SYSTEM_INPUTS = "graphql_schema.system.inputs"
 
 DATASETS = "graphql_schema.datasets.types"
@@ -108,8 +110,7 @@ class Organization(TableNode):
     )
 
     api_keys = connection(
-        API_KEYS_BY_ORGANIZATION, lazy("ApiKey", API_KEYS), lazy("ApiKeyFilter", API_KEYS),
-        lazy("ApiKeyOrder", API_KEYS),
+        API_KEYS_BY_ORGANIZATION, lazy("ApiKey", __name__), ApiKeyFilter, ApiKeyOrder,
         description=("Your API keys for this organization (a colleague's keys are never listed, "
                      "whatever your role)."),
     )
@@ -171,3 +172,61 @@ class Membership(TableNode):
     user = to_one(User, "user_id")
 
     organization = to_one(Organization, "organization_id")
+
+
+@strawberry.type(description="A key for scripts and training jobs: `Authorization: Bearer "
+                             "aip_<prefix>_<secret>`. Acts for its owner in one organization, "
+                             "limited to its scopes.")
+class ApiKey(TableNode):
+    _table = "api_keys"
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    prefix: str = strawberry.field(description="The visible start of the key, `aip_<prefix>_`.")
+    scopes: list[str] = strawberry.field(description="Permission codenames the key may use; "
+                                                     "empty means read-only.")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(
+        description="Updated at most once a minute.")
+    revoked_at: datetime | None
+    organization_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID]
+
+    organization = to_one(Organization, "organization_id")
+
+
+
+@strawberry.type(description="A named set of people in one organization, with extra "
+                             "permissions for its members.")
+class Group(TableNode):
+    _table = "groups"
+
+    id: relay.NodeID[uuid.UUID]
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+
+    organization = to_one(Organization, "organization_id")
+
+
+
+@strawberry.type(description="One permission on one object, for a user or a group.")
+class ObjectPermissionGrant:
+    id: strawberry.ID
+    permission: str
+    object_id: strawberry.ID = strawberry.field(description="Global ID of the object.")
+    user_id: strawberry.Private[uuid.UUID | None]
+    group_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        return None if self.user_id is None else \
+            await info.context.loaders.node(User).load(self.user_id)
+
+    @strawberry.field
+    async def group(self, info: Info) -> Group | None:
+        return None if self.group_id is None else \
+            await info.context.loaders.node(Group).load(self.group_id)

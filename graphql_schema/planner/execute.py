@@ -24,7 +24,6 @@ from graphql.execution.executor import Executor
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
-from app.settings import Settings
 from db.columns import column_cast
 from db.loaders.base import (
     Page,
@@ -54,6 +53,7 @@ from graphql_schema.planner.plan import (
 )
 from graphql_schema.planner.values import Fallback
 from graphql_schema.relay import PageArgs, decode_global_id, encode_cursor, page_query
+from services.settings import Settings
 
 EMPTY = Page()
 

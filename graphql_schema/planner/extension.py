@@ -42,13 +42,13 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from app.settings import Settings
 from db.scope import Principal
 from db.session import Database
 from graphql_schema.context import Context
 from graphql_schema.planner.execute import Run
 from graphql_schema.planner.plan import REST, Compiler, RootPlan, Unplannable
 from graphql_schema.planner.values import Fallback
+from services.settings import Settings
 
 log = logging.getLogger("aiplatform.planner")
 VALUES_PER_DOCUMENT = 64

@@ -26,7 +26,7 @@ from graphql import (
 )
 from graphql.pyutils import is_iterable
 
-from graphql_schema.permissions import redact_secrets
+from services.security.redaction import redact_secrets
 
 Converter = Callable[[Any], Any]
 MAX_INT = 2**31 - 1

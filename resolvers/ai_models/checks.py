@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from graphql_schema.permissions import REDACTED, SECRET_KEY, redact_secrets
 from resolvers.input_checks import Checks, is_number
+from services.security.redaction import REDACTED, SECRET_KEY, redact_secrets
 
 PROVIDERS = ("local", "openai", "openai_compatible", "anthropic", "huggingface", "custom")
 MODEL_TYPES = ("chat", "completion", "embedding", "vision", "image", "audio", "rerank",

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.pubsub import PubSub
 from db.models import AIModel, ChatMessage, ChatSession
 from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden
 from resolvers.mutations import Transaction, require
+from services.pubsub import PubSub
 
 
 async def session_for_write(info: Info, tx: Transaction, session_id: uuid.UUID) -> ChatSession:

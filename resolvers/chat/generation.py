@@ -27,9 +27,6 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.embeddings import EmbeddingError
-from app.providers import ChatRequest, ChatTurn, ProviderError, provider_for
-from app.providers.base import estimate_tokens
 from db.models import ChatMessage, ChatSession, ModelUsageLog
 from graphql_schema.chat.types import ChatMessage as ChatMessageNode
 from resolvers.chat.common import next_sequence
@@ -41,6 +38,9 @@ from resolvers.chat.stream import (
     publish_started,
 )
 from resolvers.knowledge.grounding import chat_passages, grounded_turns
+from services.embeddings import EmbeddingError
+from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
+from services.providers.base import estimate_tokens
 
 log = logging.getLogger("aiplatform.chat")
 

@@ -15,8 +15,6 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import to_base64
 
-from app.providers import ChatTurn
-from app.providers.base import estimate_tokens
 from db.models import AIModel, ChatMessage, ChatSession
 from graphql_schema.chat.inputs import RegenerateMessageInput, SendMessageInput
 from graphql_schema.chat.payloads import ChatErrorCode as Code
@@ -31,6 +29,8 @@ from resolvers.chat.generation import ReplyJob, Resources, generate
 from resolvers.chat.knowledge import attached, with_collection
 from resolvers.chat.validation import content_problems
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
+from services.providers import ChatTurn
+from services.providers.base import estimate_tokens
 
 # The branch a reply continues: the prompt and its ancestors, oldest first.
 CHAIN_SQL = text("""

@@ -1,6 +1,6 @@
 """The wire format of a session's reply stream in Redis, and what a late subscriber replays.
 
-Channel `chat:{session_id}` (app/pubsub.py) carries one JSON event per step of a reply:
+Channel `chat:{session_id}` (services/pubsub.py) carries one JSON event per step of a reply:
 `started`, `delta` (with its `index`), then `completed` (the stored row) or `failed`. While a
 reply streams, its pieces are also kept in a Redis list `chat:{session_id}:reply:{message_id}`
 (a header, then the pieces) named in the set `chat:{session_id}:replies`. Each piece is
@@ -21,7 +21,6 @@ import orjson
 from redis.asyncio import Redis
 from strawberry.relay import to_base64
 
-from app.pubsub import chat_channel
 from graphql_schema.chat.events import (
     ChatMessageCompleted,
     ChatMessageEvent,
@@ -30,6 +29,7 @@ from graphql_schema.chat.events import (
     ChatTokenDelta,
 )
 from graphql_schema.chat.types import ChatMessage
+from services.pubsub import chat_channel
 
 PENDING_TTL = 3600  # a reply whose process died stops being replayed after this long
 _UUID_COLUMNS = ("id", "organization_id", "session_id", "parent_message_id")

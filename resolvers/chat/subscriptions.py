@@ -15,7 +15,6 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from app.pubsub import PubSub, SlowSubscriber, Subscription, chat_channel
 from graphql_schema.chat.events import ChatMessageEvent
 from graphql_schema.chat.types import ChatMessage, ChatSession
 from graphql_schema.context import Info, Loaders
@@ -23,6 +22,7 @@ from graphql_schema.errors import NotFound
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import pubsub_of
 from resolvers.chat.stream import StreamState, pending_replies
+from services.pubsub import PubSub, SlowSubscriber, Subscription, chat_channel
 
 SYNC_TIMEOUT = 5.0
 STORED_SQL = (f"SELECT {', '.join(ChatMessage.columns())} FROM chat_messages "

@@ -1,7 +1,7 @@
 """createDataSource, updateDataSource and deleteDataSource.
 
 `connectionInfo` (hosts, users, passwords) is encrypted with AES-GCM before it is written
-(app/security/encryption.py), bound to the row's id, and never read back through GraphQL nor
+(services/security/encryption.py), bound to the row's id, and never read back through GraphQL nor
 written to the audit trail: the trail only says whether it was set, replaced or removed.
 """
 
@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.security.encryption import connection_info_key, encrypt_json, row_context
 from db.models import DataSource
 from graphql_schema.context import Info
 from graphql_schema.datasets import types
@@ -35,6 +34,7 @@ from resolvers.datasets.datasets import PERMISSION
 from resolvers.input_checks import Checks, json_or_empty, passed
 from resolvers.mutations import mutation_payload, require, write
 from resolvers.nodes import forget, fresh_node
+from services.security.encryption import connection_info_key, encrypt_json, row_context
 
 TABLE = "data_sources"
 

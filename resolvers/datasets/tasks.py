@@ -30,13 +30,13 @@ from graphql_schema.datasets.payloads import (
     UpdateDataProcessingTaskStatusPayload,
 )
 from graphql_schema.errors import NotFound
-from graphql_schema.permissions import redact_secrets
 from graphql_schema.relay import decode_global_id_of
 from resolvers.datasets.checks import DATASET, Rules, clean
 from resolvers.datasets.datasets import PERMISSION, locked_dataset
 from resolvers.input_checks import Checks, json_or_empty
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
 from resolvers.nodes import forget, fresh_node
+from services.security.redaction import redact_secrets
 
 TASK: Rules = {
     "name": DATASET["name"],

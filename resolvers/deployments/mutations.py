@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.pubsub import deployment_channel
 from db.models import Deployment
 from graphql_schema.ai_models.types import ModelVersion
 from graphql_schema.context import Info
@@ -43,6 +42,7 @@ from resolvers.mutations import (
     write,
 )
 from resolvers.system.live import publish
+from services.pubsub import deployment_channel
 
 MANAGE = "deployment:manage"
 ACTIVE_STATUSES = ("deploying", "running")

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.pubsub import deployment_channel
 from db.models import Deployment, Membership
 from graphql_schema.context import Info
 from graphql_schema.deployments import types
@@ -36,6 +35,7 @@ from resolvers.mutations import (
 )
 from resolvers.system.live import node_record, publish
 from resolvers.system.notifications import add_notification, publish_notification
+from services.pubsub import deployment_channel
 
 FAILED, RUNNING = "failed", "running"
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -5,7 +5,7 @@ then sends the deployment as it is (a first event with `previousStatus: null`), 
 committed after that read is missed. Authorized like `node(id:)`: a deployment the caller
 cannot read is NOT_FOUND. The stream ends when the deployment is deleted; a subscriber that
 falls too far behind is dropped with SUBSCRIBER_DROPPED rather than slowing the others.
-Changes are delivered by the channel's shared fan-out on websockets (app/fanout.py).
+Changes are delivered by the channel's shared fan-out on websockets (graphql_schema/fanout.py).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from typing import Any
 
 import strawberry
 
-from app.fanout import END, Step
-from app.pubsub import deployment_channel
 from graphql_schema.context import Info, Loaders
 from graphql_schema.deployments.events import DeploymentStatusChanged
 from graphql_schema.deployments.types import Deployment
 from graphql_schema.errors import NotFound
+from graphql_schema.fanout import END, Step
 from graphql_schema.relay import decode_global_id_of
 from resolvers.deployments.mutations import DELETED
 from resolvers.deployments.status import DEPLOYMENT, PREVIOUS_STATUS
 from resolvers.mutations import require_authenticated
 from resolvers.system.live import live_events, node_of, published_at, shared
+from services.pubsub import deployment_channel
 
 
 async def deployment_status(

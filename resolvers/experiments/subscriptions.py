@@ -4,8 +4,8 @@ The subscription joins the Redis channel `run:{run_id}` BEFORE it reads the run,
 the run as it is (a first `RunStatusChanged`), so nothing committed after that read is
 missed; a client can also take that first event as "subscribed". It ends after the run's
 final status, or at once when the run has already finished. A subscriber that falls too far
-behind is dropped with SUBSCRIBER_DROPPED rather than slowing the others (app/pubsub.py).
-Events are delivered by the channel's shared fan-out on websockets (app/fanout.py).
+behind is dropped with SUBSCRIBER_DROPPED rather than slowing the others (services/pubsub.py).
+Events are delivered by the channel's shared fan-out on websockets (graphql_schema/fanout.py).
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
-from app.fanout import Step
-from app.pubsub import run_channel
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import NotFound
 from graphql_schema.experiments.events import RunMetricsReported, RunStatusChanged
 from graphql_schema.experiments.types import Run
+from graphql_schema.fanout import Step
 from graphql_schema.relay import decode_global_id_of
 from resolvers.experiments.events import decode
 from resolvers.experiments.mutations.runs import FINISHED
 from resolvers.system.live import live_events
+from services.pubsub import run_channel
 
 
 async def run_progress(info: Info, run_id: str

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import filetype
 
-from app.storage.base import CHUNK
+from services.storage.base import CHUNK
 
 HEAD = 8192
 # extensions whose formats have a signature filetype recognises: their content must match

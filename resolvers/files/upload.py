@@ -12,7 +12,6 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
-from app.storage import Storage, object_key
 from db.models import File
 from graphql_schema.context import Info
 from graphql_schema.datasets import types
@@ -23,6 +22,7 @@ from resolvers.files.content import Mismatch, content_type, inspect
 from resolvers.input_checks import Checks
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
 from resolvers.nodes import fresh_node
+from services.storage import Storage, object_key
 
 PERMISSION = "file:write"
 MAX_FILENAME = 255

@@ -17,26 +17,22 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.security.passwords import hash_password, needs_rehash, verify_password
-from app.security.principals import invalidate_session
-from app.security.sessions import issue_tokens, open_session, split_refresh_token
-from app.security.tokens import hash_secret
 from db.models import AuditLog, User, UserSession
 from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden
 from graphql_schema.identity import types
-from graphql_schema.identity.accounts import (
-    AccountErrorCode as Code,
-)
-from graphql_schema.identity.accounts import (
+from graphql_schema.identity.inputs import (
     ChangePasswordInput,
-    ChangePasswordPayload,
     LogInInput,
+    RefreshTokenInput,
+    SignUpInput,
+)
+from graphql_schema.identity.payloads import AccountErrorCode as Code
+from graphql_schema.identity.payloads import (
+    ChangePasswordPayload,
     LogInPayload,
     LogOutPayload,
-    RefreshTokenInput,
     RefreshTokenPayload,
-    SignUpInput,
     SignUpPayload,
 )
 from resolvers.mutations import (
@@ -48,6 +44,10 @@ from resolvers.mutations import (
     user_errors,
     write,
 )
+from services.security.passwords import hash_password, needs_rehash, verify_password
+from services.security.principals import invalidate_session
+from services.security.sessions import issue_tokens, open_session, split_refresh_token
+from services.security.tokens import hash_secret
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 USERNAME = re.compile(r"[a-zA-Z0-9_.-]{3,150}")
@@ -306,8 +306,8 @@ async def create_superuser(database_url: str, *, email: str, username: str, pass
     or username, and set its password. Audited as a platform act (no actor)."""
     from redis.asyncio import Redis
 
-    from app.security.principals import invalidate_user
     from db.session import make_engine, make_sessionmaker
+    from services.security.principals import invalidate_user
 
     password_hash = await asyncio.to_thread(hash_password, password)
     engine = make_engine(database_url, pool_size=1, max_overflow=0)

@@ -13,22 +13,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.security.api_keys import generate_api_key, invalidate_api_key
 from db.models import ApiKey as ApiKeyRow
 from db.models import Membership
 from db.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS
 from db.scope import Principal
 from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
-from graphql_schema.identity.api_keys import (
-    ApiKey,
+from graphql_schema.identity.inputs import CreateApiKeyInput, RevokeApiKeyInput
+from graphql_schema.identity.payloads import (
     ApiKeyErrorCode,
-    CreateApiKeyInput,
     CreateApiKeyPayload,
-    RevokeApiKeyInput,
     RevokeApiKeyPayload,
 )
-from graphql_schema.identity.types import Organization
+from graphql_schema.identity.types import ApiKey, Organization
 from graphql_schema.relay import decode_global_id_of
 from resolvers.mutations import (
     InvalidInput,
@@ -38,6 +35,7 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
+from services.security.api_keys import generate_api_key, invalidate_api_key
 
 MAX_NAME = 200
 

@@ -1,6 +1,6 @@
 """createGroup, addGroupMember and grantObjectPermission.
 
-Group codenames reach a member's principal through app/security/principals.py (cached, so
+Group codenames reach a member's principal through services/security/principals.py (cached, so
 adding a member drops that user's cache after the commit); object grants are read on each
 check by `resolvers.mutations.can_on_object`. Nobody hands out a codename they do not hold:
 that would let an admin make themselves an owner through a group.
@@ -20,17 +20,19 @@ from db.permissions import ALL_PERMISSIONS
 from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden, NotFound
 from graphql_schema.identity import types
-from graphql_schema.identity.groups import (
+from graphql_schema.identity.inputs import (
     AddGroupMemberInput,
-    AddGroupMemberPayload,
     CreateGroupInput,
-    CreateGroupPayload,
     GrantObjectPermissionInput,
+)
+from graphql_schema.identity.payloads import (
+    AddGroupMemberPayload,
+    CreateGroupPayload,
     GrantObjectPermissionPayload,
     GroupErrorCode,
-    ObjectPermissionGrant,
 )
-from graphql_schema.identity.groups import Group as GroupNode
+from graphql_schema.identity.types import Group as GroupNode
+from graphql_schema.identity.types import ObjectPermissionGrant
 from graphql_schema.node import node_types
 from graphql_schema.relay import decode_global_id, decode_global_id_of
 from resolvers.identity.organizations import (

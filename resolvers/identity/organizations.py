@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.security.principals import invalidate_user, load_user, principal_of_user
 from db.models import (
     GroupMember,
     Membership,
@@ -32,19 +31,21 @@ from db.scope import Principal
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import Forbidden, NotFound
 from graphql_schema.identity import types
-from graphql_schema.identity.organizations import (
+from graphql_schema.identity.inputs import (
     AddMemberInput,
-    AddMemberPayload,
     CreateOrganizationInput,
-    CreateOrganizationPayload,
     InviteMemberInput,
+    RemoveMemberInput,
+    UpdateMemberRoleInput,
+    UpdateOrganizationInput,
+)
+from graphql_schema.identity.payloads import (
+    AddMemberPayload,
+    CreateOrganizationPayload,
     InviteMemberPayload,
     OrganizationErrorCode,
-    RemoveMemberInput,
     RemoveMemberPayload,
-    UpdateMemberRoleInput,
     UpdateMemberRolePayload,
-    UpdateOrganizationInput,
     UpdateOrganizationPayload,
 )
 from graphql_schema.relay import decode_global_id_of
@@ -56,6 +57,7 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
+from services.security.principals import invalidate_user, load_user, principal_of_user
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

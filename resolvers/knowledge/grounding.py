@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.embeddings import embed_for_collection
-from app.knowledge.stores import store_for
-from app.providers import ChatRequest, ChatTurn, provider_for
 from db.models import KnowledgeCollection, KnowledgeDocument, RagQuery
+from services.embeddings import embed_for_collection
+from services.providers import ChatRequest, ChatTurn, provider_for
+from services.vectorstores import store_for
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered context passages below. Cite the passages "

@@ -1,7 +1,7 @@
 """The AI models a knowledge collection uses, checked when a collection is created or changed.
 
 - Embedding model: the offline all-MiniLM-L6-v2 (default), or the name of an embedding model
-  of the collection's organization served over HTTP (app/embeddings/collections.py); its id
+  of the collection's organization served over HTTP (services/embeddings/collections.py); its id
   goes into the collection's `config.embeddingModelId`, and its size into
   `embedding_dimensions`: the model's `config.dimensions`, else the length of a vector it
   answers for a probe text now (so an endpoint that cannot answer is refused at once).
@@ -17,9 +17,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.embeddings import DIMENSIONS, EMBEDDING_MODEL_ID, MODEL_NAME, EmbeddingError
-from app.embeddings.collections import HTTP_PROVIDERS, is_embedding_model
-from app.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from db.models import AIModel
 from graphql_schema.ai_models.types import AiModel as AiModelNode
 from graphql_schema.context import Info
@@ -27,6 +24,9 @@ from graphql_schema.knowledge.payloads import KnowledgeErrorCode as Code
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable
 from resolvers.input_checks import Checks
+from services.embeddings import DIMENSIONS, EMBEDDING_MODEL_ID, MODEL_NAME, EmbeddingError
+from services.embeddings.collections import HTTP_PROVIDERS, is_embedding_model
+from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 
 CHAT_MODEL_ID = "chatModelId"  # key of knowledge_collections.config
 MAX_DIMENSIONS = 16_000  # a sanity bound (pgvector's own limit for a vector column)

@@ -2,7 +2,7 @@
 
 Each needs knowledge:write in the collection's organization: NOT_FOUND when the caller cannot
 see it, FORBIDDEN when it may only read. Ingestion happens after commit, in the background
-worker (app/knowledge/worker.py), which this wakes.
+worker (services/knowledge/worker.py), which this wakes.
 """
 
 from __future__ import annotations
@@ -11,13 +11,6 @@ import uuid
 
 from sqlalchemy import func, update
 
-from app.knowledge.stores import (
-    EXTERNAL,
-    VectorStoreError,
-    collection_name,
-    missing_package,
-    store_for,
-)
 from db.models import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.context import Info
 from graphql_schema.datasets.types import File
@@ -51,6 +44,13 @@ from resolvers.mutations import (
     require,
     require_authenticated,
     write,
+)
+from services.vectorstores import (
+    EXTERNAL,
+    VectorStoreError,
+    collection_name,
+    missing_package,
+    store_for,
 )
 
 WRITE = "knowledge:write"

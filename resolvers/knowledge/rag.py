@@ -19,9 +19,6 @@ import time
 import uuid
 from typing import Any
 
-from app.embeddings import EmbeddingError, EmbeddingsUnavailable
-from app.providers import ProviderError
-from app.providers.base import estimate_tokens
 from db.models import AIModel, ModelUsageLog, RagQuery
 from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
@@ -35,6 +32,9 @@ from resolvers.input_checks import Checks
 from resolvers.knowledge.grounding import Passage, Target, generate_answer, retrieve
 from resolvers.knowledge.models import CHAT_MODEL_ID
 from resolvers.mutations import mutation_payload, require_authenticated, user_errors, write
+from services.embeddings import EmbeddingError, EmbeddingsUnavailable
+from services.providers import ProviderError
+from services.providers.base import estimate_tokens
 
 MAX_QUERY = 2000
 

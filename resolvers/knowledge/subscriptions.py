@@ -11,13 +11,13 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from app.pubsub import knowledge_document_channel
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import NotFound
 from graphql_schema.knowledge.types import KnowledgeDocument
 from graphql_schema.relay import decode_global_id_of
 from resolvers.mutations import require_authenticated
 from resolvers.system.live import live_events
+from services.pubsub import knowledge_document_channel
 
 FINAL = ("completed", "failed")
 

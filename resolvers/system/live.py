@@ -5,7 +5,7 @@ redacted), so a channel's thousand subscribers cost no database read. The bus ha
 subscriber of a channel the same decoded dict, so the node is rebuilt once per process and event
 and shared (`node_of`). Subscribers that show events exactly as they arrive (`LiveEvents.roots`)
 go further: on a websocket their answers are executed and written once per event for all who
-would get the same one (app/fanout.py).
+would get the same one (graphql_schema/fanout.py).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from app.fanout import END, StepOf, join, shareable
-from app.pubsub import PubSub, SlowSubscriber, Subscription
 from db.columns import column_python_type
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import ApiError
+from graphql_schema.fanout import END, StepOf, join, shareable
 from graphql_schema.relay import TableNode
+from services.pubsub import PubSub, SlowSubscriber, Subscription
 
 log = logging.getLogger("aiplatform.live")
 

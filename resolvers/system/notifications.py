@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.pubsub import notifications_channel
 from db.models import Notification
 from graphql_schema.context import Info, Loaders
 from graphql_schema.errors import NotFound
@@ -32,6 +31,7 @@ from resolvers.mutations import (
     write,
 )
 from resolvers.system.live import publish, wire
+from services.pubsub import notifications_channel
 
 NOTIFICATION = "notification"
 

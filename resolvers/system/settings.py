@@ -1,6 +1,6 @@
 """Platform settings: superusers set and delete them; everyone reads the public ones.
 
-An encrypted value is stored as base64 of an AES-GCM blob (app/security/encryption.py) under
+An encrypted value is stored as base64 of an AES-GCM blob (services/security/encryption.py) under
 its own derived key, bound to the row's id, and never returned nor written to the audit trail
 in clear: the trail says only that it was set. `setting_value` is how the server itself reads
 a setting, decrypted.
@@ -19,8 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.security.encryption import decrypt_json, derive_key, encrypt_json, row_context
-from app.settings import Settings, secret_key
 from db.models import SystemSetting
 from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden, NotFound
@@ -42,6 +40,8 @@ from resolvers.mutations import (
     write,
 )
 from resolvers.nodes import forget, fresh_node
+from services.security.encryption import decrypt_json, derive_key, encrypt_json, row_context
+from services.settings import Settings, secret_key
 
 log = logging.getLogger("aiplatform.system")
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from app.fanout import Step
-from app.pubsub import notifications_channel
 from graphql_schema.context import Info
 from graphql_schema.errors import Unauthenticated
+from graphql_schema.fanout import Step
 from graphql_schema.system.events import NotificationReceived
 from graphql_schema.system.types import Notification
 from resolvers.mutations import require_authenticated
 from resolvers.system.live import live_events, node_of, published_at, shared
 from resolvers.system.notifications import NOTIFICATION
+from services.pubsub import notifications_channel
 
 
 async def notifications(info: Info) -> AsyncGenerator[NotificationReceived, None]:

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from strawberry.relay import to_base64
 
-from app.pubsub import chat_channel
 from db.models import AuditLog, ChatMessage, ChatSession, ModelUsageLog
+from services.pubsub import chat_channel
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session

@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from strawberry.relay import from_base64
 
-from app.providers import ChatRequest, ChatTurn
-from app.providers.base import estimate_tokens
-from app.providers.local import local_reply
-from app.pubsub import chat_channel
 from db.models import ChatMessage, ModelUsageLog
+from services.providers import ChatRequest, ChatTurn
+from services.providers.base import estimate_tokens
+from services.providers.local import local_reply
+from services.pubsub import chat_channel
 from tests.chat.conftest import (
     PRICING,
     audit_actions,

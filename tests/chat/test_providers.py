@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from strawberry.relay import to_base64
 
-from app.providers import ChatRequest, ChatTurn, ProviderError, provider_for
-from app.providers.local import local_reply
 from db.models import ChatMessage, ModelUsageLog
 from resolvers.chat.generation import cost_of
+from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
+from services.providers.local import local_reply
 from tests.chat.conftest import STUB_KEY, channel_events, free_port, gid
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session

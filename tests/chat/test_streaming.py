@@ -18,8 +18,8 @@ from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
 from app.main import create_app
-from app.pubsub import chat_channel
 from db.models import ChatMessage, ModelUsageLog
+from services.pubsub import chat_channel
 from tests.chat.conftest import gid
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session

@@ -8,13 +8,13 @@ import orjson
 import pytest
 from strawberry.relay import to_base64
 
-from app.security.encryption import (
+from services.security.encryption import (
     DecryptionError,
     connection_info_key,
     decrypt_json,
     row_context,
 )
-from app.settings import secret_key
+from services.settings import secret_key
 from tests.ai_models.helpers import World, audit_actions, count, make_world
 from tests.factories.datasets import make_data_source, make_dataset, make_file
 from tests.graphql import error_codes, gql

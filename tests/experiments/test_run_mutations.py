@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from app.pubsub import notifications_channel, run_channel
 from db.models import ApiKey, AuditLog, Notification, Run, RunMetric
+from services.pubsub import notifications_channel, run_channel
 from tests.experiments.conftest import audit_actions, gid, row_counts
 from tests.factories.datasets import make_dataset
 from tests.factories.experiments import make_run
@@ -307,7 +307,7 @@ async def test_a_finished_run_takes_no_points(client, session, team) -> None:
 
 
 async def test_an_api_key_needs_the_experiment_write_scope(client, session, team, run) -> None:
-    from app.security.api_keys import generate_api_key
+    from services.security.api_keys import generate_api_key
 
     keys = {}
     for name, scopes in (("trainer", ["experiment:write"]), ("reader", [])):

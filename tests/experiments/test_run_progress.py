@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.pubsub import run_channel
 from db.models import RunMetric
+from services.pubsub import run_channel
 from tests.conftest import bearer_headers
 from tests.experiments.conftest import gid, start_servers
 from tests.factories.experiments import make_run

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from app.security.api_keys import generate_api_key
 from app.simulate_training import Plan, SimulationError, simulate
 from db.models import ApiKey, Run, RunMetric
+from services.security.api_keys import generate_api_key
 from tests.experiments.conftest import ROOT, gid, start_servers
 from tests.factories.experiments import make_run
 from tests.factories.identity import make_user

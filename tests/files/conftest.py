@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from app.main import create_app
-from app.settings import Settings
+from services.settings import Settings
 
 MAX_UPLOAD_BYTES = 64 * 1024
 

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from db.demo_data import DemoSizes, generate
-from db.demo_data.identity import DEMO_PASSWORD
+from app.demo_data import DemoSizes, generate
+from app.demo_data.identity import DEMO_PASSWORD
 from tests.factories.identity import make_user
 from tests.identity.test_accounts import ROOT, VIEWER, bearer, log_in, value, viewer
 

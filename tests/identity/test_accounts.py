@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.security.passwords import hash_password
-from app.security.tokens import decode_access_token, issue_access_token
-from app.settings import secret_key
+from services.security.passwords import hash_password
+from services.security.tokens import decode_access_token, issue_access_token
+from services.settings import secret_key
 from tests.factories.identity import make_user
 from tests.graphql import error_codes, gql
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from strawberry.relay import to_base64
 
-from app.security.api_keys import generate_api_key, principal_for_api_key
-from app.security.principals import invalidate_user
 from db.models import ApiKey, AuditLog, Membership
+from services.security.api_keys import generate_api_key, principal_for_api_key
+from services.security.principals import invalidate_user
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.graphql import error_codes, gql

@@ -82,9 +82,9 @@ async def worlds(app, db, session):
     root.is_superuser = True
     callers["superuser"] = await bearer_headers(app, session, root)
     callers["revoked"] = await bearer_headers(app, session, a.owner)
-    from app.security.principals import invalidate_session
-    from app.security.tokens import decode_access_token
-    from app.settings import secret_key
+    from services.security.principals import invalidate_session
+    from services.security.tokens import decode_access_token
+    from services.settings import secret_key
 
     token = callers["revoked"]["authorization"].removeprefix("Bearer ")
     claims = decode_access_token(secret_key(app.state.settings), token)

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.security.api_keys import generate_api_key
 from db.models import ApiKey, Group, ModelUsageLog, PerformanceMetric
+from services.security.api_keys import generate_api_key
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.analysis import make_analysis_job, make_analysis_result
 from tests.factories.chat import make_chat_session, make_messages

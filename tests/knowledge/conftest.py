@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from strawberry.relay import to_base64
 
-from app.knowledge.worker import IngestionWorker
+from services.knowledge.worker import IngestionWorker
 from tests.chat.conftest import stub_url  # noqa: F401 (the OpenAI-compatible stub server)
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from starlette.applications import Starlette
 
-from app.knowledge.stores import collection_name, missing_package
+from services.vectorstores import collection_name, missing_package
 
 BACKENDS = [pytest.param(name, marks=pytest.mark.skipif(
     missing_package(name) is not None, reason=f"{missing_package(name)} is not installed"))

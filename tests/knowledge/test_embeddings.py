@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from app.embeddings import DIMENSIONS, EmbeddingsUnavailable, embedder, minilm
+from services.embeddings import DIMENSIONS, EmbeddingsUnavailable, embedder, minilm
 
 
 def cosine(a: list[float], b: list[float]) -> float:

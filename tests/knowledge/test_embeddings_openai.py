@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.embeddings import EmbeddingError
-from app.embeddings.openai_compatible import OpenAICompatibleEmbeddings
+from services.embeddings import EmbeddingError
+from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from tests.chat.conftest import STUB_KEY
 from tests.factories.ai_models import make_model
 from tests.knowledge.conftest import ASK, add_text, run

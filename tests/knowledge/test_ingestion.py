@@ -8,8 +8,8 @@ import io
 
 from strawberry.relay import from_base64, to_base64
 
-from app.knowledge.worker import IngestionWorker
-from app.storage.base import object_key
+from services.knowledge.worker import IngestionWorker
+from services.storage.base import object_key
 from tests.factories.datasets import make_file
 from tests.factories.knowledge import make_collection, make_document
 from tests.knowledge.conftest import ADD, ASK, add_text, new_collection, run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from strawberry.relay import from_base64
 
-from app.knowledge.stores import PACKAGES
+from services.vectorstores import PACKAGES
 from tests.graphql import error_codes
 from tests.knowledge.conftest import ADD, CREATE, add_text, new_collection, run
 from tests.knowledge.stores import BACKENDS

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from strawberry.relay import from_base64, to_base64
 
-from app.pubsub import chat_channel
+from services.pubsub import chat_channel
 from tests.chat.conftest import STUB_KEY
 from tests.chat.test_streaming import check_stream, subscribed, subscribers_of
 from tests.factories.ai_models import make_model

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from strawberry.relay import from_base64, to_base64
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.pubsub import knowledge_document_channel
+from services.pubsub import knowledge_document_channel
 from tests.knowledge.conftest import new_collection
 from tests.servers import app_servers
 

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 from strawberry.relay import from_base64
 
-from app.knowledge.stores import Chunk, VectorStoreError, store_for
-from app.knowledge.stores.chroma import ChromaStore
-from app.knowledge.stores.pgvector import literal
-from app.knowledge.stores.qdrant import QdrantStore
+from services.vectorstores import Chunk, VectorStoreError, store_for
+from services.vectorstores.chroma import ChromaStore
+from services.vectorstores.pgvector import literal
+from services.vectorstores.qdrant import QdrantStore
 from tests.factories.knowledge import make_collection, make_document
 from tests.graphql import error_codes
 from tests.knowledge.conftest import ADD, ASK, add_text, new_collection, run

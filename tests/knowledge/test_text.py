@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from app.knowledge.text import ExtractionError, chunk_text, extract_text
+from services.knowledge.text import ExtractionError, chunk_text, extract_text
 
 
 def test_html_keeps_the_text_and_drops_tags_and_scripts() -> None:

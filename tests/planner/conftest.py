@@ -15,12 +15,12 @@ import asyncpg
 import orjson
 import pytest
 
-from app.settings import Settings
-from db.demo_data import DemoSizes, generate
+from app.demo_data import DemoSizes, generate
 from db.scope import Principal
 from db.session import Database, asyncpg_dsn
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema
+from services.settings import Settings
 from tests.isolation.world import World, build_world
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import strawberry
 
-from app.settings import Settings
 from db.loaders.identity import MEMBERSHIPS_BY_ORGANIZATION
 from graphql_schema.identity.types import Organization, User
 from graphql_schema.planner.catalog import (
@@ -22,6 +21,7 @@ from graphql_schema.planner.catalog import (
 )
 from graphql_schema.relations import declaration
 from graphql_schema.schema import build_schema
+from services.settings import Settings
 
 
 @pytest.fixture(scope="module")

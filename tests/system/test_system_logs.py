@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.system_log import SystemLogWriter, bind_request, redact_text
 from db.session import Database
+from services.system_log import SystemLogWriter, bind_request, redact_text
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.factories.system import make_system_log
@@ -127,10 +127,10 @@ async def test_a_refused_request_is_logged_with_its_request_id_and_caller(
 
 
 async def test_only_superusers_read_system_logs(client, session, people) -> None:
-    entry = await make_system_log(session, message="disk almost full", module="app.storage")
+    entry = await make_system_log(session, message="disk almost full", module="services.storage")
     await make_system_log(session, message="noise", level="WARNING", module="app.other")
     await session.commit()
-    body = await gql(client, LOGS, {"filter": {"level": "ERROR", "module": "app.storage"}},
+    body = await gql(client, LOGS, {"filter": {"level": "ERROR", "module": "services.storage"}},
                      headers=people["root"])
     assert [e["node"]["message"] for e in body["data"]["systemLogs"]["edges"]] == [
         "disk almost full"]

@@ -22,7 +22,6 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.pubsub import run_channel
 from db.models import Run
 from graphql_schema.context import Info
 from graphql_schema.experiments import types
@@ -41,6 +40,7 @@ from resolvers.experiments.mutations.runs import (
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
 from resolvers.nodes import fresh_node
 from resolvers.system.live import publish
+from services.pubsub import run_channel
 
 MAX_POINTS = 1000  # per call, as MLflow's log-batch allows
 COLUMNS = ("id", "organization_id", "run_id", "step", "epoch", "loss", "accuracy",

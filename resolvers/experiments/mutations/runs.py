@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from app.pubsub import run_channel
 from db.models import Dataset, Experiment, ModelVersion, Run
 from graphql_schema.ai_models.types import ModelVersion as ModelVersionNode
 from graphql_schema.context import Info
@@ -60,6 +59,7 @@ from resolvers.mutations import InvalidInput, Problem, Transaction, mutation_pay
 from resolvers.nodes import fresh_node
 from resolvers.system.live import publish
 from resolvers.system.notifications import add_notification, publish_notification
+from services.pubsub import run_channel
 
 WAITING = frozenset({"pending", "queued"})
 FINISHED = frozenset({"completed", "failed", "cancelled"})

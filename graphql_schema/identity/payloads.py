@@ -1,0 +1,196 @@
+"""Payloads and error codes of the identity domain's mutations (accounts, API keys, groups,
+organizations).
+
+Tokens and API key secrets go to the client once, in these payloads (`SignUpPayload`,
+`LogInPayload`, `CreateApiKeyPayload.secret`); the server keeps only their hashes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+
+from graphql_schema.errors import UserError
+from graphql_schema.identity.types import (
+    ApiKey,
+    Group,
+    Membership,
+    ObjectPermissionGrant,
+    Organization,
+    User,
+)
+
+
+class AccountErrorCode(StrEnum):
+    """`userErrors[].code` values of the account mutations."""
+
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_USERNAME = "INVALID_USERNAME"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    PASSWORD_TOO_SIMILAR = "PASSWORD_TOO_SIMILAR"
+    TAKEN = "TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    SESSION_REVOKED = "SESSION_REVOKED"
+
+
+
+@strawberry.type(description="Codes: INVALID_EMAIL, INVALID_USERNAME, PASSWORD_TOO_SHORT, "
+                             "PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR, TAKEN.")
+class SignUpPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Code INVALID_CREDENTIALS, the same whether the login is unknown, "
+                             "the password wrong or the account disabled.")
+class LogInPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: REFRESH_TOKEN_INVALID (malformed or unknown), "
+                             "REFRESH_TOKEN_REUSED (an old one: the session is now revoked), "
+                             "SESSION_REVOKED (logged out or expired: log in again).")
+class RefreshTokenPayload:
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type
+class LogOutPayload:
+    ok: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVALID_CREDENTIALS (current password), "
+                             "PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR.")
+class ChangePasswordPayload:
+    ok: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+class ApiKeyErrorCode(StrEnum):
+    """`userErrors[].code` values of the API key mutations."""
+
+    INVALID_NAME = "INVALID_NAME"
+    UNKNOWN_SCOPE = "UNKNOWN_SCOPE"
+    SCOPE_NOT_GRANTED = "SCOPE_NOT_GRANTED"
+    NOT_A_MEMBER = "NOT_A_MEMBER"
+    INVALID_EXPIRY = "INVALID_EXPIRY"
+
+
+
+@strawberry.type(description="Codes: INVALID_NAME, UNKNOWN_SCOPE, SCOPE_NOT_GRANTED, "
+                             "NOT_A_MEMBER, INVALID_EXPIRY.")
+class CreateApiKeyPayload:
+    api_key: ApiKey | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="The whole key. Shown only here, once: store it now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKey | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+class GroupErrorCode(StrEnum):
+    """`userErrors[].code` values of the group and grant mutations."""
+
+    INVALID = "INVALID"
+    TAKEN = "TAKEN"
+    UNKNOWN_PERMISSION = "UNKNOWN_PERMISSION"
+    NOT_MEMBER = "NOT_MEMBER"
+    ALREADY_MEMBER = "ALREADY_MEMBER"
+    ALREADY_GRANTED = "ALREADY_GRANTED"
+
+
+
+@strawberry.type(description="Codes: INVALID, TAKEN (name), UNKNOWN_PERMISSION.")
+class CreateGroupPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: NOT_MEMBER (of the organization), ALREADY_MEMBER.")
+class AddGroupMemberPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVALID, UNKNOWN_PERMISSION, NOT_MEMBER, ALREADY_GRANTED.")
+class GrantObjectPermissionPayload:
+    grant: ObjectPermissionGrant | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+class OrganizationErrorCode(StrEnum):
+    """`userErrors[].code` values of the organization and member mutations."""
+
+    INVALID = "INVALID"
+    TAKEN = "TAKEN"
+    ALREADY_MEMBER = "ALREADY_MEMBER"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    LAST_OWNER = "LAST_OWNER"
+
+
+
+@strawberry.type(description="Codes: INVALID, TAKEN (slug).")
+class CreateOrganizationPayload:
+    organization: Organization | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVALID, TAKEN (slug).")
+class UpdateOrganizationPayload:
+    organization: Organization | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Code ALREADY_MEMBER.")
+class AddMemberPayload:
+    membership: Membership | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVALID (email), ALREADY_MEMBER, ACCOUNT_CLOSED.")
+class InviteMemberPayload:
+    membership: Membership | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Code LAST_OWNER: an organization keeps at least one owner.")
+class UpdateMemberRolePayload:
+    membership: Membership | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Code LAST_OWNER: an organization keeps at least one owner.")
+class RemoveMemberPayload:
+    removed_membership_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
