@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from app.graphiql import static_app
-from app.graphql_app import GraphQLApp
+from app.http.graphql import GraphQLApp
 from app.lifespan import lifespan
 from graphql_schema.schema import build_schema
 from services.settings import Settings, get_settings

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from app.persisted_queries import KEY_PREFIX
+from app.http.persisted_queries import KEY_PREFIX
 from db.models import Organization
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user

@@ -1,0 +1,137 @@
+"""/graphql over websockets: authentication in `connection_init`, per-socket limits.
+
+A socket authenticates with `connection_init`'s payload (or the upgrade request's header) and
+is refused with 4401 and the refusal's code as reason. Each operation a socket starts counts
+against the same rate limit as HTTP requests, and a socket runs at most
+`ws_max_subscriptions` operations at once: an operation over either is refused alone, with an
+`error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS), the socket stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+
+from app.http.errors import rate_limited
+from db.scope import Principal
+from graphql_schema.context import Context, Loaders
+from graphql_schema.fanout import LegacyWSHandler, TransportWSHandler
+from services.auth import authenticate
+from services.ratelimit import check_operation
+from services.security.tokens import TokenError
+from services.system_log import bind_user
+
+WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
+
+
+@dataclass
+class WebSocketContext(Context):
+    """A socket's context: strawberry stores the `connection_init` payload here."""
+
+    connection_params: dict[str, object] | None = None
+
+    def use_principal(self, principal: Principal) -> None:
+        """Act as `principal` from now on (the loaders are built for one principal)."""
+        self.principal = principal
+        self.loaders = Loaders(self.db, principal)
+
+
+def ws_rejection(websocket: WebSocket, close_code: int, error_code: str, message: str
+                 ) -> ConnectionRejectionError:
+    """The error for `on_ws_connect` to raise. The socket then closes with `close_code` and
+    `error_code` as reason in both protocols (strawberry alone closes with 4403 in
+    graphql-transport-ws and 1011 in graphql-ws); graphql-ws also sends the message first."""
+    websocket.scope.setdefault("state", {})["ws_refusal"] = (close_code, error_code)
+    return ConnectionRejectionError({"message": message, "extensions": {"code": error_code}})
+
+
+async def authenticate_socket(context: WebSocketContext) -> None:
+    """Authenticate a socket from `connection_init`'s payload ({"Authorization": "Bearer
+    ..."}, key in any case), else from the upgrade request's header. No credential: the
+    socket is anonymous. A refused credential closes it with 4401 and the code as reason."""
+    websocket = context.request
+    assert isinstance(websocket, WebSocket)
+    params = context.connection_params or {}
+    authorization = next((v for k, v in params.items() if k.lower() == "authorization"),
+                         websocket.headers.get("authorization"))
+    try:
+        if authorization is not None and not isinstance(authorization, str):
+            raise TokenError("TOKEN_INVALID", "Authorization must be a string")
+        principal = await authenticate(authorization, websocket.app.state)
+    except TokenError as refused:
+        raise ws_rejection(websocket, WS_UNAUTHORIZED, refused.code, refused.message) from None
+    context.use_principal(principal)
+    bind_user(principal.user_id)  # the socket's later log records name its caller
+
+
+class WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        """Text frames, as both protocols' clients expect (browsers cannot parse a binary
+        frame's Blob as JSON); strawberry sends our encoder's bytes as binary frames."""
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+    async def close(self, code: int, reason: str) -> None:
+        code, reason = self.ws.scope.get("state", {}).get("ws_refusal", (code, reason))
+        await super().close(code, reason)
+
+
+async def operation_refusal(context: WebSocketContext, active: int) -> dict[str, object] | None:
+    """Why a socket may not start one more operation (a GraphQL error), or None. The cap is
+    checked first, so an operation it refuses is not counted against the rate limit."""
+    settings = context.settings
+    if active >= settings.ws_max_subscriptions:
+        return {"message": f"At most {settings.ws_max_subscriptions} operations may run at "
+                           "once on one socket",
+                "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}
+    assert isinstance(context.request, WebSocket)
+    retry_after = await check_operation(context.request, context.principal)
+    if retry_after is None:
+        return None
+    return rate_limited(retry_after)
+
+
+class LimitedTransportWSHandler(TransportWSHandler):
+    """graphql-transport-ws: an operation over a limit gets an `error` message for its id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            refusal = await operation_refusal(self.context, len(self.operations))
+            if refusal is not None:
+                await self.send_message({"id": message["id"], "type": "error",
+                                         "payload": [refusal]})
+                return
+        await super().handle_subscribe(message)
+
+
+class LimitedLegacyWSHandler(LegacyWSHandler):
+    """graphql-ws: an operation over a limit gets an `error` message for its id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            replaced = message["id"] in self.tasks  # a start with a running id replaces it
+            refusal = await operation_refusal(self.context, len(self.tasks) - replaced)
+            if refusal is not None:
+                await self.send_message({"type": "error", "id": message["id"],
+                                         "payload": refusal})
+                return
+        await super().handle_start(message)
