@@ -1,20 +1,22 @@
-"""The GraphQL endpoint: strawberry's ASGI app with our context, JSON codec and GraphiQL.
+"""The GraphQL endpoint, the one door for GraphQL over HTTP: strawberry's ASGI app with our
+context, JSON codec and GraphiQL, and the planner's known path in front of its pipeline.
 
-Every HTTP request passes the guards (app/http/guards.py) first. A JSON POST of a query the
-planner has answered whole before is answered by the planner's known path; everything else
-takes strawberry's way. Sockets are handled as app/http/websockets.py describes.
+Every HTTP request passes the guards (app/http/guards.py) first. Its body is read and decoded
+once (`parse_http_body`, with a persisted query's document filled in): a POST of a query the
+planner has answered whole before is answered by the planner's known path from that data,
+anything else by strawberry from the same data. Sockets: app/http/websockets.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -24,7 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from app.graphiql import graphiql_html
 from app.http.guards import admit
 from app.http.negotiation import GRAPHQL_RESPONSE_JSON, response_media_type
-from app.http.persisted_queries import NO_STORE, PersistedQueryError, persisted_queries
+from app.http.persisted_queries import PersistedQueryError, persisted_queries
 from app.http.websockets import (
     LimitedLegacyWSHandler,
     LimitedTransportWSHandler,
@@ -34,103 +36,91 @@ from app.http.websockets import (
 )
 from db.scope import Principal
 from graphql_schema.context import Context
-from services.system_log import bind_request
+from services.system_log import bind_request, bind_user
+
+RequestData = GraphQLRequestData | list[GraphQLRequestData]
 
 
-async def read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break  # disconnected: strawberry sees an empty body, nobody reads the answer
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+class KnownAnswer(Protocol):
+    """What the planner's `answer_known` returns: the data, and whatever produced it (kept
+    until the response is sent, so it is freed after the answer left)."""
+
+    data: dict[str, Any]
 
 
-def replay(body: bytes, receive: Receive) -> Receive:
-    """`receive` for an app that reads the request again: the body first, then the
-    connection's own messages (a disconnect)."""
-    pending = True
+class RequestAdapter(StarletteRequestAdapter):
+    """strawberry's view of a Starlette request, with the request at hand: its state keeps
+    the decoded request data for both ways through the endpoint."""
 
-    async def again() -> Message:
-        nonlocal pending
-        if pending:
-            pending = False
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return again
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
 
 
 class GraphQLApp(GraphQL[Context, None]):
     """Builds one `Context` per request or socket from the lifespan's resources."""
 
+    request_adapter_class = RequestAdapter
     websocket_adapter_class = WebSocketAdapter
     graphql_transport_ws_handler_class = LimitedTransportWSHandler  # they share subscription
     graphql_ws_handler_class = LimitedLegacyWSHandler  # results (graphql_schema/fanout.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            refusal = await admit(Request(scope))
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        principal = scope.get("state", {}).get("principal")
-        http = scope["type"] == "http"
-        headers = Headers(scope=scope)
-        with bind_request(headers.get("x-request-id"),  # system_logs
-                          principal.user_id if principal else None):
-            try:
-                if http and scope["method"] == "POST":
-                    receive = await self.answer_known(scope, receive, send, headers, principal)
-                    if receive is None:
-                        return
+        if scope["type"] != "http":
+            with bind_request(Headers(scope=scope).get("x-request-id"), None):  # system_logs
                 await super().__call__(scope, receive, send)
-            except PersistedQueryError as answer:  # raised before anything was sent
-                await Response(orjson.dumps(answer.body()), status_code=answer.status,
-                               media_type="application/json",
-                               headers={"cache-control": NO_STORE})(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        with bind_request(request.headers.get("x-request-id"), None):
+            known = None  # kept until the response is sent: its rows are freed after that
+            try:
+                response = await admit(request)
+                if response is None:
+                    principal: Principal = request.state.principal
+                    bind_user(principal.user_id)
+                    known = await self.answer_known(request, principal)
+                    response = (await self.run(request) if known is None else Response(
+                        orjson.dumps({"data": known.data}),
+                        media_type=response_media_type(request.headers.get("accept", ""))))
+            except HTTPException as refused:  # what strawberry's own __call__ answers so
+                response = PlainTextResponse(refused.reason, status_code=refused.status_code)
+            except PersistedQueryError as answer:
+                response = answer.response()
+            except ClientDisconnect:
+                return  # gone while sending its body: nobody reads an answer
+            await response(scope, receive, send)
 
-    async def answer_known(self, scope: Scope, receive: Receive, send: Send,
-                           headers: Headers, principal: Principal) -> Receive | None:
-        """Answers a JSON POST of a query the planner has answered whole before (the
-        same text: parsed, validated and limited then) and returns None; otherwise returns
-        the `receive` with which strawberry takes the request the usual way."""
+    async def answer_known(self, request: Request, principal: Principal) -> KnownAnswer | None:
+        """The planner's answer to a POST of a query it has answered whole before (the same
+        text: parsed, validated and limited then), or None: strawberry answers it."""
         planner = getattr(self.schema, "planner", None)
-        if planner is None or "application/json" not in headers.get("content-type", ""):
-            return receive
-        body = await read_body(receive)
-        usual = replay(body, receive)
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return usual
-        if not isinstance(data, dict):
-            return usual
-        query, variables = data.get("query"), data.get("variables")
-        operation_name, extensions = data.get("operationName"), data.get("extensions")
-        if extensions:
-            if not isinstance(extensions, dict):
-                return usual
-            item = GraphQLRequestData(query=query, variables=variables,
-                                      operation_name=operation_name, extensions=extensions,
-                                      protocol="http")
-            await persisted_queries(scope["app"].state).resolve(item)  # refusals: __call__
-            query = item.query
-        if (not isinstance(query, str) or not isinstance(variables, dict | None)
-                or not isinstance(operation_name, str | None)):
-            return usual
-        state = scope["app"].state
-        answer = await planner.answer_known(self.schema, query, operation_name, variables,
-                                            state.db, principal, state.settings)
-        if answer is None:
-            return usual
-        media_type = response_media_type(headers.get("accept", ""))
-        await Response(orjson.dumps({"data": answer.data}), media_type=media_type)(
-            scope, receive, send)
-        return None  # (the answer and its run are freed from here, after the response)
+        if (planner is None or request.method != "POST"
+                or "application/json" not in request.headers.get("content-type", "")):
+            return None  # (multipart: uploads are never known queries)
+        data = await self.parse_http_body(self.request_adapter_class(request))
+        if (not isinstance(data, GraphQLRequestData) or not isinstance(data.query, str)
+                or not isinstance(data.operation_name, str | None)):
+            return None
+        state = request.app.state
+        answer: KnownAnswer | None = await planner.answer_known(
+            self.schema, data.query, data.operation_name, data.variables, state.db, principal,
+            state.settings)
+        return answer
+
+    async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> RequestData:
+        """The request data, decoded from the body once per request (the known path asks
+        first, strawberry's path again), with an automatic persisted query's document filled
+        in, or refused (PersistedQueryError)."""
+        assert isinstance(request_adapter, RequestAdapter)  # request_adapter_class
+        state = request_adapter.request.state
+        data: RequestData | None = getattr(state, "graphql_request", None)
+        if data is None:
+            data = await super().parse_http_body(request_adapter)
+            store = persisted_queries(request_adapter.request.app.state)
+            for item in data if isinstance(data, list) else [data]:
+                await store.resolve(item)
+            state.graphql_request = data
+        return data
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         assert isinstance(context, WebSocketContext)
@@ -159,18 +149,6 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html(endpoint=request.url.path))
-
-    async def execute_operation(  # type: ignore[override]
-        self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
-        request_data: GraphQLRequestData | list[GraphQLRequestData], **kwargs: Any,
-    ) -> Any:
-        """Runs the request, with the document of an automatic persisted query filled in."""
-        store = persisted_queries(request.app.state)
-        for item in request_data if isinstance(request_data, list) else [request_data]:
-            await store.resolve(item)
-        return await super().execute_operation(
-            request=request, request_adapter=request_adapter, request_data=request_data,
-            **kwargs)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

@@ -17,8 +17,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, parse
 from redis.asyncio import Redis
+from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 
 KEY_PREFIX = "apq:"
@@ -36,6 +38,10 @@ class PersistedQueryError(Exception):
 
     def body(self) -> dict[str, object]:
         return {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
+
+    def response(self) -> Response:
+        return Response(orjson.dumps(self.body()), status_code=self.status,
+                        media_type="application/json", headers={"cache-control": NO_STORE})
 
 
 class PersistedQueries:
