@@ -24,6 +24,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.graphiql import graphiql_html
+from app.http.errors import service_unavailable
 from app.http.guards import admit
 from app.http.negotiation import GRAPHQL_RESPONSE_JSON, response_media_type
 from app.http.persisted_queries import PersistedQueryError, persisted_queries
@@ -36,6 +37,7 @@ from app.http.websockets import (
 )
 from db.scope import Principal
 from graphql_schema.context import Context
+from services.availability import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_of
 from services.system_log import bind_request, bind_user
 
 RequestData = GraphQLRequestData | list[GraphQLRequestData]
@@ -88,6 +90,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = answer.response()
             except ClientDisconnect:
                 return  # gone while sending its body: nobody reads an answer
+            except Exception as error:  # PostgreSQL or Redis down: 503, the client may retry
+                outage = outage_of(error)
+                if outage is None:
+                    raise
+                response = service_unavailable(outage)
             await response(scope, receive, send)
 
     async def answer_known(self, request: Request, principal: Principal) -> KnownAnswer | None:
@@ -160,13 +167,24 @@ class GraphQLApp(GraphQL[Context, None]):
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
+        """Our JSON codec and negotiated media type; no data with errors is a 503 when each
+        error is an outage (as the known path answers it), else, in the GraphQL over HTTP
+        media type, a 400 (a request error: nothing was executed)."""
         media_type = sub_response.media_type or "application/json"
         status_code = sub_response.status_code or 200
-        if (media_type == GRAPHQL_RESPONSE_JSON and isinstance(response_data, dict)
-                and response_data.get("data") is None and response_data.get("errors")):
-            status_code = 400  # a request error: nothing was executed
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        outage = False
+        if errors and isinstance(response_data, dict) and response_data.get("data") is None:
+            outage = all((error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE
+                         for error in errors)
+            if outage:
+                status_code = 503
+            elif media_type == GRAPHQL_RESPONSE_JSON:
+                status_code = 400
         response = Response(self.encode_json(response_data), status_code=status_code,
                             media_type=media_type)
+        if outage:
+            response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
         for key, value in sub_response.headers.items():
             if key not in ("content-type", "content-length"):
                 response.headers[key] = value
