@@ -2,13 +2,15 @@
 context, JSON codec and GraphiQL, and the planner's known path in front of its pipeline.
 
 Every HTTP request passes the guards (app/http/guards.py) first. Its body is read and decoded
-once (`parse_http_body`, with a persisted query's document filled in): a POST of a query the
-planner has answered whole before is answered by the planner's known path from that data,
-anything else by strawberry from the same data. Sockets: app/http/websockets.py.
+once, with a persisted query's document filled in: a JSON POST by `json_request_data`, whose
+data the planner's known path answers if it answered the same query whole before, and which
+strawberry's `parse_http_body` takes over otherwise; any other request by strawberry alone.
+An outage of PostgreSQL or Redis is a 503 with Retry-After. Sockets: app/http/websockets.py.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Protocol
 
 import orjson
@@ -21,13 +23,15 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.graphiql import graphiql_html
 from app.http.errors import service_unavailable
 from app.http.guards import admit
 from app.http.negotiation import GRAPHQL_RESPONSE_JSON, response_media_type
-from app.http.persisted_queries import PersistedQueryError, persisted_queries
+from app.http.persisted_queries import PersistedQueryError, fill_in_documents
+from app.http.request_data import is_json, read_body, replay, single_operation
 from app.http.websockets import (
     LimitedLegacyWSHandler,
     LimitedTransportWSHandler,
@@ -38,9 +42,21 @@ from app.http.websockets import (
 from db.scope import Principal
 from graphql_schema.context import Context
 from services.availability import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_of
-from services.system_log import bind_request, bind_user
+from services.system_log import bind_request
 
 RequestData = GraphQLRequestData | list[GraphQLRequestData]
+REQUEST_DATA = "graphql_request_data"  # in the request's state: the body, decoded once
+REQUEST_BODY = "graphql_request_body"  # or the body itself, read but not one operation
+HTTP_STREAMS = (GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
+
+
+def outage_answer(error: Exception) -> Response:
+    """503 when PostgreSQL or Redis could not serve the request (the client may retry);
+    anything else is raised again, to the server error middleware."""
+    outage = outage_of(error)
+    if outage is None:
+        raise error
+    return service_unavailable(outage)
 
 
 class KnownAnswer(Protocol):
@@ -73,39 +89,40 @@ class GraphQLApp(GraphQL[Context, None]):
                 await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        with bind_request(request.headers.get("x-request-id"), None):
+        try:
+            refusal = await admit(request)
+        except Exception as error:
+            refusal = outage_answer(error)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        principal: Principal = scope["state"]["principal"]
+        with bind_request(request.headers.get("x-request-id"), principal.user_id):
             known = None  # kept until the response is sent: its rows are freed after that
             try:
-                response = await admit(request)
-                if response is None:
-                    principal: Principal = request.state.principal
-                    bind_user(principal.user_id)
-                    known = await self.answer_known(request, principal)
-                    response = (await self.run(request) if known is None else Response(
-                        orjson.dumps({"data": known.data}),
-                        media_type=response_media_type(request.headers.get("accept", ""))))
+                known = await self.answer_known(request, principal)
+                response = (await self.run(request) if known is None else Response(
+                    orjson.dumps({"data": known.data}),
+                    media_type=response_media_type(request.headers.get("accept", ""))))
             except HTTPException as refused:  # what strawberry's own __call__ answers so
                 response = PlainTextResponse(refused.reason, status_code=refused.status_code)
             except PersistedQueryError as answer:
                 response = answer.response()
             except ClientDisconnect:
                 return  # gone while sending its body: nobody reads an answer
-            except Exception as error:  # PostgreSQL or Redis down: 503, the client may retry
-                outage = outage_of(error)
-                if outage is None:
-                    raise
-                response = service_unavailable(outage)
+            except Exception as error:
+                response = outage_answer(error)
             await response(scope, receive, send)
 
     async def answer_known(self, request: Request, principal: Principal) -> KnownAnswer | None:
-        """The planner's answer to a POST of a query it has answered whole before (the same
-        text: parsed, validated and limited then), or None: strawberry answers it."""
+        """The planner's answer to a JSON POST of a query it has answered whole before (the
+        same text: parsed, validated and limited then), or None: strawberry answers it."""
         planner = getattr(self.schema, "planner", None)
-        if (planner is None or request.method != "POST"
-                or "application/json" not in request.headers.get("content-type", "")):
+        if (planner is None or request.method != "POST" or self.streams_over_http
+                or not is_json(request.headers.get("content-type"))):
             return None  # (multipart: uploads are never known queries)
-        data = await self.parse_http_body(self.request_adapter_class(request))
-        if (not isinstance(data, GraphQLRequestData) or not isinstance(data.query, str)
+        data = await self.json_request_data(request)
+        if (data is None or not isinstance(data.query, str)
                 or not isinstance(data.operation_name, str | None)):
             return None
         state = request.app.state
@@ -114,20 +131,41 @@ class GraphQLApp(GraphQL[Context, None]):
             state.settings)
         return answer
 
-    async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> RequestData:
-        """The request data, decoded from the body once per request (the known path asks
-        first, strawberry's path again), with an automatic persisted query's document filled
-        in, or refused (PersistedQueryError)."""
-        assert isinstance(request_adapter, RequestAdapter)  # request_adapter_class
-        state = request_adapter.request.state
-        data: RequestData | None = getattr(state, "graphql_request", None)
+    async def json_request_data(self, request: Request) -> GraphQLRequestData | None:
+        """A JSON POST's request data, decoded from its body once: kept in the request's
+        state for strawberry's `parse_http_body`. None when the body is not one operation
+        (strawberry then reads the body kept instead, and refuses it or runs a batch)."""
+        state = request.scope["state"]
+        body = await read_body(request.receive)
+        data = single_operation(self.parse_json(body))
         if data is None:
-            data = await super().parse_http_body(request_adapter)
-            store = persisted_queries(request_adapter.request.app.state)
-            for item in data if isinstance(data, list) else [data]:
-                await store.resolve(item)
-            state.graphql_request = data
+            state[REQUEST_BODY] = body
+            return None
+        await fill_in_documents(request.app.state, data)
+        state[REQUEST_DATA] = data
         return data
+
+    async def parse_http_body(self, request_adapter: AsyncHTTPRequestAdapter) -> RequestData:
+        """The request data the known path decoded, else strawberry's decoding (of the body
+        the known path read, if it did), with persisted queries' documents filled in."""
+        assert isinstance(request_adapter, RequestAdapter)  # request_adapter_class
+        request = request_adapter.request
+        state = request.scope.setdefault("state", {})
+        known_path: GraphQLRequestData | None = state.get(REQUEST_DATA)
+        if known_path is not None:
+            return known_path
+        body = state.get(REQUEST_BODY)
+        if body is not None:
+            request_adapter = RequestAdapter(Request(request.scope, replay(body, request.receive)))
+        data = await super().parse_http_body(request_adapter)
+        await fill_in_documents(request.app.state, data)
+        return data
+
+    @cached_property
+    def streams_over_http(self) -> bool:
+        """Whether a request's Accept header may ask for a streamed answer (then its protocol
+        is not "http", which only strawberry's parsing tells)."""
+        return any(protocol in self.protocols for protocol in HTTP_STREAMS)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         assert isinstance(context, WebSocketContext)

@@ -121,3 +121,12 @@ def persisted_queries(state: Any) -> PersistedQueries:
             state.redis, ttl_seconds=settings.apq_ttl_seconds,
             cache_size=settings.apq_cache_size, max_tokens=settings.max_tokens)
     return store
+
+
+async def fill_in_documents(state: Any, data: GraphQLRequestData | list[GraphQLRequestData]
+                            ) -> None:
+    """Each operation's document from its hash, or stored from the operation (requests
+    without the extension are left as they are), with the app's store."""
+    for item in data if isinstance(data, list) else [data]:
+        if item.extensions:
+            await persisted_queries(state).resolve(item)
