@@ -1,9 +1,16 @@
 """Builders generated from plans: one Python function per object selection and per connection.
 
 A builder is a dict display with the response keys in selection order, so assembling an
-object costs one call instead of a loop over its fields (the answer of the nested benchmark
-query holds ≈ 20,000 fields). Only names are generated; every value the code uses (response
-keys, type names, converters, links) is passed in its namespace or as a `repr` literal.
+object costs one call instead of a loop over its fields, and a leaf's common case (a `str`
+for a `String`) is an inline test instead of a call. Only names are generated; every value
+the code uses (response keys, type names, converters, links) is passed in its namespace or
+as a `repr` literal.
+
+Why generated code and not plain closures: this is the one place the planner runs per field
+of the answer (the nested benchmark query's answer holds about 20,000), and builders made of
+a `(key, getter)` closure list per object, measured against these on the same plans, took
+clearly more CPU for the nested query and for the flat one, on both the first and the known
+path. Nothing else in the planner is generated.
 """
 
 from __future__ import annotations
