@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -133,6 +133,39 @@ async def bearer_headers(app: Starlette, session: AsyncSession, user) -> dict[st
     tokens = await open_session(session, app.state.settings, user_id=user.id)
     await session.commit()
     return {"authorization": f"Bearer {tokens.access_token}"}
+
+
+MemberClient = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def member_client(app: Starlette, db: Database) -> AsyncIterator[MemberClient]:
+    """`await member_client(org, ..., role="member")`: a client logged in as a new user who
+    belongs to exactly those (committed) organizations, so reads go through tenant scoping
+    (db/scope.py) as an ordinary member's do. Memberships are made before the login because
+    a user's roles are cached from their first request on."""
+    from db.models import Membership, User
+
+    clients: list[httpx.AsyncClient] = []
+
+    async def log_in(*organizations, role: str = "member",
+                     username: str | None = None) -> httpx.AsyncClient:
+        name = username or f"reader{len(clients) + 1}"
+        async with db.sessionmaker() as s:
+            user = User(email=f"{name}@example.com", username=name)
+            s.add(user)
+            await s.flush()
+            s.add_all(Membership(organization_id=o.id, user_id=user.id, role=role)
+                      for o in organizations)
+            headers = await bearer_headers(app, s, user)
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://test", headers=headers)
+        clients.append(http)
+        return http
+
+    yield log_in
+    for http in clients:
+        await http.aclose()
 
 
 @pytest.fixture

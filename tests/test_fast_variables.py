@@ -117,3 +117,29 @@ def test_operations_without_a_registered_type_are_left_alone(schema) -> None:
     assert fast_variables.fast_get_variable_values(
         schema, definitions(OTHER), inputs).coerced == get_variable_values(  # type: ignore[union-attr]
         schema, definitions(OTHER), inputs).coerced  # type: ignore[union-attr]
+
+
+def test_a_registered_type_goes_through_the_compiled_coercer_wherever_variables_are_coerced(
+        schema, monkeypatch) -> None:
+    """graphql-core's executor and the planner's known path both look the coercion up in the
+    executor's module: if either stopped doing so (a graphql-core release that binds it
+    elsewhere), the compiled coercer would silently stop being used. This fails loudly."""
+    from graphql import Executor
+
+    from graphql_schema.planner import door
+
+    compiled: list[Any] = []
+    original = fast_variables.coerce_fast
+
+    def spy(*args: Any) -> Any:
+        result = original(*args)
+        compiled.append(result)
+        return result
+
+    monkeypatch.setattr(fast_variables, "coerce_fast", spy)
+    built = Executor.build(schema, REPORT, raw_variable_values={"input": TAKEN[0]})
+    known = door.get_variable_values(schema, definitions(REPORT), {"input": TAKEN[0]})
+
+    assert isinstance(built, Executor)
+    assert len(compiled) == 2 and all(isinstance(c, VariableValues) for c in compiled)
+    assert built.variable_values is compiled[0] and known is compiled[1]

@@ -79,9 +79,11 @@ def test_a_page_is_not_sorted_by_id_when_its_order_is_unique_already() -> None:
     from db.loaders.chat import MESSAGES_BY_SESSION
     from db.scope import Principal
 
+    member = Principal.member(uuid.uuid4(), {uuid.uuid4(): "member"})
+
     def sql(order: Order) -> str:
         return page_sql(MESSAGES_BY_SESSION, ["id", "content"], PageQuery(order=order, limit=11),
-                        [], Principal.superuser(), [[]])
+                        [], member, [[]])
 
     # (session_id, sequence_number) is unique: the id would never decide, the index is read
     # in order; created_at is not, so the id still breaks its ties
@@ -124,15 +126,16 @@ async def test_pages_of_many_parents_keep_their_own_order_and_are_not_sorted_aga
             await make_message(session, chat=chat, role="user", content=f"{chat.title} {n}",
                                sequence_number=n)
     await session.commit()
+    member = Principal.member(user.id, {org.id: "member"})  # the tenant predicate included
     query = PageQuery(order=Order(("sequence_number", "id")), limit=4)  # pages of 3
     empty = uuid.UUID(int=0)
     pages = await fetch_pages(db, MESSAGES_BY_SESSION, ["sequence_number"], [],
-                              Principal.superuser(), query, [second.id, empty, first.id])
+                              member, query, [second.id, empty, first.id])
     assert [[r[0] for r in p.rows] for p in pages] == [[1, 2, 3], [], [1, 2, 3]]
     assert [p.has_more for p in pages] == [False, False, True]
 
     params: list[Any] = [[second.id, first.id]]
-    sql = page_sql(MESSAGES_BY_SESSION, ["sequence_number"], query, [], Principal.superuser(),
-                   params)
+    sql = page_sql(MESSAGES_BY_SESSION, ["sequence_number"], query, [], member, params)
+    assert "t.organization_id = ANY(" in sql
     plan = [r[0] for r in await db.fetch(f"EXPLAIN {sql}", *params)]
     assert plan[0].startswith("Nested Loop"), plan  # no sort above the pages

@@ -7,4 +7,3 @@ only the keys they own, never a colleague's.
 from db.loaders.base import Relation
 
 API_KEYS_BY_ORGANIZATION = Relation("apiKeys", "api_keys", parent_key="organization_id")
-API_KEYS_BY_USER = Relation("apiKeys", "api_keys", parent_key="user_id")

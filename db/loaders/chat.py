@@ -6,9 +6,6 @@ CHAT_SESSIONS = Relation("chatSessions", "chat_sessions", live_only=True)
 CHAT_SESSIONS_BY_USER = Relation(
     "chatSessions", "chat_sessions", parent_key="user_id", live_only=True
 )
-CHAT_SESSIONS_BY_MODEL = Relation(
-    "chatSessions", "chat_sessions", parent_key="model_id", live_only=True
-)
 MESSAGES_BY_SESSION = Relation(
     "messages", "chat_messages", parent_key="session_id",
     default_order=Order(("sequence_number", "id")),

@@ -19,9 +19,8 @@ from operator import itemgetter
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from graphql.execution.executor import Executor
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql import Executor, GraphQLError, VariableValues
+from graphql.execution import get_argument_values
 from strawberry.types.arguments import convert_arguments
 
 from db.columns import column_cast
@@ -36,23 +35,20 @@ from db.loaders.base import (
 from db.scope import Principal
 from db.session import Database
 from graphql_schema.node import MAX_NODES, node_types
-from graphql_schema.planner.plan import (
-    CONST,
-    MANY,
-    ONE,
-    P_CONST,
-    P_END,
-    P_HAS_NEXT,
-    P_HAS_PREVIOUS,
-    P_START,
-    ManyLink,
-    NodeLink,
-    ObjectPlan,
-    OneLink,
-    RootPlan,
+from graphql_schema.planner.plan import ManyLink, NodeLink, ObjectPlan, OneLink, RootPlan
+from graphql_schema.planner.steps import (
+    ConnectionValue,
+    Const,
+    EndCursor,
+    HasNextPage,
+    HasPreviousPage,
+    NodesValue,
+    PageInfoStep,
+    StartCursor,
 )
 from graphql_schema.planner.values import Fallback
 from graphql_schema.relay import PageArgs, decode_global_id, encode_cursor, page_query
+from services.availability import outage_of
 from services.settings import Settings
 
 EMPTY = Page()
@@ -79,35 +75,35 @@ class Run:
     principal: Principal
     settings: Settings
     variables: VariableValues
-    executor: Executor | None = None  # for SUB entries (strawberry's, with the context)
+    executor: Executor | None = None  # for resolved fields (strawberry's, with the context)
     variables_key: bytes | None = None  # the variables' JSON, when the caller has it
     ones: dict[OneLink, dict[Any, Any]] = field(default_factory=dict)
     pages: dict[ManyLink, Pages] = field(default_factory=dict)
     nodes: dict[NodeLink, list[tuple[ObjectPlan, Any]]] = field(default_factory=dict)
-    # rows of plans with SUB entries, and those entries' values by (plan, id)
+    # rows of plans with resolved fields, and those fields' values by (plan, id)
     pending: list[tuple[ObjectPlan, list[Any]]] = field(default_factory=list)
     subtrees: dict[tuple[ObjectPlan, Any], dict[str, Any]] = field(default_factory=dict)
 
     async def execute(self, plan: RootPlan) -> dict[str, Any]:
-        """The planned root fields' answers (REST ones are left to strawberry)."""
+        """The planned root fields' answers (strawberry executes the others)."""
         jobs: list[Awaitable[None]] = []
-        for kind, _key, payload in plan.entries:
-            if kind == MANY:
-                jobs.append(self.fetch_many(payload, None))
-            elif kind == ONE:
-                jobs.append(self.fetch_nodes(payload))
+        for step in plan.steps:
+            if isinstance(step, ConnectionValue):
+                jobs.append(self.fetch_many(step.link, None))
+            elif isinstance(step, NodesValue):
+                jobs.append(self.fetch_nodes(step.link))
         await _all(jobs)
         if self.pending:
             await self.execute_subtrees()
         data: dict[str, Any] = {}
-        for kind, key, payload in plan.entries:
-            if kind == CONST:
-                data[key] = payload
-            elif kind == MANY:
-                data[key] = payload.build(self, None)
-            elif kind == ONE:
-                found = [p.build(row, self) for p, row in self.nodes[payload]]
-                data[key] = found if payload.many else found[0]
+        for step in plan.steps:
+            if isinstance(step, Const):
+                data[step.key] = step.value
+            elif isinstance(step, ConnectionValue):
+                data[step.key] = step.link.build(self, None)
+            elif isinstance(step, NodesValue):
+                found = [p.build(row, self) for p, row in self.nodes[step.link]]
+                data[step.key] = found if step.link.many else found[0]
         return data
 
     # -- fetching, one statement per relation and level -----------------------------------
@@ -188,8 +184,9 @@ class Run:
 
     def page_query(self, link: ManyLink) -> tuple[PageArgs, str, PageQuery]:
         """The page a connection field asks for, from its arguments. Converting and checking
-        them costs ≈ 60 µs, so the result is kept per (field, argument values, page sizes):
-        the same query with the same variables is converted once."""
+        them goes through strawberry's argument conversion and the filters' validation, so
+        the result is kept per (field, argument values, page sizes): the same query with the
+        same variables is converted once."""
         settings = self.settings
         sizes = (settings.default_page_size, settings.max_page_size)
         quick = None if self.variables_key is None else (link, self.variables_key, sizes)
@@ -283,9 +280,11 @@ class Run:
         return dict(zip(keys, found, strict=True))
 
     async def execute_subtrees(self) -> None:
-        """The SUB entries of every fetched object: graphql-core executes those fields on the
-        object's node, as strawberry would (resolvers, loaders, permissions). Any error
-        raises Fallback, so strawberry answers the request with the error in its place."""
+        """The resolved fields of every fetched object: graphql-core executes those fields on
+        the object's node, as strawberry would (resolvers, loaders, permissions). An error
+        raises Fallback, so strawberry answers the request with the error in its place,
+        unless it is an outage of PostgreSQL or Redis: that is raised as it is (strawberry
+        would meet it again)."""
         executor = self.executor
         if executor is None:
             raise Fallback
@@ -308,9 +307,11 @@ class Run:
                 done = await _all([results[i] for i in waiting])
                 for i, value in zip(waiting, done, strict=True):
                     results[i] = value
-        except GraphQLError:  # a non-null field's error: strawberry gives it, with its path
+        except GraphQLError as error:  # a non-null field's error: strawberry gives it
+            _raise_outage([error])
             raise Fallback from None
         if executor.collected_errors.errors:
+            _raise_outage(executor.collected_errors.errors)
             raise Fallback
         self.subtrees.update(zip(keys, results, strict=True))
 
@@ -331,7 +332,7 @@ class Run:
     def cursor(pages: Pages, row: Any) -> str:
         return encode_cursor(pages.order_name, tuple(row[i] for i in pages.positions))
 
-    def page_info(self, pages: Pages, page: Page, entries: list[tuple[int, str, Any]]
+    def page_info(self, pages: Pages, page: Page, steps: tuple[PageInfoStep, ...]
                   ) -> dict[str, Any]:
         if pages.reverse:
             has_next, has_previous = pages.args.before is not None, page.has_more
@@ -339,17 +340,17 @@ class Run:
             has_next, has_previous = page.has_more, pages.args.after is not None
         rows = page.rows
         out: dict[str, Any] = {}
-        for kind, key, payload in entries:
-            if kind == P_HAS_NEXT:
-                out[key] = has_next
-            elif kind == P_HAS_PREVIOUS:
-                out[key] = has_previous
-            elif kind == P_START:
-                out[key] = self.cursor(pages, rows[0]) if rows else None
-            elif kind == P_END:
-                out[key] = self.cursor(pages, rows[-1]) if rows else None
-            elif kind == P_CONST:
-                out[key] = payload
+        for step in steps:
+            if isinstance(step, HasNextPage):
+                out[step.key] = has_next
+            elif isinstance(step, HasPreviousPage):
+                out[step.key] = has_previous
+            elif isinstance(step, StartCursor):
+                out[step.key] = self.cursor(pages, rows[0]) if rows else None
+            elif isinstance(step, EndCursor):
+                out[step.key] = self.cursor(pages, rows[-1]) if rows else None
+            elif isinstance(step, Const):
+                out[step.key] = step.value
         return out
 
 
@@ -371,6 +372,13 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_frozen(v) for v in value)
     return value
+
+
+def _raise_outage(errors: Sequence[GraphQLError]) -> None:
+    """Raise the outage behind any of `errors` (a resolver that met a stopped database)."""
+    for error in errors:
+        if error.original_error is not None and (down := outage_of(error.original_error)):
+            raise down
 
 
 async def _all(jobs: Sequence[Awaitable[Any]]) -> list[Any]:

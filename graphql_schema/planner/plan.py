@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from graphql import (
     DocumentNode,
+    Executor,
     FieldNode,
     GraphQLField,
     GraphQLList,
@@ -24,7 +25,6 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution.collect_fields import FieldDetails, collect_fields
-from graphql.execution.executor import Executor
 
 from graphql_schema.planner.catalog import (
     Column,
@@ -37,6 +37,30 @@ from graphql_schema.planner.catalog import (
     table_node,
 )
 from graphql_schema.planner.codegen import connection_builder, object_builder
+from graphql_schema.planner.steps import (
+    PAGE_INFO_FIELDS,
+    ColumnValue,
+    ConnectionStep,
+    ConnectionValue,
+    Const,
+    Cursor,
+    EdgeNode,
+    Edges,
+    EdgeStep,
+    EndCursor,
+    GlobalIdValue,
+    HasNextPage,
+    HasPreviousPage,
+    NodesValue,
+    ObjectStep,
+    PageInfo,
+    PageInfoStep,
+    ResolvedField,
+    StartCursor,
+    StrawberryRoot,
+    ToOneValue,
+    TotalCount,
+)
 from graphql_schema.planner.values import leaf_converter
 from graphql_schema.relay import TableNode
 
@@ -50,23 +74,12 @@ def _unbuilt(*_: Any) -> dict[str, Any]:
     raise RuntimeError("plan used before its builder was generated")
 
 
-# entry kinds of an object plan (REST: a root field strawberry executes; SUB: a field of an
-# object that graphql-core executes on the object's node, after the fetching)
-CONST, LEAF, GID, ONE, MANY, REST, SUB = range(7)
-# entry kinds inside a connection, its edges and its pageInfo
-C_CONST, C_COUNT, C_PAGE_INFO, C_EDGES = range(4)
-E_CONST, E_CURSOR, E_NODE = range(3)
-P_CONST, P_HAS_NEXT, P_HAS_PREVIOUS, P_START, P_END = range(5)
-PAGE_INFO_FIELDS = {"hasNextPage": P_HAS_NEXT, "hasPreviousPage": P_HAS_PREVIOUS,
-                    "startCursor": P_START, "endCursor": P_END}
-
-
 @dataclass(eq=False)
 class Layout:
     """The columns one statement selects; every plan reading those rows indexes into it.
     `offset`: columns before them in each row (the parent's position in a per-parent page).
     Rows read by id (to-one links, `node`) start with it; a connection's rows hold the id
-    only when something needs it (5,000 messages read without theirs: ≈ 1 ms less)."""
+    only when something needs it (a page of messages is the largest part of an answer)."""
 
     offset: int = 0
     columns: list[str] = field(default_factory=lambda: ["id"])
@@ -82,7 +95,7 @@ class ObjectPlan:
     node_type: type[TableNode]
     type_name: str
     layout: Layout
-    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    steps: list[ObjectStep] = field(default_factory=list)
     links: list[OneLink | ManyLink] = field(default_factory=list)
     build: Callable[[Any, Any], dict[str, Any]] = _unbuilt  # generated (codegen.py)
     ident: int | None = None  # the id's index in the row, if the answer or a link needs it
@@ -112,7 +125,7 @@ class ManyLink:
     field_def: GraphQLField
     field_node: FieldNode
     layout: Layout = field(default_factory=Layout)
-    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    steps: list[ConnectionStep] = field(default_factory=list)
     node_plans: list[ObjectPlan] = field(default_factory=list)
     needs_count: bool = False
     needs_cursor: bool = False  # its rows carry their sort columns (cursors are made of them)
@@ -132,12 +145,13 @@ class NodeLink:
 
 @dataclass(eq=False)
 class RootPlan:
-    """The root fields in answer order; those the planner does not cover (REST entries) are
-    executed by strawberry, as a document of their own (`rest`), beside the planned ones."""
+    """The root fields in answer order; those the planner does not cover (`StrawberryRoot`)
+    are executed by strawberry, as a document of their own (`rest`), beside the planned
+    ones."""
 
-    entries: list[tuple[int, str, Any]] = field(default_factory=list)
+    steps: list[ObjectStep] = field(default_factory=list)
     rest: DocumentNode | None = None
-    subtrees: bool = False  # some object has fields graphql-core executes (SUB entries)
+    subtrees: bool = False  # some object has fields graphql-core executes (`ResolvedField`)
 
 
 @dataclass(eq=False)
@@ -148,7 +162,7 @@ class Compiler:
 
     def root(self) -> RootPlan:
         ex = self.executor
-        query_type = self.schema._schema.query_type
+        query_type = self.executor.schema.query_type
         assert query_type is not None
         collected = collect_fields(ex.schema, ex.fragments, ex.variable_values, query_type,
                                    ex.operation)
@@ -159,22 +173,23 @@ class Compiler:
         for key, details in collected.grouped_field_set.items():
             name = details[0].node.name.value
             if name == "__typename":
-                plan.entries.append((CONST, key, query_type.name))
+                plan.steps.append(Const(key, query_type.name))
                 continue
             gfield = query_type.fields.get(name)  # None: __schema, __type (introspection)
             spec = gfield and field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
             try:
                 if isinstance(spec, ToMany):
-                    plan.entries.append((MANY, key, self.connection(spec, gfield, details)))
+                    plan.steps.append(ConnectionValue(key, self.connection(spec, gfield,
+                                                                           details)))
                     continue
                 if isinstance(spec, RootNode):
-                    plan.entries.append((ONE, key, self.node_field(spec, gfield, details)))
+                    plan.steps.append(NodesValue(key, self.node_field(spec, gfield, details)))
                     continue
             except Unplannable:
                 pass
-            plan.entries.append((REST, key, None))
+            plan.steps.append(StrawberryRoot(key))
             rest.extend(d.node for d in details)
-        if not any(kind in (MANY, ONE) for kind, _, _ in plan.entries):
+        if not any(isinstance(step, ConnectionValue | NodesValue) for step in plan.steps):
             raise Unplannable("no root field the planner covers")
         if rest:
             plan.rest = self.rest_document(rest)
@@ -219,28 +234,30 @@ class Compiler:
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.entries.append((CONST, key, type_.name))
+                plan.steps.append(Const(key, type_.name))
                 continue
             gfield = type_.fields.get(name)
             spec = gfield and field_spec(owner, strawberry_field(gfield))  # type: ignore[arg-type]
             if isinstance(spec, Column):
-                convert = leaf_converter(gfield.type, redact=spec.redact)
-                plan.entries.append((LEAF, key, (layout.index(spec.column), convert)))
+                leaf = leaf_converter(gfield.type, redact=spec.redact)
+                plan.steps.append(ColumnValue(key, layout.index(spec.column), leaf))
             elif isinstance(spec, GlobalId):
-                plan.entries.append((GID, key, type_.name))
+                plan.steps.append(GlobalIdValue(key, type_.name))
             elif isinstance(spec, ToOne | ToMany):
                 try:
                     link = self.link(spec, gfield, sub, layout)
                 except Unplannable:
-                    plan.entries.append((SUB, key, None))
+                    plan.steps.append(ResolvedField(key))
                     plan.subtree[key] = sub
                     continue
-                plan.entries.append((ONE if isinstance(link, OneLink) else MANY, key, link))
+                plan.steps.append(ToOneValue(key, link) if isinstance(link, OneLink)
+                                  else ConnectionValue(key, link))
                 plan.links.append(link)
             else:
-                plan.entries.append((SUB, key, None))
+                plan.steps.append(ResolvedField(key))
                 plan.subtree[key] = sub
-        if any(kind in (GID, MANY, SUB) for kind, _, _ in plan.entries):
+        if any(isinstance(step, GlobalIdValue | ConnectionValue | ResolvedField)
+               for step in plan.steps):
             plan.ident = layout.index("id")
         if plan.subtree:
             self.subtrees = True
@@ -266,56 +283,56 @@ class Compiler:
         for key, sub in self.subfields(conn_type, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                link.entries.append((C_CONST, key, conn_type.name))
+                link.steps.append(Const(key, conn_type.name))
             elif name == "totalCount":
                 link.needs_count = True
-                link.entries.append((C_COUNT, key, None))
+                link.steps.append(TotalCount(key))
             elif name == "pageInfo":
                 info = self.page_info(conn_type, sub)
-                link.needs_cursor |= any(kind in (P_START, P_END) for kind, _, _ in info)
-                link.needs_more |= any(kind in (P_HAS_NEXT, P_HAS_PREVIOUS)
-                                       for kind, _, _ in info)
-                link.entries.append((C_PAGE_INFO, key, info))
+                link.needs_cursor |= any(isinstance(s, StartCursor | EndCursor) for s in info)
+                link.needs_more |= any(isinstance(s, HasNextPage | HasPreviousPage)
+                                       for s in info)
+                link.steps.append(PageInfo(key, info))
             elif name == "edges":
-                link.entries.append((C_EDGES, key, self.edges(link, conn_type, sub)))
+                link.steps.append(Edges(key, self.edges(link, conn_type, sub)))
             else:
                 raise Unplannable(f"{conn_type.name}.{name}")
         link.build = connection_builder(link)
         return link
 
     def page_info(self, conn_type: GraphQLObjectType, details: list[FieldDetails]
-                  ) -> list[tuple[int, str, Any]]:
+                  ) -> tuple[PageInfoStep, ...]:
         info_type = _object_type(conn_type.fields["pageInfo"].type)
-        entries: list[tuple[int, str, Any]] = []
+        steps: list[PageInfoStep] = []
         for key, sub in self.subfields(info_type, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                entries.append((P_CONST, key, info_type.name))
+                steps.append(Const(key, info_type.name))
             elif name in PAGE_INFO_FIELDS:
-                entries.append((PAGE_INFO_FIELDS[name], key, None))
+                steps.append(PAGE_INFO_FIELDS[name](key))
             else:
                 raise Unplannable(f"PageInfo.{name}")
-        return entries
+        return tuple(steps)
 
     def edges(self, link: ManyLink, conn_type: GraphQLObjectType, details: list[FieldDetails]
-              ) -> list[tuple[int, str, Any]]:
+              ) -> tuple[EdgeStep, ...]:
         edge_type = _object_type(conn_type.fields["edges"].type)
-        entries: list[tuple[int, str, Any]] = []
+        steps: list[EdgeStep] = []
         for key, sub in self.subfields(edge_type, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                entries.append((E_CONST, key, edge_type.name))
+                steps.append(Const(key, edge_type.name))
             elif name == "cursor":
                 link.needs_cursor = True
-                entries.append((E_CURSOR, key, None))
+                steps.append(Cursor(key))
             elif name == "node":
                 node_plan = self.object(_object_type(edge_type.fields["node"].type), sub,
                                         link.layout)
                 link.node_plans.append(node_plan)
-                entries.append((E_NODE, key, node_plan))
+                steps.append(EdgeNode(key, node_plan))
             else:
                 raise Unplannable(f"{edge_type.name}.{name}")
-        return entries
+        return tuple(steps)
 
     def node_field(self, spec: RootNode, gfield: GraphQLField, details: list[FieldDetails]
                    ) -> NodeLink:
@@ -323,7 +340,7 @@ class Compiler:
         interface = gfield.type
         while isinstance(interface, (GraphQLNonNull, GraphQLList)):
             interface = interface.of_type
-        for type_ in self.schema._schema.get_possible_types(interface):  # type: ignore[arg-type]
+        for type_ in self.executor.schema.get_possible_types(interface):  # type: ignore[arg-type]
             try:
                 link.plans[type_.name] = self.object(type_, details, Layout())
             except Unplannable:

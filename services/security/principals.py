@@ -1,11 +1,18 @@
-"""Bearer access token -> Principal, with the seed's Redis cache in front of PostgreSQL.
+"""Bearer access token -> Principal, with a Redis cache in front of PostgreSQL and a short
+per-process memory in front of Redis.
 
-`user:{id}` caches the user's status and roles and `session:{id}` the session's validity,
-each for CACHE_TTL seconds; writes that change them call `invalidate_user`/`invalidate_session`
-after their transaction commits, so a revoked session or a removed member loses access at once
-in the process that made the change, and within `auth_cache_seconds` (1 s) in the others:
-each process keeps the principals of the tokens it authenticated that recently, with the
+`user:{id}` caches the user's status and roles and `session:{id}` the session's validity in
+Redis, each for CACHE_TTL seconds. Each process also keeps the principals of the tokens it
+authenticated in the last `auth_cache_seconds` (`AIPLATFORM_AUTH_CACHE_SECONDS`), with the
 rate-limit slots it claimed for them, so a busy caller costs no round trip per request.
+
+Revocation is therefore not immediate everywhere. Writes that end a session or change a
+user's access (logging out, a password change, a role change, a removed member) call
+`invalidate_session`/`invalidate_user` after their transaction commits: that drops the Redis
+entries and this process's memory of the principal, so the change holds at once in the
+process that made it. Other processes keep answering from their memory until their entry is
+`auth_cache_seconds` old, then read Redis again; with `auth_cache_seconds` 0 nothing is kept
+and every request reads Redis.
 """
 
 from __future__ import annotations
@@ -175,10 +182,11 @@ _claims: OrderedDict[tuple[str, str], tuple[AccessClaims, float]] = OrderedDict(
 
 
 def _verified_claims(settings: Settings, token: str) -> AccessClaims:
-    """The token's claims, its signature checked once per process (≈ 70 µs of HMAC and JSON
-    per request saved). Only the signature check is cached: expiry is compared on every use
-    (an expired token is decoded again, which raises TOKEN_EXPIRED), and the session and user
-    behind the claims are still read on every request, so revocation stays immediate."""
+    """The token's claims, its signature checked once per process. Only the signature check
+    is cached: expiry is compared on every use (an expired token is decoded again, which
+    raises TOKEN_EXPIRED). Whether the session and user behind the claims still allow access
+    is `principal_for_access_token`'s business, within `auth_cache_seconds` (module
+    docstring)."""
     key = secret_key(settings)
     entry = _claims.get((key, token))
     if entry is not None and time.time() < entry[1] + LEEWAY_SECONDS:

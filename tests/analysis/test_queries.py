@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.analysis import make_analysis_job, make_analysis_result
 from tests.factories.datasets import make_file
 from tests.factories.identity import make_organization
 from tests.graphql import gql_data
-
-
-@pytest.fixture
-def client(superuser_client):
-    """These tests read as a platform superuser; scoping has tests of its own."""
-    return superuser_client
 
 JOBS = """
 query Jobs($first: Int, $after: String, $filter: AnalysisJobFilter, $orderBy: AnalysisJobOrder) {
@@ -56,9 +49,11 @@ query Node($id: ID!) {
 """
 
 
-async def test_jobs_filtered_by_status_and_type_ordered_by_name(client, session) -> None:
-    # given
+async def test_jobs_filtered_by_status_and_type_ordered_by_name(member_client, session) -> None:
+    # given: acme's jobs, and a matching one of an organization the reader is not in
     org = await make_organization(session, slug="acme")
+    other = await make_organization(session, slug="other")
+    await make_analysis_job(session, organization=other, name="elsewhere", status="completed")
     log = await make_file(session, organization=org, filename="charging.csv")
     await make_analysis_job(session, organization=org, name="march", status="completed",
                             file=log, parameters={"db_password": "hunter2", "window": "1h"})
@@ -67,6 +62,7 @@ async def test_jobs_filtered_by_status_and_type_ordered_by_name(client, session)
     await make_analysis_job(session, organization=org, name="fleet", status="completed",
                             analysis_type="fleet")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, JOBS, {
@@ -88,13 +84,14 @@ async def test_jobs_filtered_by_status_and_type_ordered_by_name(client, session)
     ]
 
 
-async def test_jobs_filtered_by_file_global_id(client, session) -> None:
+async def test_jobs_filtered_by_file_global_id(member_client, session) -> None:
     # given
     org = await make_organization(session)
     log = await make_file(session, organization=org, filename="charging.csv")
     await make_analysis_job(session, organization=org, name="with-file", file=log)
     await make_analysis_job(session, organization=org, name="without-file")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, JOBS, {"filter": {"fileId": to_base64("File", log.id)}})
@@ -103,12 +100,13 @@ async def test_jobs_filtered_by_file_global_id(client, session) -> None:
     assert [e["node"]["name"] for e in data["analysisJobs"]["edges"]] == ["with-file"]
 
 
-async def test_jobs_paginate_with_first_and_after(client, session) -> None:
+async def test_jobs_paginate_with_first_and_after(member_client, session) -> None:
     # given
     org = await make_organization(session)
     for name in ("a", "b", "c"):
         await make_analysis_job(session, organization=org, name=name)
     await session.commit()
+    client = await member_client(org)
     variables = {"first": 2, "orderBy": {"field": "NAME", "direction": "DESC"}}
 
     # when
@@ -125,7 +123,8 @@ async def test_jobs_paginate_with_first_and_after(client, session) -> None:
     assert first["totalCount"] == rest["totalCount"] == 3
 
 
-async def test_results_of_a_job_filtered_and_paged_and_back_to_the_job(client, session) -> None:
+async def test_results_of_a_job_filtered_and_paged_and_back_to_the_job(member_client,
+                                                                        session) -> None:
     # given
     org = await make_organization(session)
     job = await make_analysis_job(session, organization=org, name="march")
@@ -133,6 +132,7 @@ async def test_results_of_a_job_filtered_and_paged_and_back_to_the_job(client, s
                                         confidence_score=score)
              for i, score in enumerate([0.9, 0.2, 0.75, 0.5])]
     await session.commit()
+    client = await member_client(org)
     expected = sorted((r for r in found if r.confidence_score >= 0.5), key=lambda r: r.id)
     variables = {"first": 2, "filter": {"confidenceScoreGte": 0.5}}
 
@@ -154,12 +154,13 @@ async def test_results_of_a_job_filtered_and_paged_and_back_to_the_job(client, s
     assert results2["pageInfo"]["hasNextPage"] is False
 
 
-async def test_node_round_trip_of_each_type(client, session) -> None:
+async def test_node_round_trip_of_each_type(member_client, session) -> None:
     # given
     org = await make_organization(session)
     job = await make_analysis_job(session, organization=org, name="march")
     result = await make_analysis_result(session, job=job, title="peak load")
     await session.commit()
+    client = await member_client(org)
 
     for type_name, row, fields in [("AnalysisJob", job, {"name": "march"}),
                                    ("AnalysisResult", result, {"title": "peak load"})]:

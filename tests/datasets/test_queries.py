@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.datasets import (
@@ -16,12 +15,6 @@ from tests.factories.datasets import (
 )
 from tests.factories.identity import make_organization
 from tests.graphql import error_codes, gql, gql_data
-
-
-@pytest.fixture
-def client(superuser_client):
-    """These tests read as a platform superuser; scoping has tests of its own."""
-    return superuser_client
 
 DATASETS = """
 query Datasets($first: Int, $after: String, $last: Int, $before: String,
@@ -95,7 +88,7 @@ def names(data: dict, root: str = "datasets") -> list[str]:
     return [e["node"]["name"] for e in data[root]["edges"]]
 
 
-async def test_datasets_are_filtered_and_ordered(client, session) -> None:
+async def test_datasets_are_filtered_and_ordered(member_client, session) -> None:
     # given
     org = await make_organization(session, slug="acme")
     other = await make_organization(session, slug="other")
@@ -106,6 +99,7 @@ async def test_datasets_are_filtered_and_ordered(client, session) -> None:
                        deleted_at=DELETED)
     await make_dataset(session, organization=other, name="delta", dataset_type="text")
     await session.commit()
+    client = await member_client(org, other)
 
     # when
     data = await gql_data(client, DATASETS, {
@@ -127,12 +121,15 @@ async def test_datasets_are_filtered_and_ordered(client, session) -> None:
     assert conn["pageInfo"]["hasPreviousPage"] is False
 
 
-async def test_name_contains_and_ascending_order(client, session) -> None:
-    # given
+async def test_name_contains_and_ascending_order(member_client, session) -> None:
+    # given: the reader's organization's datasets, and a matching one of another organization
     org = await make_organization(session)
+    other = await make_organization(session)
     for name in ("train-b", "eval", "train-a", "train-c"):
         await make_dataset(session, organization=org, name=name)
+    await make_dataset(session, organization=other, name="train-0")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, DATASETS, {"filter": {"nameContains": "TRAIN"},
@@ -143,12 +140,13 @@ async def test_name_contains_and_ascending_order(client, session) -> None:
     assert data["datasets"]["totalCount"] == 3
 
 
-async def test_pages_forward_and_backward(client, session) -> None:
+async def test_pages_forward_and_backward(member_client, session) -> None:
     # given: five datasets d1..d5, sorted by name
     org = await make_organization(session)
     for i in (3, 1, 5, 2, 4):
         await make_dataset(session, organization=org, name=f"d{i}")
     await session.commit()
+    client = await member_client(org)
     order = {"field": "NAME"}
 
     # when: two pages forward
@@ -175,7 +173,7 @@ async def test_pages_forward_and_backward(client, session) -> None:
     assert all(p["datasets"]["totalCount"] == 5 for p in (first, second, back, tail))
 
 
-async def test_dataset_relations_both_ways(client, session) -> None:
+async def test_dataset_relations_both_ways(member_client, session) -> None:
     # given
     org = await make_organization(session)
     source = await make_data_source(session, organization=org, name="warehouse",
@@ -194,6 +192,7 @@ async def test_dataset_relations_both_ways(client, session) -> None:
     await make_processing_task(session, source_dataset=raw, name="queued", status="queued")
     await make_processing_task(session, source_dataset=clean, name="other", status="running")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, DATASET_TREE, {"filter": {"nameContains": "raw"}})
@@ -218,7 +217,7 @@ async def test_dataset_relations_both_ways(client, session) -> None:
     }]
 
 
-async def test_soft_deleted_dataset_is_hidden_everywhere(client, session) -> None:
+async def test_soft_deleted_dataset_is_hidden_everywhere(member_client, session) -> None:
     # given: a version and a task still point at a deleted dataset
     org = await make_organization(session)
     gone = await make_dataset(session, organization=org, name="gone", deleted_at=DELETED)
@@ -227,6 +226,7 @@ async def test_soft_deleted_dataset_is_hidden_everywhere(client, session) -> Non
     task = await make_processing_task(session, source_dataset=kept, target_dataset=gone,
                                       name="t")
     await session.commit()
+    client = await member_client(org)
 
     # when
     listed = await gql_data(client, DATASETS, {})
@@ -247,7 +247,7 @@ async def test_soft_deleted_dataset_is_hidden_everywhere(client, session) -> Non
     assert task_data["node"] == {"sourceDataset": {"name": "kept"}, "targetDataset": None}
 
 
-async def test_data_sources_never_expose_connection_info(client, session) -> None:
+async def test_data_sources_never_expose_connection_info(member_client, session) -> None:
     # given
     org = await make_organization(session, slug="acme")
     await make_data_source(session, organization=org, name="lake", source_type="s3",
@@ -255,6 +255,7 @@ async def test_data_sources_never_expose_connection_info(client, session) -> Non
     await make_data_source(session, organization=org, name="crm", source_type="api")
     await make_data_source(session, organization=org, name="bi", source_type="s3")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, DATA_SOURCES, {
@@ -274,7 +275,7 @@ async def test_data_sources_never_expose_connection_info(client, session) -> Non
     ]
 
 
-async def test_files_filtered_and_ordered_by_size(client, session) -> None:
+async def test_files_filtered_and_ordered_by_size(member_client, session) -> None:
     # given
     org = await make_organization(session)
     await make_file(session, organization=org, filename="a.csv", mime_type="text/csv",
@@ -286,6 +287,7 @@ async def test_files_filtered_and_ordered_by_size(client, session) -> None:
     await make_file(session, organization=org, filename="d.csv", mime_type="text/csv",
                     size_bytes=20, status="failed")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, FILES, {
@@ -302,7 +304,7 @@ async def test_files_filtered_and_ordered_by_size(client, session) -> None:
     ]
 
 
-async def test_node_round_trip(client, session) -> None:
+async def test_node_round_trip(member_client, session) -> None:
     # given
     org = await make_organization(session)
     source = await make_data_source(session, organization=org, name="src")
@@ -311,6 +313,7 @@ async def test_node_round_trip(client, session) -> None:
     version = await make_dataset_version(session, dataset=dataset, version="v9", file=file)
     task = await make_processing_task(session, source_dataset=dataset, name="job")
     await session.commit()
+    client = await member_client(org)
     expected = [
         ("Dataset", dataset.id, {"name": "ds"}),
         ("DatasetVersion", version.id, {"version": "v9"}),
@@ -342,7 +345,7 @@ query OrganizationDatasets($first: Int, $after: String) {
 """
 
 
-async def test_organization_datasets_page_without_deleted(client, session) -> None:
+async def test_organization_datasets_page_without_deleted(member_client, session) -> None:
     # given
     acme = await make_organization(session, name="Acme")
     bolt = await make_organization(session, name="Bolt")
@@ -351,6 +354,7 @@ async def test_organization_datasets_page_without_deleted(client, session) -> No
     await make_dataset(session, organization=acme, name="aa", deleted_at=DELETED)
     await make_dataset(session, organization=bolt, name="z")
     await session.commit()
+    client = await member_client(acme, bolt)
 
     # when
     data = await gql_data(client, ORGANIZATION_DATASETS, {"first": 2})

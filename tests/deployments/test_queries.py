@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import httpx
 from strawberry.relay import to_base64
 
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.deployments import make_application, make_component, make_deployment
 from tests.factories.identity import make_organization
 from tests.graphql import gql_data
-
-
-@pytest.fixture
-def client(superuser_client):
-    """These tests read as a platform superuser; scoping has tests of its own."""
-    return superuser_client
 
 DEPLOYMENTS = """
 query Deployments($first: Int, $after: String, $filter: DeploymentFilter,
@@ -73,8 +67,9 @@ query Node($id: ID!) {
 """
 
 
-async def given_deployments(session) -> dict:
-    """Org "acme": model "llm" with v1 and v2 deployed four times; one other organization."""
+async def given_deployments(session, member_client) -> tuple[dict, httpx.AsyncClient]:
+    """Org "acme": model "llm" with v1 and v2 deployed four times, read by a member of acme;
+    one other organization, with "omega" deployed, that the member does not belong to."""
     org = await make_organization(session, slug="acme")
     model = await make_model(session, organization=org, name="llm")
     v1 = await make_model_version(session, model=model, version="v1", status="production")
@@ -96,14 +91,14 @@ async def given_deployments(session) -> dict:
                                        status="running", environment="dev"),
     }
     await session.commit()
-    return {"v1": v1, "v2": v2, **rows}
+    return {"v1": v1, "v2": v2, **rows}, await member_client(org)
 
 
 async def test_deployments_filtered_by_status_and_environment_ordered_by_name(
-    client, session
+    member_client, session
 ) -> None:
     # given
-    await given_deployments(session)
+    _, client = await given_deployments(session, member_client)
 
     # when
     data = await gql_data(client, DEPLOYMENTS, {
@@ -120,9 +115,9 @@ async def test_deployments_filtered_by_status_and_environment_ordered_by_name(
     assert {e["node"]["__typename"] for e in conn["edges"]} == {"Deployment"}
 
 
-async def test_deployments_filtered_by_model_version_global_id(client, session) -> None:
+async def test_deployments_filtered_by_model_version_global_id(member_client, session) -> None:
     # given
-    rows = await given_deployments(session)
+    rows, client = await given_deployments(session, member_client)
 
     # when
     data = await gql_data(client, DEPLOYMENTS, {
@@ -134,9 +129,9 @@ async def test_deployments_filtered_by_model_version_global_id(client, session) 
     assert data["deployments"]["totalCount"] == 1
 
 
-async def test_deployment_configuration_secrets_are_redacted(client, session) -> None:
+async def test_deployment_configuration_secrets_are_redacted(member_client, session) -> None:
     # given
-    await given_deployments(session)
+    _, client = await given_deployments(session, member_client)
 
     # when
     data = await gql_data(client, DEPLOYMENTS, {"filter": {"nameContains": "alph"}})
@@ -146,32 +141,30 @@ async def test_deployment_configuration_secrets_are_redacted(client, session) ->
     assert edge["node"]["configuration"] == {"api_key": "***", "workers": 4}
 
 
-async def test_deployments_paginate_with_first_and_after(client, session) -> None:
+async def test_deployments_paginate_with_first_and_after(member_client, session) -> None:
     # given
-    await given_deployments(session)
+    _, client = await given_deployments(session, member_client)
     variables = {"first": 2, "orderBy": {"field": "NAME"}}
 
     # when
     first = (await gql_data(client, DEPLOYMENTS, variables))["deployments"]
     second = (await gql_data(client, DEPLOYMENTS, {
         **variables, "after": first["pageInfo"]["endCursor"]}))["deployments"]
-    last = (await gql_data(client, DEPLOYMENTS, {
-        **variables, "after": second["pageInfo"]["endCursor"]}))["deployments"]
 
-    # then
+    # then: the other organization's "omega" is neither a page nor counted
     assert [e["node"]["name"] for e in first["edges"]] == ["alpha", "beta"]
     assert [e["node"]["name"] for e in second["edges"]] == ["delta", "gamma"]
-    assert [e["node"]["name"] for e in last["edges"]] == ["omega"]
     assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["hasPreviousPage"]) == (
         True, False)
-    assert (last["pageInfo"]["hasNextPage"], last["pageInfo"]["hasPreviousPage"]) == (
+    assert (second["pageInfo"]["hasNextPage"], second["pageInfo"]["hasPreviousPage"]) == (
         False, True)
-    assert first["totalCount"] == second["totalCount"] == last["totalCount"] == 5
+    assert first["totalCount"] == second["totalCount"] == 4
 
 
-async def test_deployment_reaches_its_organization_and_model_version(client, session) -> None:
+async def test_deployment_reaches_its_organization_and_model_version(member_client,
+                                                                     session) -> None:
     # given
-    await given_deployments(session)
+    _, client = await given_deployments(session, member_client)
 
     # when
     data = await gql_data(client, DEPLOYMENT_RELATIONS, {"filter": {"environment": "prod"}})
@@ -184,7 +177,8 @@ async def test_deployment_reaches_its_organization_and_model_version(client, ses
     ]
 
 
-async def test_applications_with_components_and_deployments_both_ways(client, session) -> None:
+async def test_applications_with_components_and_deployments_both_ways(member_client,
+                                                                       session) -> None:
     # given
     org = await make_organization(session, slug="acme")
     app = await make_application(session, organization=org, name="assistant",
@@ -198,6 +192,7 @@ async def test_applications_with_components_and_deployments_both_ways(client, se
     await make_component(session, application=app, component_type="knowledge_collection",
                          name="docs", order_index=1)
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, APPLICATIONS, {"filter": {"statusIn": ["PUBLISHED", "DRAFT"]}})
@@ -223,7 +218,7 @@ async def test_applications_with_components_and_deployments_both_ways(client, se
     assert apps["edges"][1]["node"]["deployments"] == {"edges": []}
 
 
-async def test_node_round_trip_of_each_type(client, session) -> None:
+async def test_node_round_trip_of_each_type(member_client, session) -> None:
     # given
     org = await make_organization(session)
     app = await make_application(session, organization=org, name="assistant")
@@ -231,6 +226,7 @@ async def test_node_round_trip_of_each_type(client, session) -> None:
     component = await make_component(session, application=app, name="serving",
                                      component_id=deployment.id)
     await session.commit()
+    client = await member_client(org)
 
     for type_name, row, fields in [
         ("Deployment", deployment, {"name": "assistant-prod"}),

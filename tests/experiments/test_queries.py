@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.ai_models import make_model, make_model_version
@@ -13,12 +12,6 @@ from tests.factories.datasets import make_dataset
 from tests.factories.experiments import make_experiment, make_metrics, make_project, make_run
 from tests.factories.identity import make_organization
 from tests.graphql import error_codes, gql, gql_data
-
-
-@pytest.fixture
-def client(superuser_client):
-    """These tests read as a platform superuser; scoping has tests of its own."""
-    return superuser_client
 
 PROJECTS = """
 query Projects($filter: ProjectFilter, $orderBy: ProjectOrder) {
@@ -112,7 +105,7 @@ def node_names(data: dict, root: str) -> list[str]:
     return [e["node"]["name"] for e in data[root]["edges"]]
 
 
-async def test_projects_filtered_and_ordered_without_deleted(client, session) -> None:
+async def test_projects_filtered_and_ordered_without_deleted(member_client, session) -> None:
     # given
     org = await make_organization(session, slug="acme")
     other = await make_organization(session, slug="other")
@@ -120,8 +113,9 @@ async def test_projects_filtered_and_ordered_without_deleted(client, session) ->
         await make_project(session, organization=org, name=name)
     gone = await make_project(session, organization=org, name="old")
     gone.deleted_at = DELETED
-    await make_project(session, organization=other, name="elsewhere")
+    await make_project(session, organization=other, name="vision elsewhere")
     await session.commit()
+    client = await member_client(org)  # not of `other`
 
     # when
     desc = await gql_data(client, PROJECTS, {
@@ -139,7 +133,7 @@ async def test_projects_filtered_and_ordered_without_deleted(client, session) ->
     assert node_names(contains, "projects") == ["vision"]
 
 
-async def test_experiments_filtered_by_project_and_status(client, session) -> None:
+async def test_experiments_filtered_by_project_and_status(member_client, session) -> None:
     # given
     org = await make_organization(session)
     project = await make_project(session, organization=org, name="p")
@@ -149,6 +143,7 @@ async def test_experiments_filtered_by_project_and_status(client, session) -> No
     await make_experiment(session, project=project, name="e3", status="archived")
     await make_experiment(session, project=other, name="e4", status="active")
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, EXPERIMENTS, {
@@ -164,7 +159,7 @@ async def test_experiments_filtered_by_project_and_status(client, session) -> No
     ]}
 
 
-async def test_runs_filtered_by_status_and_experiment(client, session) -> None:
+async def test_runs_filtered_by_status_and_experiment(member_client, session) -> None:
     # given
     org = await make_organization(session)
     project = await make_project(session, organization=org)
@@ -174,6 +169,7 @@ async def test_runs_filtered_by_status_and_experiment(client, session) -> None:
             for i, s in enumerate(("running", "failed", "completed", "running"))]
     await make_run(session, experiment=other, name="x", status="running")
     await session.commit()
+    client = await member_client(org)
     wanted = sorted((r for r in runs if r.status in ("running", "failed")),
                     key=lambda r: r.id, reverse=True)
 
@@ -193,7 +189,7 @@ async def test_runs_filtered_by_status_and_experiment(client, session) -> None:
     assert node_names(by_status, "runs") == ["r2"]
 
 
-async def test_project_to_metrics_tree_orders_metrics_by_step(client, session) -> None:
+async def test_project_to_metrics_tree_orders_metrics_by_step(member_client, session) -> None:
     # given: one project, two experiments (one deleted), a run reporting out of order
     org = await make_organization(session)
     project = await make_project(session, organization=org, name="p")
@@ -203,6 +199,7 @@ async def test_project_to_metrics_tree_orders_metrics_by_step(client, session) -
     run = await make_run(session, experiment=experiment, status="running")
     await make_metrics(session, run=run, steps=[30, 10, 20])
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, TREE)
@@ -221,7 +218,7 @@ async def test_project_to_metrics_tree_orders_metrics_by_step(client, session) -
     }}}]
 
 
-async def test_run_links_to_dataset_and_model_versions(client, session) -> None:
+async def test_run_links_to_dataset_and_model_versions(member_client, session) -> None:
     # given: a run fine-tunes v1 on a dataset and produces v2 and v3
     org = await make_organization(session)
     dataset = await make_dataset(session, organization=org, name="corpus")
@@ -236,6 +233,7 @@ async def test_run_links_to_dataset_and_model_versions(client, session) -> None:
         produced = await make_model_version(session, model=model, version=version)
         produced.source_run_id = run.id
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, RUN_LINKS, {"id": to_base64("Run", run.id)})
@@ -255,7 +253,7 @@ async def test_run_links_to_dataset_and_model_versions(client, session) -> None:
     }
 
 
-async def test_run_of_a_deleted_dataset_shows_no_dataset(client, session) -> None:
+async def test_run_of_a_deleted_dataset_shows_no_dataset(member_client, session) -> None:
     # given
     org = await make_organization(session)
     dataset = await make_dataset(session, organization=org, deleted_at=DELETED)
@@ -263,6 +261,7 @@ async def test_run_of_a_deleted_dataset_shows_no_dataset(client, session) -> Non
     run = await make_run(session, experiment=await make_experiment(session, project=project),
                          dataset=dataset)
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, RUN_LINKS, {"id": to_base64("Run", run.id)})
@@ -273,13 +272,14 @@ async def test_run_of_a_deleted_dataset_shows_no_dataset(client, session) -> Non
     assert data["node"]["modelVersions"] == {"totalCount": 0, "edges": []}
 
 
-async def test_metric_pages_forward_and_backward(client, session) -> None:
+async def test_metric_pages_forward_and_backward(member_client, session) -> None:
     # given: steps 1..5
     org = await make_organization(session)
     project = await make_project(session, organization=org)
     run = await make_run(session, experiment=await make_experiment(session, project=project))
     await make_metrics(session, run=run, steps=[4, 2, 5, 1, 3])
     await session.commit()
+    client = await member_client(org)
     run_id = to_base64("Run", run.id)
 
     async def page(**args) -> dict:
@@ -307,7 +307,7 @@ async def test_metric_pages_forward_and_backward(client, session) -> None:
     assert {c["totalCount"] for c in (first, second, third, back)} == {5}
 
 
-async def test_node_round_trip(client, session) -> None:
+async def test_node_round_trip(member_client, session) -> None:
     # given
     org = await make_organization(session)
     project = await make_project(session, organization=org, name="p")
@@ -315,6 +315,7 @@ async def test_node_round_trip(client, session) -> None:
     run = await make_run(session, experiment=experiment, name="r")
     (metric,) = await make_metrics(session, run=run, steps=[7])
     await session.commit()
+    client = await member_client(org)
     expected = [
         ("Project", project.id, {"name": "p"}),
         ("Experiment", experiment.id, {"name": "e"}),
@@ -331,12 +332,13 @@ async def test_node_round_trip(client, session) -> None:
         assert data["node"] == {"__typename": type_name, "id": global_id, **fields}
 
 
-async def test_deleted_project_is_not_a_node(client, session) -> None:
+async def test_deleted_project_is_not_a_node(member_client, session) -> None:
     # given
     org = await make_organization(session)
     project = await make_project(session, organization=org)
     project.deleted_at = DELETED
     await session.commit()
+    client = await member_client(org)
 
     # when
     body = await gql(client, NODE, {"id": to_base64("Project", project.id)})
@@ -356,7 +358,7 @@ query Reverse($version: ID!) {
 """
 
 
-async def test_organization_projects_and_version_source_run(client, session) -> None:
+async def test_organization_projects_and_version_source_run(member_client, session) -> None:
     # given
     org = await make_organization(session)
     for name in ("a", "b"):
@@ -369,6 +371,7 @@ async def test_organization_projects_and_version_source_run(client, session) -> 
     version = await make_model_version(session, model=model, version="v7")
     version.source_run_id = run.id
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, REVERSE, {"version": to_base64("ModelVersion", version.id)})

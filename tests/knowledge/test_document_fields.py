@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories.identity import make_organization
 from tests.factories.knowledge import make_collection, make_document
+from tests.graphql import gql_data
 
 DOCUMENT = ("query ($id: ID!) { node(id: $id) { ... on KnowledgeDocument "
             "{ title status error chunkCount uploadStatus } } }")
@@ -17,19 +18,19 @@ DOCUMENT = ("query ($id: ID!) { node(id: $id) { ... on KnowledgeDocument "
     ("uploading", "PENDING"), ("processing", "PROCESSING"), ("completed", "READY"),
     ("failed", "FAILED"),
 ])
-async def test_status_error_and_title(superuser_client, session, stored, status) -> None:
+async def test_status_error_and_title(member_client, session, stored, status) -> None:
     org = await make_organization(session)
     collection = await make_collection(session, organization=org)
     document = await make_document(session, collection=collection, filename="Handbook",
                                    upload_status=stored)
     document.processing_error = "bad PDF" if stored == "failed" else None
     await session.commit()
+    client = await member_client(org)
     gid = base64.b64encode(f"KnowledgeDocument:{document.id}".encode()).decode()
 
-    body = (await superuser_client.post("/graphql", json={
-        "query": DOCUMENT, "variables": {"id": gid}})).json()
+    data = await gql_data(client, DOCUMENT, {"id": gid})
 
-    assert body["data"]["node"] == {
+    assert data["node"] == {
         "title": "Handbook", "status": status,
         "error": "bad PDF" if stored == "failed" else None,
         "chunkCount": 0, "uploadStatus": stored.upper(),

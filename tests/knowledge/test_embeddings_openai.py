@@ -199,7 +199,7 @@ async def test_only_http_embedding_models_of_the_organization_can_be_named(
     assert (await db.fetch("SELECT count(*) FROM knowledge_collections"))[0][0] == 0
 
 
-@pytest.mark.parametrize("store", [store for store in BACKENDS if store.values[0] != "pgvector"])
+@pytest.mark.parametrize("store", [store for store in BACKENDS if store != "pgvector"])
 async def test_another_store_takes_the_size_the_endpoint_answers(client, db, session, acme,
                                                                  worker, stub_url,
                                                                  store) -> None:

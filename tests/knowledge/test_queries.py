@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from strawberry.relay import to_base64
 
 from tests.factories.datasets import make_file
-from tests.factories.identity import make_organization, make_user
+from tests.factories.identity import make_membership, make_organization, make_user
 from tests.factories.knowledge import make_collection, make_document, make_rag_query
 from tests.graphql import gql_data
-
-
-@pytest.fixture
-def client(superuser_client):
-    """These tests read as a platform superuser; scoping has tests of its own."""
-    return superuser_client
 
 COLLECTIONS = """
 query Collections($first: Int, $after: String, $filter: KnowledgeCollectionFilter,
@@ -69,9 +62,12 @@ query Node($id: ID!) {
 """
 
 
-async def test_collections_filtered_and_ordered_without_deleted_ones(client, session) -> None:
-    # given
+async def test_collections_filtered_and_ordered_without_deleted_ones(member_client,
+                                                                      session) -> None:
+    # given: acme's collections, and a matching one of an organization the reader is not in
     org = await make_organization(session, slug="acme")
+    other = await make_organization(session, slug="other")
+    await make_collection(session, organization=other, name="other-manuals")
     await make_collection(session, organization=org, name="manuals",
                           config={"qdrant_api_key": "qk-1", "distance": "cosine"})
     await make_collection(session, organization=org, name="faq")
@@ -79,6 +75,7 @@ async def test_collections_filtered_and_ordered_without_deleted_ones(client, ses
     await make_collection(session, organization=org, name="old-faq",
                           deleted_at=datetime.now(UTC))
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, COLLECTIONS, {
@@ -98,12 +95,13 @@ async def test_collections_filtered_and_ordered_without_deleted_ones(client, ses
     ]
 
 
-async def test_collections_paginate_with_first_and_after(client, session) -> None:
+async def test_collections_paginate_with_first_and_after(member_client, session) -> None:
     # given
     org = await make_organization(session)
     for name in ("a", "b", "c"):
         await make_collection(session, organization=org, name=name)
     await session.commit()
+    client = await member_client(org)
     variables = {"first": 2, "orderBy": {"field": "NAME"}}
 
     # when
@@ -120,7 +118,7 @@ async def test_collections_paginate_with_first_and_after(client, session) -> Non
     assert first["totalCount"] == rest["totalCount"] == 3
 
 
-async def test_documents_of_a_collection_with_their_file_paged(client, session) -> None:
+async def test_documents_of_a_collection_with_their_file_paged(member_client, session) -> None:
     # given
     org = await make_organization(session)
     collection = await make_collection(session, organization=org, name="manuals")
@@ -133,6 +131,7 @@ async def test_documents_of_a_collection_with_their_file_paged(client, session) 
     await make_document(session, collection=collection, filename="gone.txt",
                         deleted_at=datetime.now(UTC))
     await session.commit()
+    client = await member_client(org)
     variables = {"first": 2, "filter": {"uploadStatusIn": ["COMPLETED", "PROCESSING"]}}
 
     # when
@@ -157,10 +156,11 @@ async def test_documents_of_a_collection_with_their_file_paged(client, session) 
         False, True)
 
 
-async def test_rag_queries_newest_first_with_user_and_collection(client, session) -> None:
+async def test_rag_queries_newest_first_with_user_and_collection(member_client, session) -> None:
     # given
     org = await make_organization(session)
     alice = await make_user(session, username="alice")
+    await make_membership(session, organization=org, user=alice)  # so the reader sees her
     collection = await make_collection(session, organization=org, name="manuals")
     start = datetime(2025, 1, 1, tzinfo=UTC)
     await make_rag_query(session, collection=collection, user=alice, query_text="first?",
@@ -168,6 +168,7 @@ async def test_rag_queries_newest_first_with_user_and_collection(client, session
     await make_rag_query(session, collection=collection, query_text="second?",
                          created_at=start + timedelta(hours=1))
     await session.commit()
+    client = await member_client(org)
 
     # when
     data = await gql_data(client, RAG_QUERIES)
@@ -182,13 +183,14 @@ async def test_rag_queries_newest_first_with_user_and_collection(client, session
     ]}
 
 
-async def test_node_round_trip_of_each_type(client, session) -> None:
+async def test_node_round_trip_of_each_type(member_client, session) -> None:
     # given
     org = await make_organization(session)
     collection = await make_collection(session, organization=org, name="manuals")
     document = await make_document(session, collection=collection, filename="a.pdf")
     query = await make_rag_query(session, collection=collection, query_text="why?")
     await session.commit()
+    client = await member_client(org)
 
     for type_name, row, fields in [
         ("KnowledgeCollection", collection, {"name": "manuals"}),

@@ -152,7 +152,6 @@ async def every_question_finds_its_passage(app, client, db, acme, backend: str,
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server (`chroma run`, shipped in the chromadb wheel) on 127.0.0.1."""
-    pytest.importorskip("chromadb")
     port = free_port()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port",
@@ -250,7 +249,6 @@ async def test_retrieval_never_crosses_organizations(backend, app, client, db, a
 
 async def test_a_store_that_fails_fails_the_document_readably(app, client, db, acme, worker,
                                                               monkeypatch) -> None:
-    pytest.importorskip("qdrant_client")
     collection_id = await new_collection(client, acme, vectorStore="QDRANT")
     kept = await add_text(client, acme, collection_id, "kept", "Cats sleep most of the day.")
     await worker.drain()
@@ -282,7 +280,6 @@ async def test_a_store_that_fails_fails_the_document_readably(app, client, db, a
 
 
 async def test_qdrant_local_mode_refuses_a_second_process_readably(app, tmp_path) -> None:
-    pytest.importorskip("qdrant_client")
     first, second = QdrantStore(path=tmp_path), QdrantStore(path=tmp_path)
     await first.client()
     try:

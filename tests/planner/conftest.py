@@ -46,12 +46,12 @@ class Paths:
     async def compare(self, query: str, variables: dict[str, Any] | None,
                       principal: Principal, operation: str | None = None) -> bool:
         """Assert both answers are identical; True when the planner answered."""
-        stats = self.planned.planner.stats
-        before = stats["planned"]
+        snapshot = self.planned.planner.stats.snapshot
+        before = snapshot()["planned"]
         expected = await self.run(self.reference, query, variables, principal, operation)
         got = await self.run(self.planned, query, variables, principal, operation)
         assert got == expected, f"\n{query}\n{variables}\n{principal}\n{expected!r}\n{got!r}"
-        return stats["planned"] > before
+        return snapshot()["planned"] > before
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import Counter
 
 import httpx
 
@@ -31,7 +30,7 @@ async def post(client: httpx.AsyncClient, body: dict, headers: dict | None = Non
 async def test_the_second_request_is_answered_without_strawberry_alike(
         app, superuser_client, chat_data) -> None:  # noqa: F811
     query = fresh(ORGS)
-    before = Counter(stats(app))
+    before = stats(app)
     first = await post(superuser_client, {"query": query, "variables": {"n": 5}})
     second = await post(superuser_client, {"query": query, "variables": {"n": 5}})
     after = stats(app)
@@ -56,7 +55,7 @@ async def test_variables_are_checked_and_errors_come_from_strawberry(
         app, superuser_client, chat_data) -> None:  # noqa: F811
     query = fresh(ORGS)
     await post(superuser_client, {"query": query, "variables": {"n": 1}})
-    before = Counter(stats(app))
+    before = stats(app)
     wrong = (await post(superuser_client, {"query": query, "variables": {"n": "ten"}})).json()
     too_many = (await post(superuser_client, {"query": query, "variables": {"n": 10**6}})).json()
 
@@ -104,7 +103,7 @@ async def test_a_persisted_query_by_hash_is_answered_by_the_known_path(
                                     "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
     missing = await post(superuser_client, {"extensions": persisted})
     stored = await post(superuser_client, {"query": query, "extensions": persisted})
-    before = Counter(stats(app))
+    before = stats(app)
     by_hash = await post(superuser_client, {"extensions": persisted})
 
     assert error_codes(missing.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
