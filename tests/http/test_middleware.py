@@ -54,9 +54,9 @@ async def test_middleware_wraps_graphql_known_queries_and_other_routes(witnessed
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         got = await client.get("/graphql", params={"query": ORGS})
         first = await client.post("/graphql", json={"query": query})
-        known_before = planner.stats["known"]
+        known_before = planner.stats.snapshot()["known"]
         known = await client.post("/graphql", json={"query": query})
-        known_after = planner.stats["known"]
+        known_after = planner.stats.snapshot()["known"]
         health = await client.get("/healthz")
         refused = await client.put("/graphql", json={"query": ORGS})
 
