@@ -141,7 +141,8 @@ class GraphQLApp(GraphQL[Context, None]):
         if data is None:
             state[REQUEST_BODY] = body
             return None
-        await fill_in_documents(request.app.state, data)
+        if data.extensions:
+            await fill_in_documents(request.app.state, data)
         state[REQUEST_DATA] = data
         return data
 

@@ -22,8 +22,9 @@ def single_operation(decoded: object) -> GraphQLRequestData | None:
         return None
     query, variables = decoded.get("query"), decoded.get("variables")
     extensions = decoded.get("extensions")
-    if not (isinstance(query, str | None) and isinstance(variables, dict | None)
-            and isinstance(extensions, dict | None)):
+    if ((query is not None and not isinstance(query, str))
+            or (variables is not None and not isinstance(variables, dict))
+            or (extensions is not None and not isinstance(extensions, dict))):
         return None
     return GraphQLRequestData(query=query, variables=variables,
                               operation_name=decoded.get("operationName"),
