@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_depth: int = 20
     max_aliases: int = 50
     max_tokens: int = 5000
-    # Automatic persisted queries (app/persisted_queries.py): documents by hash in Redis for
+    # Automatic persisted queries (app/http/persisted_queries.py): documents by hash in Redis for
     # this long, the most recent in an in-process LRU of this many
     apq_ttl_seconds: int = 24 * 3600
     apq_cache_size: int = 1000

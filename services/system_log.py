@@ -11,7 +11,7 @@ batches, one statement per batch. Logging therefore never waits for the database
   not queued again: the writer's task marks its context, so nothing recurses.
 
 `request_context` carries the request id and the caller's user id of the request being
-served (set by app/graphql_app.py), so each row says which request it came from.
+served (set by app/http/graphql.py), so each row says which request it came from.
 """
 
 from __future__ import annotations

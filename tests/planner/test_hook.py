@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from app.graphql_app import GraphQLApp
+from app.http.graphql import GraphQLApp
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session, make_messages
 from tests.factories.identity import make_membership, make_organization, make_user
