@@ -1,5 +1,5 @@
 """`aiplatform` command line: serve, migrate, demo-data, export-schema, create-superuser,
-simulate-training."""
+simulate-training, check-config."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from services.settings import Settings, get_settings
+from pydantic import ValidationError
+
+from services.settings import Settings, describe, effective, get_settings, problems, secret_key
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -52,6 +54,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
                           redis=settings.embedded_redis) as services:
         if settings.embedded_postgres:
             migrate.upgrade(services.database_url)
+            # the workers see a DATABASE_URL, so they need the key embedded mode made here
+            os.environ["AIPLATFORM_SECRET_KEY"] = secret_key(settings)
             os.environ["DATABASE_URL"] = services.database_url
         if settings.embedded_redis:
             os.environ["REDIS_URL"] = services.redis_url
@@ -146,6 +150,20 @@ def cmd_simulate_training(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit(130)
 
 
+def cmd_check_config(args: argparse.Namespace, settings: Settings) -> None:
+    for name, value in effective(settings).items():
+        print(f"{name}={value}")
+    found = problems(settings)
+    for problem in found:
+        print(f"problem: {problem}", file=sys.stderr)
+    if found:
+        sys.exit(1)
+
+
+# commands that run the server or change its database: they refuse unusable settings at once
+CHECKED = {"serve", "migrate"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aiplatform", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,12 +212,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--epochs", type=int, default=4)
     sim.add_argument("--seed", type=int, default=0)
     sim.set_defaults(func=cmd_simulate_training)
+
+    check = sub.add_parser("check-config", help="print the effective settings (secrets masked) "
+                                               "and exit non-zero if they cannot be used")
+    check.set_defaults(func=cmd_check_config)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    args.func(args, get_settings())
+    try:
+        settings = get_settings()
+    except ValidationError as invalid:
+        sys.exit("aiplatform: invalid configuration: " + "; ".join(describe(invalid)))
+    found = problems(settings) if args.command in CHECKED else []
+    if found:
+        sys.exit("aiplatform: invalid configuration: " + "; ".join(found))
+    args.func(args, settings)
 
 
 if __name__ == "__main__":

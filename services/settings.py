@@ -2,43 +2,82 @@
 
 Unset `DATABASE_URL` / `REDIS_URL` mean *embedded*: the app starts a real PostgreSQL and
 redis-server under `AIPLATFORM_DATA_DIR` and owns their lifetime.
+
+Every value is checked when a command starts (`problems`, and pydantic's own checks of types,
+ranges and URLs), so a misconfigured server stops at once with a line naming the variable
+instead of starting and failing each request.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _one_of(*choices: str) -> Callable[[str], str]:
+    """A level name in any case, kept in the case of `choices`."""
+    by_key = {c.lower(): c for c in choices}
+
+    def check(value: str) -> str:
+        if value.lower() not in by_key:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return by_key[value.lower()]
+    return check
+
+
+def _url(*schemes: str) -> Callable[[str | None], str | None]:
+    """A URL with one of `schemes` and a host (or, for unix sockets, a path)."""
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as error:
+            raise ValueError(f"not a URL: {error}") from None
+        if parts.scheme not in schemes:
+            raise ValueError(f"must start with {' or '.join(s + '://' for s in schemes)}")
+        if not (parts.netloc or parts.path) or (parts.scheme != "unix" and not parts.hostname
+                                                and "host=" not in parts.query):
+            raise ValueError("names no host")
+        return value
+    return check
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIPLATFORM_", env_file=".env", extra="ignore")
 
-    database_url: str | None = Field(
+    database_url: Annotated[str | None, AfterValidator(_url("postgresql", "postgres",
+                                                            "postgresql+asyncpg"))] = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "AIPLATFORM_DATABASE_URL")
     )
-    redis_url: str | None = Field(
+    redis_url: Annotated[str | None, AfterValidator(_url("redis", "rediss", "unix"))] = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "AIPLATFORM_REDIS_URL")
     )
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: str = "info"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=256)
+    log_level: Annotated[str, AfterValidator(_one_of("critical", "error", "warning", "info",
+                                                     "debug", "trace"))] = "info"
     access_log: bool = True
 
     # HS256 key for access tokens. Unset in embedded mode: generated once and kept in the data
     # folder. With DATABASE_URL set (production) it must be given, 32+ characters.
     secret_key: SecretStr | None = None
-    access_token_ttl_seconds: int = 900
-    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    access_token_ttl_seconds: int = Field(default=900, ge=10)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
 
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
 
     graphiql: bool = True
     introspection: bool = True
@@ -47,40 +86,42 @@ class Settings(BaseSettings):
     # execution and one serialized frame per event (graphql_schema/fanout.py); off: one per
     # subscriber
     share_subscription_results: bool = True
-    max_depth: int = 20
-    max_aliases: int = 50
-    max_tokens: int = 5000
-    # Automatic persisted queries (app/http/persisted_queries.py): documents by hash in Redis for
+    max_depth: int = Field(default=20, ge=1, le=1000)
+    max_aliases: int = Field(default=50, ge=1)
+    max_tokens: int = Field(default=5000, ge=100)
+    # Automatic persisted queries (app/http/persisted_queries.py): documents by hash in Redis
+    # for
     # this long, the most recent in an in-process LRU of this many
-    apq_ttl_seconds: int = 24 * 3600
-    apq_cache_size: int = 1000
-    default_page_size: int = 20
-    max_page_size: int = 100
+    apq_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    apq_cache_size: int = Field(default=1000, ge=0)
+    default_page_size: int = Field(default=20, ge=1)
+    max_page_size: int = Field(default=100, ge=1, le=10_000)
     # Queries the planner covers run as one SQL statement per level, without per-field
     # execution (graphql_schema/planner/); off: every query goes through strawberry
     planner: bool = True
 
     # GraphQL requests per sliding minute: per user when authenticated, else per client IP
     rate_limit_enabled: bool = True
-    rate_limit_per_minute_user: int = 600
-    rate_limit_per_minute_ip: int = 300
+    rate_limit_per_minute_user: int = Field(default=600, ge=1)
+    rate_limit_per_minute_ip: int = Field(default=300, ge=1)
     # A process trusts an access token it authenticated this long ago without asking Redis,
     # and claims rate-limit slots ahead for a busy caller (up to 64, used within that time):
     # a logout or role change made in another process reaches this one within this many
     # seconds (in its own process, at once). 0: every request asks Redis.
-    auth_cache_seconds: float = 1.0
+    auth_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     # Operations running at once on one websocket (more: TOO_MANY_SUBSCRIPTIONS)
-    ws_max_subscriptions: int = 100
+    ws_max_subscriptions: int = Field(default=100, ge=1)
 
     # Chat replies: longest wait for a provider's next piece before the reply fails
-    chat_provider_timeout_seconds: float = 60.0
+    chat_provider_timeout_seconds: float = Field(default=60.0, gt=0)
 
     # The app's own log records at this level and above are kept in system_logs (OFF: none)
-    system_log_level: str = "WARNING"
+    system_log_level: Annotated[str, AfterValidator(_one_of("DEBUG", "INFO", "WARNING", "ERROR",
+                                                            "CRITICAL", "OFF"))] = "WARNING"
 
     # Files: uploads above this size are refused (FILE_TOO_LARGE); download links expire
-    max_upload_bytes: int = 100 * 1024 * 1024
-    download_url_ttl_seconds: int = 3600
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    download_url_ttl_seconds: int = Field(default=3600, ge=1)
     # Object storage: a folder under data_dir unless S3_ENDPOINT is set (MinIO or any S3)
     s3_endpoint: str | None = Field(
         default=None, validation_alias=AliasChoices("S3_ENDPOINT", "AIPLATFORM_S3_ENDPOINT"))
@@ -95,11 +136,11 @@ class Settings(BaseSettings):
     s3_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("S3_REGION", "AIPLATFORM_S3_REGION"))
     # Vector stores of collections that name them: a folder under data_dir unless a URL is set
-    qdrant_url: str | None = Field(
+    qdrant_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = Field(
         default=None, validation_alias=AliasChoices("QDRANT_URL", "AIPLATFORM_QDRANT_URL"))
     qdrant_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("QDRANT_API_KEY", "AIPLATFORM_QDRANT_API_KEY"))
-    chroma_url: str | None = Field(
+    chroma_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = Field(
         default=None, validation_alias=AliasChoices("CHROMA_URL", "AIPLATFORM_CHROMA_URL"))
 
     @property
@@ -113,14 +154,79 @@ class Settings(BaseSettings):
 
 def secret_key(settings: Settings) -> str:
     """The signing key: configured, or generated once per data folder in embedded mode."""
+    problem = _secret_key_problem(settings)
+    if problem is not None:
+        raise ValueError(problem)
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    return _data_dir_key(settings.data_dir)
+
+
+def _secret_key_problem(settings: Settings) -> str | None:
     if settings.secret_key is not None:
         key = settings.secret_key.get_secret_value()
         if len(key) < 32 or key.lower() in PLACEHOLDERS:
-            raise ValueError("AIPLATFORM_SECRET_KEY must be a random value of 32+ characters")
-        return key
+            return "AIPLATFORM_SECRET_KEY must be a random value of 32+ characters"
+        return None
     if not settings.embedded_postgres:
-        raise ValueError("AIPLATFORM_SECRET_KEY is required when DATABASE_URL is set")
-    return _data_dir_key(settings.data_dir)
+        return "AIPLATFORM_SECRET_KEY is required when DATABASE_URL is set"
+    return None
+
+
+def problems(settings: Settings) -> list[str]:
+    """What makes these settings unusable together, one line each naming the variable
+    (each value alone was checked when the settings were read)."""
+    found = [p for p in [_secret_key_problem(settings)] if p is not None]
+    if settings.default_page_size > settings.max_page_size:
+        found.append("AIPLATFORM_DEFAULT_PAGE_SIZE must not exceed AIPLATFORM_MAX_PAGE_SIZE")
+    return found
+
+
+def env_name(field: str) -> str:
+    """The environment variable a setting is read from (its first alias, if it has one)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return field if field.isupper() else f"AIPLATFORM_{field.upper()}"
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per invalid variable, without its value (it may be a secret)."""
+    lines = []
+    for item in error.errors():
+        name = env_name(str(item["loc"][0])) if item["loc"] else "settings"
+        lines.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+def effective(settings: Settings) -> dict[str, str]:
+    """Every setting by its variable, as `check-config` prints it: secrets and URL passwords
+    masked."""
+    shown = {}
+    for field in Settings.model_fields:
+        value = getattr(settings, field)
+        if isinstance(value, SecretStr):
+            text = MASK
+        elif isinstance(value, str) and "://" in value:
+            text = _mask_url(value)
+        else:
+            text = "" if value is None else str(value)
+        shown[env_name(field)] = text
+    if settings.secret_key is None and settings.embedded_postgres:
+        shown["AIPLATFORM_SECRET_KEY"] = f"(generated in {settings.data_dir / 'secret_key'})"
+    return shown
+
+
+def _mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+MASK = "***"
 
 
 @lru_cache(maxsize=8)
