@@ -36,10 +36,13 @@ def database_url(settings: Settings, *, migrate: bool = True) -> Iterator[str]:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from services.logs import log_config
+
     workers = args.workers or settings.workers
     options = dict(host=args.host or settings.host, port=args.port or settings.port,
                    workers=workers, loop="uvloop", http="httptools", factory=True,
-                   log_level=settings.log_level, access_log=settings.access_log,
+                   log_level=settings.log_level, log_config=log_config(settings),
+                   access_log=False,  # the server writes its own request log (services/logs.py)
                    lifespan="on",
                    # small JSON events: compressing each frame costs more CPU than it saves
                    ws_per_message_deflate=False)

@@ -68,7 +68,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=256)
     log_level: Annotated[str, AfterValidator(_one_of("critical", "error", "warning", "info",
                                                      "debug", "trace"))] = "info"
+    # One line per request (method, path, status, duration, operation, caller) in the log
     access_log: bool = True
+    # json: one JSON object per line, for log collectors; text: for a terminal (services/logs.py)
+    log_format: Annotated[str, AfterValidator(_one_of("json", "text"))] = "text"
 
     # HS256 key for access tokens. Unset in embedded mode: generated once and kept in the data
     # folder. With DATABASE_URL set (production) it must be given, 32+ characters.
