@@ -1,0 +1,111 @@
+"""Prometheus metrics: what operators graph and alert on (the RED method: rate, errors,
+duration), and the server's own moving parts.
+
+With `serve --workers N`, each worker writes its values to files in
+`PROMETHEUS_MULTIPROC_DIR` (set by `serve` before the workers start) and `/metrics`, whichever
+worker answers it, sums them: a scrape sees the whole server, not one process. Gauges count
+live processes only (`livesum`), so a worker that exits stops counting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+OPERATION_LABELS = ("operation_type", "operation_name", "outcome")
+# latencies of small queries are milliseconds, of big answers or mutations up to seconds
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+GRAPHQL_REQUESTS = Counter(
+    "aiplatform_graphql_requests", "GraphQL operations answered over HTTP, by outcome "
+    "(ok, error: an answer with errors, refused: 4xx before execution, unavailable: 503)",
+    OPERATION_LABELS)
+GRAPHQL_DURATION = Histogram(
+    "aiplatform_graphql_request_duration_seconds",
+    "Time from a GraphQL request's arrival to its answer's last byte", OPERATION_LABELS,
+    buckets=DURATION_BUCKETS)
+PLANNER = Counter(
+    "aiplatform_planner_requests", "Queries by the way they were answered: planned (first "
+    "request), known (a repeated query answered without strawberry's pipeline), fallback "
+    "(by reason), unplannable", ("outcome", "reason"))
+WEBSOCKETS = Gauge("aiplatform_websocket_connections", "Open GraphQL websockets",
+                   multiprocess_mode="livesum")
+SUBSCRIPTIONS = Gauge("aiplatform_subscriptions_active", "Running subscriptions, by root field",
+                      ("field",), multiprocess_mode="livesum")
+PUBSUB_EVENTS = Counter("aiplatform_pubsub_events", "Pub/sub events handed to local "
+                        "subscribers (delivered) or dropped for a slow subscriber",
+                        ("outcome",))
+DB_POOL = Gauge("aiplatform_db_pool_connections", "PostgreSQL connections of the read pool: "
+                "in use, idle, and requests waiting for one", ("state",),
+                multiprocess_mode="livesum")
+REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis commands that failed (the server "
+                       "answered without Redis where it could)", ("operation",))
+RATE_LIMITED = Counter("aiplatform_rate_limit_refusals", "Requests and websocket operations "
+                       "refused by the rate limit", ("transport",))
+CHAT_TOKENS = Counter("aiplatform_chat_tokens", "Tokens of chat replies, by provider",
+                      ("provider",))
+CHAT_REPLY_DURATION = Histogram(
+    "aiplatform_chat_reply_duration_seconds", "From a chat message to its reply's completion, "
+    "by provider", ("provider",), buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+
+MAX_OPERATION_NAMES = 200  # distinct names per process; later ones are counted as "other"
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_names: set[str] = set()
+
+
+def operation_label(name: str | None) -> str:
+    """A bounded label for an operation name: a scraper's memory cannot be exhausted by
+    clients that send a new name with every request."""
+    if not name:
+        return ""
+    if name in _names:
+        return name
+    if len(_names) >= MAX_OPERATION_NAMES or not _NAME.fullmatch(name):
+        return "other"
+    _names.add(name)
+    return name
+
+
+_operation_children: dict[tuple[str, str | None, str], tuple[Counter, Histogram]] = {}
+
+
+def observe_operation(operation_type: str, operation_name: str | None, outcome: str,
+                      seconds: float) -> None:
+    key = (operation_type, operation_name, outcome)
+    children = _operation_children.get(key)
+    if children is None:  # each label set's children looked up once (bounded like the names)
+        labels = (operation_type, operation_label(operation_name), outcome)
+        children = (GRAPHQL_REQUESTS.labels(*labels), GRAPHQL_DURATION.labels(*labels))
+        if len(_operation_children) < 4 * MAX_OPERATION_NAMES:
+            _operation_children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def exposition() -> bytes:
+    """The text a scrape gets: every worker's values summed in multiprocess mode."""
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if directory:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry)
+    from prometheus_client import REGISTRY
+    return generate_latest(REGISTRY)
+
+
+def process_exited(pid: int) -> None:
+    """Forget a worker's live gauges (called as it shuts down)."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        multiprocess.mark_process_dead(pid)
