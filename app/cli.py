@@ -46,6 +46,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
                    lifespan="on",
                    # small JSON events: compressing each frame costs more CPU than it saves
                    ws_per_message_deflate=False)
+    if workers > 1:
+        share_metrics(settings)
     if workers == 1 or not (settings.embedded_postgres or settings.embedded_redis):
         uvicorn.run("app.main:create_app", **options)  # the lifespan owns embedded servers
         return
@@ -63,6 +65,21 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         if settings.embedded_redis:
             os.environ["REDIS_URL"] = services.redis_url
         uvicorn.run("app.main:create_app", **options)
+
+
+def share_metrics(settings: Settings) -> None:
+    """Workers write their metrics to one folder, emptied at start, which /metrics sums
+    (services/metrics.py); set before they start, since prometheus-client reads it on import."""
+    import shutil
+
+    from services.metrics import MULTIPROCESS_DIR
+
+    if os.environ.get(MULTIPROCESS_DIR):
+        return  # the operator's choice
+    folder = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROCESS_DIR] = str(folder)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:

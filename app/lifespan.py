@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from starlette.applications import Starlette
 
 from db import migrate
 from db.session import Database
+from services import metrics
 from services.knowledge.worker import IngestionWorker, storage_reader
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
@@ -88,5 +90,6 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.system_log.close()  # last user of the pool: writes what is queued
         await redis.aclose()
         await db.close()
+        metrics.process_exited(os.getpid())  # its live gauges leave the sums
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -1,5 +1,8 @@
-"""The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, /healthz and
-signed file downloads (/files/{id}, local storage)."""
+"""The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, the probes
+(/livez, /readyz, /healthz), /metrics and signed file downloads (/files/{id}, local storage).
+
+Every request passes the request observer (request log, metrics, websocket origins) and,
+when other origins are configured, CORS, /graphql's included."""
 
 from __future__ import annotations
 
@@ -11,26 +14,21 @@ from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from app.graphiql import static_app
+from app.http.cors import CORS
 from app.http.graphql import GraphQLApp
+from app.http.health import livez, readyz
+from app.http.metrics import metrics
+from app.http.observe import RequestObserver
 from app.lifespan import lifespan
 from graphql_schema.schema import build_schema
 from services.settings import Settings, get_settings
 from services.storage import make_storage
 from services.storage.local import download_file
-
-
-async def healthz(request: Request) -> JSONResponse:
-    state = request.app.state
-    await state.db.fetch("SELECT 1")
-    await state.redis.ping()
-    return JSONResponse({"status": "ok"})
 
 
 class GraphQLFirst:
@@ -84,6 +82,25 @@ class Application(Starlette):
         return app
 
 
+# the headers browser clients of GraphQL send (Apollo, urql, graphql-request, GraphiQL)
+CORS_HEADERS = ("content-type", "authorization", "apollo-require-preflight",
+                "x-apollo-operation-name", "graphql-preflight", "x-request-id", "traceparent")
+CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight's answer
+
+
+def observers(settings: Settings) -> list[Middleware]:
+    """The middleware every request passes first: the request observer, then CORS for the
+    configured origins (none: browsers keep pages of other origins out, as by default)."""
+    origins = settings.allowed_origins
+    stack = [Middleware(RequestObserver, allowed_origins=origins or None)]
+    if origins:
+        stack.append(Middleware(
+            CORS, allow_origins=origins, allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_HEADERS), allow_credentials=settings.cors_allow_credentials,
+            expose_headers=["retry-after"], max_age=CORS_MAX_AGE))
+    return stack
+
+
 def create_app(settings: Settings | None = None,
                middleware: Sequence[Middleware] = ()) -> Starlette:
     """The application; `middleware` wraps every request, /graphql's included (outermost
@@ -101,10 +118,13 @@ def create_app(settings: Settings | None = None,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static/graphiql", static_app(), name="graphiql-static"),
-            Route("/healthz", healthz),
+            Route("/livez", livez),
+            Route("/readyz", readyz),
+            Route("/healthz", readyz),
+            Route("/metrics", metrics),
             Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
         ],
-        middleware=middleware,
+        middleware=[*observers(settings), *middleware],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -1,5 +1,5 @@
 """Schema extensions: documents through caches with the limits, error codes on every error,
-and masking of unexpected ones."""
+masking of unexpected ones, and the operation told to the request's observers."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from starlette.requests import Request
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from graphql_schema.errors import ErrorCode
 from graphql_schema.planner.internals import core_schema
 from services.availability import ServiceUnavailable, outage_of
+from services.metrics import OPERATION, Operation
 from services.settings import Settings
 
 
@@ -118,3 +120,31 @@ class DocumentCaches:
                  *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules)
         return cls(settings.max_tokens, rules, lru_cache(maxsize=maxsize)(parse),
                    lru_cache(maxsize=maxsize)(validate_document))
+
+
+class OperationObserver(SchemaExtension):
+    """Tells the HTTP request's observers (the request log and the request metrics,
+    app/http/observe.py) which operation ran and how it ended. The known-query door tells
+    them the same for the answers it gives without strawberry (app/http/graphql.py)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if not isinstance(request, Request):
+            return  # a socket's operation: counted by the websocket metrics
+        try:
+            operation_type = context.operation_type.value
+            name = context.operation_name
+        except RuntimeError:  # the document did not parse: no operation to name
+            operation_type, name = "unknown", None
+        result = context.result
+        errors = (result.errors if result is not None else None) or context.pre_execution_errors
+        if not errors:
+            outcome = "ok"
+        elif all(outage(error) is not None for error in errors):
+            outcome = "unavailable"
+        else:
+            outcome = "error"
+        request.scope.setdefault("state", {})[OPERATION] = Operation(operation_type, name,
+                                                                     outcome)

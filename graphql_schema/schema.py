@@ -32,7 +32,14 @@ from graphql_schema.experiments.schema import (
     ExperimentsQuery,
     ExperimentsSubscription,
 )
-from graphql_schema.extensions import DocumentCaches, Documents, ErrorCodes, is_expected, outage
+from graphql_schema.extensions import (
+    DocumentCaches,
+    Documents,
+    ErrorCodes,
+    OperationObserver,
+    is_expected,
+    outage,
+)
 from graphql_schema.identity.schema import (
     AccountsMutation,
     ApiKeysMutation,
@@ -96,6 +103,7 @@ def build_schema(settings: Settings,
     ours: list[Callable[[], SchemaExtension]] = [
         lambda: ErrorCodes(mask=settings.mask_errors),
         lambda: Documents(caches),
+        OperationObserver,
     ]
     if not settings.introspection:
         ours.append(DisableIntrospection)

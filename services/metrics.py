@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import NamedTuple
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -42,23 +43,20 @@ PLANNER = Counter(
     "(by reason), unplannable", ("outcome", "reason"))
 WEBSOCKETS = Gauge("aiplatform_websocket_connections", "Open GraphQL websockets",
                    multiprocess_mode="livesum")
-SUBSCRIPTIONS = Gauge("aiplatform_subscriptions_active", "Running subscriptions, by root field",
-                      ("field",), multiprocess_mode="livesum")
-PUBSUB_EVENTS = Counter("aiplatform_pubsub_events", "Pub/sub events handed to local "
-                        "subscribers (delivered) or dropped for a slow subscriber",
-                        ("outcome",))
-DB_POOL = Gauge("aiplatform_db_pool_connections", "PostgreSQL connections of the read pool: "
-                "in use, idle, and requests waiting for one", ("state",),
-                multiprocess_mode="livesum")
-REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis commands that failed (the server "
-                       "answered without Redis where it could)", ("operation",))
 RATE_LIMITED = Counter("aiplatform_rate_limit_refusals", "Requests and websocket operations "
                        "refused by the rate limit", ("transport",))
-CHAT_TOKENS = Counter("aiplatform_chat_tokens", "Tokens of chat replies, by provider",
-                      ("provider",))
-CHAT_REPLY_DURATION = Histogram(
-    "aiplatform_chat_reply_duration_seconds", "From a chat message to its reply's completion, "
-    "by provider", ("provider",), buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+
+OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
+
+
+class Operation(NamedTuple):
+    """What the GraphQL endpoint tells the request's observers (the request log, the
+    request metrics) about the operation it ran, whichever way it answered it."""
+
+    type: str  # query, mutation, subscription
+    name: str | None
+    outcome: str  # ok, error, unavailable
+
 
 MAX_OPERATION_NAMES = 200  # distinct names per process; later ones are counted as "other"
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")

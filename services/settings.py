@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
 
+    # Browser apps on other origins (comma-separated, e.g. http://localhost:3000; * for any,
+    # without credentials); unset: same origin only. Websocket pages are checked alike.
+    cors_origins: str | None = None
+    cors_allow_credentials: bool = False
+    # A bearer token /metrics asks of its scraper; unset: /metrics is open
+    metrics_token: SecretStr | None = None
+
     graphiql: bool = True
     introspection: bool = True
     mask_errors: bool = True
@@ -93,8 +100,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=50, ge=1)
     max_tokens: int = Field(default=5000, ge=100)
     # Automatic persisted queries (app/http/persisted_queries.py): documents by hash in Redis
-    # for
-    # this long, the most recent in an in-process LRU of this many
+    # for this long, the most recent in an in-process LRU of this many
     apq_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     apq_cache_size: int = Field(default=1000, ge=0)
     default_page_size: int = Field(default=20, ge=1)
@@ -147,6 +153,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("CHROMA_URL", "AIPLATFORM_CHROMA_URL"))
 
     @property
+    def allowed_origins(self) -> list[str]:
+        """AIPLATFORM_CORS_ORIGINS as a list (empty: same origin only)."""
+        return [o.strip().rstrip("/") for o in (self.cors_origins or "").split(",") if o.strip()]
+
+    @property
     def embedded_postgres(self) -> bool:
         return self.database_url is None
 
@@ -180,6 +191,9 @@ def problems(settings: Settings) -> list[str]:
     """What makes these settings unusable together, one line each naming the variable
     (each value alone was checked when the settings were read)."""
     found = [p for p in [_secret_key_problem(settings)] if p is not None]
+    if settings.cors_allow_credentials and "*" in settings.allowed_origins:
+        found.append("AIPLATFORM_CORS_ORIGINS may not be * with "
+                     "AIPLATFORM_CORS_ALLOW_CREDENTIALS (name the origins)")
     if settings.default_page_size > settings.max_page_size:
         found.append("AIPLATFORM_DEFAULT_PAGE_SIZE must not exceed AIPLATFORM_MAX_PAGE_SIZE")
     return found

@@ -67,13 +67,14 @@ class Page:
 async def chromium() -> AsyncIterator[Page]:
     """A fresh headless Chromium (own profile, no network but loopback) and its first tab."""
     profile = Path(tempfile.mkdtemp(prefix="chromium-"))
-    proc = subprocess.Popen([CHROMIUM, f"--user-data-dir={profile}", *FLAGS],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = await asyncio.create_subprocess_exec(
+        CHROMIUM, f"--user-data-dir={profile}", *FLAGS,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not port_file.exists() or not port_file.read_text().strip():
-            assert proc.poll() is None, "chromium exited during start-up"
+            assert proc.returncode is None, "chromium exited during start-up"
             assert time.monotonic() < deadline, "chromium did not open its debugging port"
             await asyncio.sleep(0.05)
         port = int(port_file.read_text().split()[0])
@@ -85,8 +86,8 @@ async def chromium() -> AsyncIterator[Page]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
             proc.kill()
-            proc.wait()
+            await proc.wait()
         shutil.rmtree(profile, ignore_errors=True)

@@ -42,6 +42,7 @@ from app.http.websockets import (
 from db.scope import Principal
 from graphql_schema.context import Context
 from services.availability import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_of
+from services.metrics import OPERATION, Operation
 from services.system_log import bind_request
 
 RequestData = GraphQLRequestData | list[GraphQLRequestData]
@@ -129,6 +130,8 @@ class GraphQLApp(GraphQL[Context, None]):
         answer: KnownAnswer | None = await planner.answer_known(
             self.schema, data.query, data.operation_name, data.variables, state.db, principal,
             state.settings)
+        if answer is not None:  # as OperationObserver tells it of strawberry's answers
+            request.scope["state"][OPERATION] = Operation("query", data.operation_name, "ok")
         return answer
 
     async def json_request_data(self, request: Request) -> GraphQLRequestData | None:

@@ -55,7 +55,7 @@ from db.scope import Principal
 from db.session import Database
 from graphql_schema.context import Context
 from graphql_schema.errors import ErrorCode
-from graphql_schema.extensions import Documents, ErrorCodes
+from graphql_schema.extensions import Documents, ErrorCodes, OperationObserver
 from graphql_schema.planner import stats as counters
 from graphql_schema.planner.execute import Run
 from graphql_schema.planner.extension import PlannerExtension
@@ -76,9 +76,11 @@ T = TypeVar("T")
 # - Documents parses, validates and limits the text: the known text passed it, and the same
 #   text against the same schema passes it again;
 # - DisableIntrospection is a validation rule: the same;
+# - OperationObserver tells the request log and metrics which operation ran: the HTTP
+#   endpoint tells them the same of every known answer it sends;
 # - PlannerExtension is the planner itself.
 REPRODUCED: frozenset[type[SchemaExtension]] = frozenset(
-    {ErrorCodes, Documents, DisableIntrospection, PlannerExtension})
+    {ErrorCodes, Documents, DisableIntrospection, OperationObserver, PlannerExtension})
 
 
 def get_variable_values(*args: Any) -> Any:
