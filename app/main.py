@@ -1,8 +1,9 @@
 """The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, the probes
 (/livez, /readyz, /healthz), /metrics and signed file downloads (/files/{id}, local storage).
 
-Every request passes the request observer (request log, metrics, websocket origins) and,
-when other origins are configured, CORS, /graphql's included."""
+Every request passes the request observer (request log, metrics) and, when other origins
+are configured, CORS, /graphql's included; websocket pages are checked against the same
+origins by strawberry."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def observers(settings: Settings) -> list[Middleware]:
     """The middleware every request passes first: the request observer, then CORS for the
     configured origins (none: browsers keep pages of other origins out, as by default)."""
     origins = settings.allowed_origins
-    stack = [Middleware(RequestObserver, allowed_origins=origins or None)]
+    stack = [Middleware(RequestObserver)]
     if origins:
         stack.append(Middleware(
             CORS, allow_origins=origins, allow_methods=["GET", "POST"],
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         multipart_uploads_enabled=True,  # uploadFile; a preflight header is required
+        # pages of these origins may open sockets too; others but the server's own may not
+        allowed_origins=settings.allowed_origins,
     )
     app = Application(
         graphql,

@@ -4,8 +4,7 @@ it (a guard's refusal, the known-query door, strawberry, a route, an error page)
 For each HTTP request it writes one line to the request log (request id, method, path,
 status, duration, operation name, user id; never a header's value, so never a token) and, for
 GraphQL operations, the request metrics by operation type, name and outcome. It counts open
-websockets, and refuses a websocket whose page is on an origin the server does not serve
-(a browser opens a socket to any site, so the server must check where the page came from).
+websockets.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Collection
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,21 +25,13 @@ REQUEST_ID_LENGTH = 128  # a client's x-request-id longer than this is replaced
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, allowed_origins: Collection[str] | None = None) -> None:
-        """`allowed_origins`: the origins whose pages may open a websocket (AIPLATFORM_CORS_
-        ORIGINS); None: only pages of the server's own origin. Clients that are not browsers
-        send no Origin and are not concerned."""
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.allowed_origins = allowed_origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self.observe(scope, receive, send)
         elif scope["type"] == "websocket":
-            if not self.origin_allowed(Headers(scope=scope)):
-                await send({"type": "websocket.close", "code": 1008,
-                            "reason": "origin not allowed"})  # before accept: HTTP 403
-                return
             WEBSOCKETS.inc()
             try:
                 await self.app(scope, receive, send)
@@ -49,15 +39,6 @@ class RequestObserver:
                 WEBSOCKETS.dec()
         else:
             await self.app(scope, receive, send)
-
-    def origin_allowed(self, headers: Headers) -> bool:
-        origin = headers.get("origin")
-        if origin is None:
-            return True
-        if self.allowed_origins is None:
-            host = headers.get("host", "")
-            return origin in (f"http://{host}", f"https://{host}")
-        return "*" in self.allowed_origins or origin in self.allowed_origins
 
     async def observe(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
