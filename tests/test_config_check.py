@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
 from services.settings import Settings, describe, problems
@@ -117,7 +118,7 @@ def test_check_config_exits_non_zero_on_a_problem() -> None:
 
 SIGN_UP = """mutation ($input: SignUpInput!) { signUp(input: $input) {
   accessToken userErrors { code } } }"""
-LOG_IN = """mutation ($input: LogInInput!) { logIn(input: $input) {
+LOG_IN = """mutation LogIn($input: LogInInput!) { logIn(input: $input) {
   accessToken userErrors { code } } }"""
 SETUP = [
     ("createOrganization", "CreateOrganizationInput",
@@ -161,6 +162,15 @@ async def watch(ws_url: str, token: str, run_id: str, ready: asyncio.Event,
             event = message["payload"]["data"]["runProgress"]
             if event["__typename"] == "RunMetricsReported":
                 return event
+
+
+def logins_counted(http: httpx.Client) -> float:
+    text = http.get("/metrics", headers={"connection": "close"}).text
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples
+               if sample.name == "aiplatform_graphql_requests_total"
+               and sample.labels["operation_name"] == "LogIn"
+               and sample.labels["outcome"] == "ok")
 
 
 def test_embedded_serve_with_two_workers_logs_in_and_subscribes(tmp_path: Path) -> None:
@@ -214,7 +224,13 @@ def test_embedded_serve_with_two_workers_logs_in_and_subscribes(tmp_path: Path) 
                 return await asyncio.wait_for(asyncio.gather(*watchers), 30)
 
             events = asyncio.run(scenario())
+            # whichever worker answers /metrics, it counts the logins both answered
+            scrapes = [logins_counted(http) for _ in range(4)]
         assert events == [{"__typename": "RunMetricsReported",
                            "points": [{"step": 1, "loss": 0.5}]}] * 6
+        assert scrapes == [12] * 4
+        writers = {path.name.rsplit("_", 1)[-1]
+                   for path in (tmp_path / "data" / "metrics").glob("counter_*.db")}
+        assert len(writers) == 2, writers  # both workers counted requests
     finally:
         stop(proc)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from app.http.errors import error_response, rate_limited
 from services.auth import authenticate
+from services.metrics import RATE_LIMITED
 from services.ratelimit import check_request, request_count
 from services.security.tokens import TokenError
 
@@ -52,6 +53,7 @@ async def admit(request: Request) -> Response | None:
     request.scope.setdefault("state", {})["principal"] = principal
     retry_after = await check_request(request, principal, count)
     if retry_after is not None:
+        RATE_LIMITED.labels("http").inc()
         error = rate_limited(retry_after)
         return error_response(429, error["message"], error["extensions"],
                               {"retry-after": str(retry_after)})

@@ -26,6 +26,7 @@ from db.scope import Principal
 from graphql_schema.context import Context, Loaders
 from graphql_schema.fanout import LegacyWSHandler, TransportWSHandler
 from services.auth import authenticate
+from services.metrics import RATE_LIMITED
 from services.ratelimit import check_operation
 from services.security.tokens import TokenError
 from services.system_log import bind_user
@@ -99,6 +100,7 @@ async def operation_refusal(context: WebSocketContext, active: int) -> dict[str,
     retry_after = await check_operation(context.request, context.principal)
     if retry_after is None:
         return None
+    RATE_LIMITED.labels("websocket").inc()
     return rate_limited(retry_after)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -199,3 +201,43 @@ async def test_readyz_is_503_while_redis_is_stopped_and_200_after(
     assert body["status"] == "unavailable" and body["checks"]["postgresql"] == "ok"
     assert body["checks"]["redis"] != "ok"
     assert live.status_code == 200
+
+
+@pytest.fixture
+async def limited(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app allowing 1 anonymous request a minute per IP."""
+    application = create_app(settings.model_copy(update={"rate_limit_per_minute_ip": 1}))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("10.9.8.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+async def test_rate_limit_refusals_are_counted(limited, db) -> None:
+    def refusals(text: str) -> float:
+        return samples(text, "aiplatform_rate_limit_refusals_total").get(
+            (("transport", "http"),), 0.0)
+
+    before = (await limited.get("/metrics")).text
+    answers = [await limited.post("/graphql", json={"query": "{ __typename }"})
+               for _ in range(3)]
+    after = (await limited.get("/metrics")).text
+
+    assert [a.status_code for a in answers] == [200, 429, 429]
+    assert refusals(after) - refusals(before) == 2
+    refused = labels("unknown", "", "refused")
+    grew = (samples(after, "aiplatform_graphql_requests_total").get(refused, 0)
+            - samples(before, "aiplatform_graphql_requests_total").get(refused, 0))
+    assert grew == 2
+
+
+async def test_the_grafana_dashboard_reads_metrics_the_server_exports(client) -> None:
+    dashboard = (Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text()
+    used = set(re.findall(r"aiplatform_[a-z_]+", dashboard))
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"),
+                "gauge": ("",)}
+    exported = {family.name + suffix  # (a labelled metric has samples once it is used)
+                for family in text_string_to_metric_families((await client.get("/metrics")).text)
+                for suffix in suffixes.get(family.type, ())}
+
+    assert used and used <= exported, used - exported
