@@ -67,10 +67,11 @@ async def test_depth_limit_refuses_deep_queries(client) -> None:
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
-async def test_healthz(client) -> None:
+async def test_healthz_is_readyz(client) -> None:
     response = await client.get("/healthz")
 
-    assert response.json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"postgresql": "ok", "redis": "ok"}}
 
 
 async def test_graphql_with_another_method_is_refused_by_the_router(client) -> None:
