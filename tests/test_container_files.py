@@ -105,6 +105,7 @@ def test_the_stores_are_the_named_images_with_health_checks() -> None:
     assert found["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     for name in ("postgres", "redis", "minio", "qdrant"):
         assert "ports" not in found[name], f"{name} is published outside the stack"
+    for name in ("postgres", "minio", "qdrant"):
         assert found[name]["volumes"], f"{name} keeps its data in the container"
 
 
