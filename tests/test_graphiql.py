@@ -183,13 +183,13 @@ async def test_a_subscription_runs_over_the_websocket_and_the_editors_are_kept(
             await type_into(page, query=document, headers=headers)
             event = await run_until(page, "runProgress")
             sent = frames_sent(page)
-            urls = request_urls(page)
             # and: a reload shows what was typed, from GraphiQL's storage in this browser
             await saved(page, member["authorization"])
             await open_graphiql(page, origin)
             kept_query = await page.evaluate(f"{editor(QUERY_EDITOR)}.getValue()")
             await page.evaluate("document.querySelector('[data-name=\"headers\"]').click()")
             kept_headers = await page.evaluate(f"{editor(HEADERS_EDITOR)}.getValue()")
+            urls = request_urls(page)
 
     assert event == {"data": {"runProgress": {"__typename": "RunStatusChanged"}}}
     assert sent[0] == {"type": "connection_init",
