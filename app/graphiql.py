@@ -7,8 +7,13 @@ not work offline. This module serves a vendored copy instead:
 * ``static_app()`` serves the assets (mount it at the same prefix passed to
   ``graphiql_html``, by default ``/static/graphiql``).
 
-The assets (graphiql 3.9.0 UMD bundle, react / react-dom 18.3.1 production UMD builds)
-come from npm; their licenses sit next to them in ``static/graphiql``.
+The assets come from npm: the graphiql 3.9.0 UMD bundle, react / react-dom 18.3.1
+production UMD builds, the explorer plugin (@graphiql/plugin-explorer 3.2.6, the 3.x line
+that matches GraphiQL 3) and the graphql-ws 6.4.2 client; their licenses sit next to them in
+``static/graphiql``. ``graphiql-init.js`` opens the explorer, sends queries and mutations
+over HTTP and subscriptions over graphql-ws to the same endpoint, with the Headers tab's
+headers on both (in the socket's ``connection_init``, where the server authenticates it),
+and lets GraphiQL keep documents and headers in the browser's storage.
 """
 
 from __future__ import annotations
