@@ -94,7 +94,7 @@ class GracefulShutdown:
         handlers = {sig: h for sig in SHUTDOWN_SIGNALS
                     if callable(h := signal.getsignal(sig)) and h is not signal.default_int_handler}
 
-        def begin(sig: int) -> None:
+        def start(sig: int) -> None:
             self._began = loop.create_task(self.begin(handlers[sig], sig))
 
         def on_signal(sig: int, frame: FrameType | None) -> None:
@@ -102,7 +102,7 @@ class GracefulShutdown:
                 handlers[sig](sig, frame)
                 return
             self._signalled = True
-            loop.call_soon_threadsafe(begin, sig)  # wakes the loop, as the signal may not
+            loop.call_soon_threadsafe(start, sig)  # wakes the loop, as the signal may not
 
         wrapped = {sig: signal.signal(sig, on_signal) for sig in handlers}
         try:
