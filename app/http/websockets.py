@@ -125,7 +125,7 @@ class OpenSockets:
     async def close_all(self) -> None:
         """Close every open socket with 1001; sockets that open from now on close at once.
         Each socket's handler then ends its operations as on a client's disconnect."""
-        self.closing = True
+        self.closing = True  # a socket its client dropped meanwhile needs no close: ignored
         await asyncio.gather(*(s.close(WS_GOING_AWAY, GOING_AWAY_REASON)
                                for s in list(self._sockets)), return_exceptions=True)
 
