@@ -44,6 +44,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
                    log_level=settings.log_level, log_config=log_config(settings),
                    access_log=False,  # the server writes its own request log (services/logs.py)
                    lifespan="on",
+                   # in-flight requests may finish; the lifespan gives chat replies the same time
+                   timeout_graceful_shutdown=settings.shutdown_grace_seconds,
                    # small JSON events: compressing each frame costs more CPU than it saves
                    ws_per_message_deflate=False)
     if workers > 1:

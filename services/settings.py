@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=256)
+    # On SIGTERM: how long in-flight requests and chat replies may run on; sockets close at once
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0)
     log_level: Annotated[str, AfterValidator(_one_of("critical", "error", "warning", "info",
                                                      "debug", "trace"))] = "info"
     # One line per request (method, path, status, duration, operation, caller) in the log

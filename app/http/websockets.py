@@ -5,16 +5,20 @@ is refused with 4401 and the refusal's code as reason. Each operation a socket s
 against the same rate limit as HTTP requests, and a socket runs at most
 `ws_max_subscriptions` operations at once: an operation over either is refused alone, with an
 `error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS), the socket stays open.
+
+When the server shuts down, every open socket is closed with 1001 (going away), so clients
+reconnect to another process at once; uvicorn alone would close them with 1012.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -32,6 +36,8 @@ from services.security.tokens import TokenError
 from services.system_log import bind_user
 
 WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
+WS_GOING_AWAY = 1001  # the server is shutting down: reconnect (to another process)
+GOING_AWAY_REASON = "The server is shutting down"
 
 
 @dataclass
@@ -75,17 +81,72 @@ async def authenticate_socket(context: WebSocketContext) -> None:
 
 
 class WebSocketAdapter(ASGIWebSocketAdapter):
+    @property
+    def closed(self) -> bool:
+        return self.ws.application_state is WebSocketState.DISCONNECTED
+
     async def send_json(self, message: Mapping[str, object]) -> None:
         """Text frames, as both protocols' clients expect (browsers cannot parse a binary
-        frame's Blob as JSON); strawberry sends our encoder's bytes as binary frames."""
+        frame's Blob as JSON); strawberry sends our encoder's bytes as binary frames.
+        A socket closed at shutdown is disconnected for the operations still running on it."""
+        if self.closed:
+            raise WebSocketDisconnected
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
     async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return  # closed at shutdown: the handler's own close comes after
         code, reason = self.ws.scope.get("state", {}).get("ws_refusal", (code, reason))
         await super().close(code, reason)
+
+
+class OpenSockets:
+    """The process's open GraphQL sockets (`app.state.sockets`), so shutdown can close them.
+
+    The handlers of both protocols register their socket for as long as they serve it.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: set[WebSocketAdapter] = set()
+        self.closing = False
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def add(self, socket: WebSocketAdapter) -> None:
+        self._sockets.add(socket)
+
+    def discard(self, socket: WebSocketAdapter) -> None:
+        self._sockets.discard(socket)
+
+    async def close_all(self) -> None:
+        """Close every open socket with 1001; sockets that open from now on close at once.
+        Each socket's handler then ends its operations as on a client's disconnect."""
+        self.closing = True  # a socket its client dropped meanwhile needs no close: ignored
+        await asyncio.gather(*(s.close(WS_GOING_AWAY, GOING_AWAY_REASON)
+                               for s in list(self._sockets)), return_exceptions=True)
+
+
+class ClosedOnShutdown:
+    """For both protocols' handlers: the socket is in `app.state.sockets` while it is served."""
+
+    websocket: WebSocketAdapter
+    context: WebSocketContext
+
+    async def handle(self) -> None:
+        assert isinstance(self.context.request, WebSocket)
+        sockets: OpenSockets = self.context.request.app.state.sockets
+        if sockets.closing:
+            await self.websocket.close(WS_GOING_AWAY, GOING_AWAY_REASON)
+            return
+        sockets.add(self.websocket)
+        try:
+            await super().handle()  # type: ignore[misc]
+        finally:
+            sockets.discard(self.websocket)
 
 
 async def operation_refusal(context: WebSocketContext, active: int) -> dict[str, object] | None:
@@ -104,7 +165,7 @@ async def operation_refusal(context: WebSocketContext, active: int) -> dict[str,
     return rate_limited(retry_after)
 
 
-class LimitedTransportWSHandler(TransportWSHandler):
+class LimitedTransportWSHandler(ClosedOnShutdown, TransportWSHandler):
     """graphql-transport-ws: an operation over a limit gets an `error` message for its id."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,7 +182,7 @@ class LimitedTransportWSHandler(TransportWSHandler):
         await super().handle_subscribe(message)
 
 
-class LimitedLegacyWSHandler(LegacyWSHandler):
+class LimitedLegacyWSHandler(ClosedOnShutdown, LegacyWSHandler):
     """graphql-ws: an operation over a limit gets an `error` message for its id."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -45,8 +45,14 @@ class GenerationTasks:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    async def close(self) -> None:
-        """Cancel what is still running and wait until each task has handled it."""
+    async def close(self, grace: float = 0) -> None:
+        """Let the running tasks finish for up to `grace` seconds, then cancel the rest and
+        wait until each has handled it (a cancelled reply is stored as failed, with a reason).
+        Tasks started meanwhile (a request finishing during shutdown) are waited for too."""
+        if grace > 0 and self._tasks:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(grace):
+                    await self.join()
         self._closed = True
         tasks = set(self._tasks)
         for task in tasks:
