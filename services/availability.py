@@ -12,9 +12,10 @@ gets a bare `FileNotFoundError` from the socket's `connect` (the socket file is 
 TCP a `ConnectionRefusedError`; a connection the server closed is asyncpg's
 `InterfaceError("connection is closed")` (inside SQLAlchemy's wrapper) or
 `ConnectionDoesNotExistError` mid-statement; a server shutting down or starting up refuses
-with `CannotConnectNowError`. An `OSError` is an outage only when it was raised inside the
-database or Redis client, so a missing upload or a provider's refused socket stays a bug or
-the provider's error.
+with `CannotConnectNowError`; a pooled connection cut mid-statement can come back from the
+pool still "in operation" (asyncpg's `InternalClientError`). An `OSError` is an outage only
+when it was raised inside the database or Redis client, so a missing upload or a provider's
+refused socket stays a bug or the provider's error.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def _service_down(error: BaseException) -> str | ServiceUnavailable | None:
         return POSTGRES
     if isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
         return POSTGRES  # (the test SQLAlchemy's asyncpg dialect makes in `is_disconnect`)
+    if (isinstance(error, asyncpg.exceptions.InternalClientError)
+            and "another operation" in str(error)):
+        # a pooled connection the stopping server cut mid-statement, handed out again: its
+        # protocol is still "in operation" when the next statement starts (seen when
+        # PostgreSQL stopped under the running app)
+        return POSTGRES
     if isinstance(error, OSError):
         return _raised_in_client(error)
     return None

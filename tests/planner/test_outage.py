@@ -178,3 +178,14 @@ def test_a_missing_file_is_not_an_outage(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as raised:
         (tmp_path / "gone").read_bytes()
     assert outage_of(raised.value) is None
+
+
+def test_a_connection_left_in_operation_by_a_stopped_server_is_an_outage() -> None:
+    """What asyncpg raised once when PostgreSQL stopped under a pooled connection; its other
+    internal errors stay bugs."""
+    cut = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 11; another operation (2) is in progress")
+    other = asyncpg.exceptions.InternalClientError("unexpected data type")
+
+    assert outage_of(cut) is not None and outage_of(cut).service == POSTGRES  # type: ignore[union-attr]
+    assert outage_of(other) is None
