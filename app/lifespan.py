@@ -24,7 +24,7 @@ from app.http.websockets import OpenSockets
 from app.shutdown import GracefulShutdown
 from db import migrate
 from db.session import Database
-from services import metrics
+from services import metrics, telemetry
 from services.knowledge.worker import IngestionWorker, storage_reader
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
@@ -49,6 +49,7 @@ def tune_gc() -> None:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    telemetry.configure()  # before the first connection, whose statements it traces
     embedded = None
     database_url, redis_url = settings.database_url, settings.redis_url
     if database_url is None or redis_url is None:
@@ -99,5 +100,6 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await redis.aclose()
         await db.close()
         metrics.process_exited(os.getpid())  # its live gauges leave the sums
+        telemetry.shutdown()  # the spans still queued are exported
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

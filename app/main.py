@@ -7,6 +7,7 @@ origins by strawberry."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.http.metrics import metrics
 from app.http.observe import RequestObserver
 from app.lifespan import lifespan
 from graphql_schema.schema import build_schema
+from services import telemetry
 from services.settings import Settings, get_settings
 from services.storage import make_storage
 from services.storage.local import download_file
@@ -102,6 +104,20 @@ def observers(settings: Settings) -> list[Middleware]:
     return stack
 
 
+def tracing() -> list[Middleware]:
+    """With tracing on (services/telemetry.py), the outermost middleware: OpenTelemetry's
+    server span per request, a client's `traceparent` continued, named for the GraphQL
+    operation; off, none at all."""
+    if not telemetry.enabled():
+        return []
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    excluded = os.environ.get("OTEL_PYTHON_ASGI_EXCLUDED_URLS", telemetry.EXCLUDED_URLS)
+    return [Middleware(OpenTelemetryMiddleware, excluded_urls=excluded,
+                       exclude_spans=["receive", "send"]),
+            Middleware(telemetry.OperationSpan)]
+
+
 def create_app(settings: Settings | None = None,
                middleware: Sequence[Middleware] = ()) -> Starlette:
     """The application; `middleware` wraps every request, /graphql's included (outermost
@@ -127,7 +143,7 @@ def create_app(settings: Settings | None = None,
             Route("/metrics", metrics),
             Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
         ],
-        middleware=[*observers(settings), *middleware],
+        middleware=[*tracing(), *observers(settings), *middleware],
         lifespan=lifespan,
     )
     app.state.settings = settings
