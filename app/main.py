@@ -1,9 +1,9 @@
 """The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, the probes
 (/livez, /readyz, /healthz), /metrics and signed file downloads (/files/{id}, local storage).
 
-Every request passes the request observer (request log, metrics) and, when other origins
-are configured, CORS, /graphql's included; websocket pages are checked against the same
-origins by strawberry."""
+Every request passes OpenTelemetry's server span when tracing is on (services/telemetry.py),
+the request observer (request log, metrics) and, when other origins are configured, CORS,
+/graphql's included; websocket pages are checked against the same origins by strawberry."""
 
 from __future__ import annotations
 
