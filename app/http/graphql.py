@@ -65,6 +65,7 @@ class KnownAnswer(Protocol):
     until the response is sent, so it is freed after the answer left)."""
 
     data: dict[str, Any]
+    operation_name: str | None  # the document's own name for the operation
 
 
 class RequestAdapter(StarletteRequestAdapter):
@@ -131,7 +132,7 @@ class GraphQLApp(GraphQL[Context, None]):
             self.schema, data.query, data.operation_name, data.variables, state.db, principal,
             state.settings)
         if answer is not None:  # as OperationObserver tells it of strawberry's answers
-            request.scope["state"][OPERATION] = Operation("query", data.operation_name, "ok")
+            request.scope["state"][OPERATION] = Operation("query", answer.operation_name, "ok")
         return answer
 
     async def json_request_data(self, request: Request) -> GraphQLRequestData | None:

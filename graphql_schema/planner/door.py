@@ -100,6 +100,7 @@ class _Document:
     variable_definitions: tuple[VariableDefinitionNode, ...] | None = None
     # the coerced variables of recent requests, by their JSON (the same values come again)
     values: OrderedDict[bytes, Any] = field(default_factory=OrderedDict)
+    operation_name: str | None = None  # the operation's own name in the document
 
 
 class _DirectiveVariables(Visitor):
@@ -121,6 +122,7 @@ class KnownAnswer:
 
     data: dict[str, Any]
     run: Run
+    operation_name: str | None  # the document's, whether or not the client named it
 
 
 def outage_result(outage: ServiceUnavailable) -> ExecutionResult:
@@ -225,6 +227,8 @@ class QueryPlanner:
             entry = self.documents.get((execution_context.query, name))
             if entry is not None and entry.variable_definitions is None:  # known from now on
                 entry.variable_definitions = tuple(executor.operation.variable_definitions or ())
+                entry.operation_name = (executor.operation.name.value
+                                        if executor.operation.name else None)
             return ExecutionResult(data=data, errors=None)
         both = await self._attempt(_both(run.execute(plan),
                                          self.execute_rest(plan.rest, execution_context)))
@@ -272,7 +276,7 @@ class QueryPlanner:
             return None
         self.stats.count(counters.PLANNED)
         self.stats.count(counters.KNOWN)
-        return KnownAnswer(data, run)
+        return KnownAnswer(data, run, entry.operation_name)
 
     async def _attempt(self, job: Awaitable[T]) -> T | None:
         """The planned result, or None (a fallback) when strawberry has to answer: an error

@@ -112,10 +112,15 @@ async def test_operation_names_are_bounded_labels(client, session, member_client
     await session.commit()
     member = await member_client(org)
     from services import metrics
-    for n in range(metrics.MAX_OPERATION_NAMES + 5):
-        metrics.operation_label(f"Filler{n}")  # what many distinct clients would leave behind
+    names = set(metrics._names)
+    try:
+        for n in range(metrics.MAX_OPERATION_NAMES + 5):
+            metrics.operation_label(f"Filler{n}")  # what many distinct clients leave behind
 
-    await member.post("/graphql", json={"query": "query BrandNewName { viewer { id } }"})
+        await member.post("/graphql", json={"query": "query BrandNewName { viewer { id } }"})
+    finally:  # the names later tests send are labels again
+        metrics._names.clear()
+        metrics._names.update(names)
 
     text = (await client.get("/metrics")).text
     assert 'operation_name="BrandNewName"' not in text
@@ -241,3 +246,21 @@ async def test_the_grafana_dashboard_reads_metrics_the_server_exports(client) ->
                 for suffix in suffixes.get(family.type, ())}
 
     assert used and used <= exported, used - exported
+
+
+async def test_a_known_query_is_counted_by_its_documents_name_unsent(
+        client, session, member_client) -> None:
+    org = await make_organization(session)
+    await session.commit()
+    member = await member_client(org)
+    query = "query Unsent { organizations(first: 3) { edges { node { slug } } } }"
+    before = await counts(client)
+    known_before = planner_count((await client.get("/metrics")).text, "known")
+
+    for _ in range(2):  # planned, then known: neither request says operationName
+        assert "errors" not in (await member.post("/graphql", json={"query": query})).json()
+
+    after = await counts(client)
+    key = labels("query", "Unsent", "ok")
+    assert after.get(key, 0) - before.get(key, 0) == 2
+    assert planner_count((await client.get("/metrics")).text, "known") == known_before + 1
