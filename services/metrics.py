@@ -45,6 +45,10 @@ WEBSOCKETS = Gauge("aiplatform_websocket_connections", "Open GraphQL websockets"
                    multiprocess_mode="livesum")
 RATE_LIMITED = Counter("aiplatform_rate_limit_refusals", "Requests and websocket operations "
                        "refused by the rate limit", ("transport",))
+PUBSUB_DELIVERED = Counter("aiplatform_pubsub_events_delivered", "Pub/sub events handed to a "
+                           "local subscriber (or a shared fan-out, once for all its members)")
+PUBSUB_DROPPED = Counter("aiplatform_pubsub_subscribers_dropped", "Local subscribers dropped "
+                         "because their queue was full (the client read too slowly)")
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 

@@ -27,6 +27,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub as RedisPubSub
 
+from services.metrics import PUBSUB_DELIVERED, PUBSUB_DROPPED
+
 log = logging.getLogger("aiplatform.pubsub")
 
 
@@ -190,8 +192,11 @@ class PubSub:
             event = orjson.loads(message["data"])
             self._sequence += 1
             for sub in list(self._local.get(channel, ())):
-                if not sub.offer(event, self._sequence):
+                if sub.offer(event, self._sequence):
+                    PUBSUB_DELIVERED.inc()
+                else:
                     self._local[channel].discard(sub)
+                    PUBSUB_DROPPED.inc()
                     log.warning("dropped a slow subscriber of %s", channel)
 
     async def _resubscribe(self) -> None:

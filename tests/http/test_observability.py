@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from app.embedded import EmbeddedServices
 from app.main import create_app
 from services.logs import REQUESTS
+from services.pubsub import PubSub, SlowSubscriber
 from tests.factories.identity import make_organization
 
 FLAT = "query Flat { organizations(first: 5) { edges { node { slug } } } }"
@@ -241,3 +242,34 @@ async def test_the_grafana_dashboard_reads_metrics_the_server_exports(client) ->
                 for suffix in suffixes.get(family.type, ())}
 
     assert used and used <= exported, used - exported
+
+
+def total(text: str, name: str) -> float:
+    """A metric without labels (0 before its first sample)."""
+    return samples(text, name).get((), 0.0)
+
+
+async def test_pubsub_deliveries_and_dropped_subscribers_are_counted(client, app) -> None:
+    """A bus of its own with one-event queues over the app's Redis. Redis delivers one
+    connection's messages in order, so once the marker arrives the reader has offered both
+    events to the subscriber that never read: the first was delivered, the second dropped it."""
+    bus = PubSub(app.state.redis, queue_size=1)
+    before = (await client.get("/metrics")).text
+    try:
+        async with bus.subscribe("metrics-slow") as slow, bus.subscribe("metrics-mark") as mark:
+            await bus.publish("metrics-slow", {"n": 1})
+            await bus.publish("metrics-slow", {"n": 2})
+            await bus.publish("metrics-mark", {"done": True})
+            async with asyncio.timeout(10):
+                assert await anext(mark) == {"done": True}
+            with pytest.raises(SlowSubscriber):
+                await anext(slow)
+    finally:
+        await bus.close()
+    after = (await client.get("/metrics")).text
+
+    def grew(name: str) -> float:
+        return total(after, name) - total(before, name)
+
+    assert grew("aiplatform_pubsub_events_delivered_total") == 2  # the first event, the marker
+    assert grew("aiplatform_pubsub_subscribers_dropped_total") == 1
