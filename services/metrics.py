@@ -49,6 +49,11 @@ PUBSUB_DELIVERED = Counter("aiplatform_pubsub_events_delivered", "Pub/sub events
                            "local subscriber (or a shared fan-out, once for all its members)")
 PUBSUB_DROPPED = Counter("aiplatform_pubsub_subscribers_dropped", "Local subscribers dropped "
                          "because their queue was full (the client read too slowly)")
+# set by the worker that answers a scrape (app/http/metrics.py): with several workers a scrape
+# shows that worker's pools, not the sum of all (each worker's pools are alike in size)
+DB_CONNECTIONS = Gauge("aiplatform_db_pool_connections", "Database connections of the "
+                       "answering worker's pools (reads: asyncpg, writes: the ORM's), by state "
+                       "(in_use, idle)", ("pool", "state"), multiprocess_mode="livemostrecent")
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 

@@ -273,3 +273,21 @@ async def test_pubsub_deliveries_and_dropped_subscribers_are_counted(client, app
 
     assert grew("aiplatform_pubsub_events_delivered_total") == 2  # the first event, the marker
     assert grew("aiplatform_pubsub_subscribers_dropped_total") == 1
+
+
+def connections(text: str, pool: str, state: str) -> float:
+    return samples(text, "aiplatform_db_pool_connections")[
+        tuple(sorted({"pool": pool, "state": state}.items()))]
+
+
+async def test_pool_connections_in_use_are_read_at_scrape(client, db) -> None:
+    before = (await client.get("/metrics")).text
+    async with db._pool.acquire(), db.engine.connect() as orm:
+        await orm.exec_driver_sql("SELECT 1")
+        held = (await client.get("/metrics")).text
+    after = (await client.get("/metrics")).text
+
+    for pool in ("reads", "writes"):
+        assert connections(held, pool, "in_use") == connections(before, pool, "in_use") + 1
+        assert connections(after, pool, "in_use") == connections(before, pool, "in_use")
+        assert connections(after, pool, "idle") >= 1  # the connection went back, still open
