@@ -54,6 +54,9 @@ PUBSUB_DROPPED = Counter("aiplatform_pubsub_subscribers_dropped", "Local subscri
 DB_CONNECTIONS = Gauge("aiplatform_db_pool_connections", "Database connections of the "
                        "answering worker's pools (reads: asyncpg, writes: the ORM's), by state "
                        "(in_use, idle)", ("pool", "state"), multiprocess_mode="livemostrecent")
+SUBSCRIPTIONS = Gauge("aiplatform_subscriptions_active", "Subscriptions running over the "
+                      "server's websockets, by root field", ("field",),
+                      multiprocess_mode="livesum")
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 
@@ -99,6 +102,18 @@ def observe_operation(operation_type: str, operation_name: str | None, outcome: 
             _operation_children[key] = children
     children[0].inc()
     children[1].observe(seconds)
+
+
+_subscription_children: dict[str, Gauge] = {}
+
+
+def subscriptions_active(field: str) -> Gauge:
+    """The running subscriptions' gauge of one root field (the caller passes only the
+    schema's own subscription fields, so the children are few)."""
+    child = _subscription_children.get(field)
+    if child is None:
+        child = _subscription_children[field] = SUBSCRIPTIONS.labels(field)
+    return child
 
 
 def exposition() -> bytes:

@@ -21,7 +21,18 @@ from app.embedded import EmbeddedServices
 from app.main import create_app
 from services.logs import REQUESTS
 from services.pubsub import PubSub, SlowSubscriber
-from tests.factories.identity import make_organization
+from tests.conftest import bearer_headers
+from tests.factories.identity import make_organization, make_user
+from tests.system.live_server import (
+    LEGACY_WS,
+    POLL,
+    TIMEOUT,
+    TRANSPORT_WS,
+    Server,
+    connected,
+    numsub_becomes,
+    server,  # noqa: F401  (the fixture)
+)
 
 FLAT = "query Flat { organizations(first: 5) { edges { node { slug } } } }"
 VIEWER = "query Me { viewer { username } }"
@@ -291,3 +302,43 @@ async def test_pool_connections_in_use_are_read_at_scrape(client, db) -> None:
         assert connections(held, pool, "in_use") == connections(before, pool, "in_use") + 1
         assert connections(after, pool, "in_use") == connections(before, pool, "in_use")
         assert connections(after, pool, "idle") >= 1  # the connection went back, still open
+
+
+NOTIFICATIONS = "subscription Inbox { notifications { notification { title } } }"
+
+
+async def active_becomes(live: Server, field: str, expected: float) -> float:
+    """Scrape the server process until its gauge of `field` equals `expected` or a deadline
+    passes (an operation's task ends after its socket said so); returns the last value."""
+    async with httpx.AsyncClient(base_url=live.http, timeout=TIMEOUT) as http:
+        for _ in range(int(TIMEOUT / POLL)):  # another process's state: nothing to await
+            text = (await http.get("/metrics")).text
+            value = samples(text, "aiplatform_subscriptions_active").get(
+                (("field", field),), 0.0)
+            if value == expected:
+                break
+            await asyncio.sleep(POLL)
+    return value
+
+
+async def test_running_subscriptions_are_counted_by_root_field(
+        server: Server, app, session, redis) -> None:  # noqa: F811
+    user = await make_user(session, username="ada")
+    token = (await bearer_headers(app, session, user))["authorization"]
+    channel = f"notifications:{user.id}"
+    idle = await active_becomes(server, "notifications", 0)
+
+    async with connected(server, TRANSPORT_WS, token) as modern, \
+            connected(server, LEGACY_WS, token) as legacy:
+        for socket in (modern, legacy):
+            await socket.subscribe(NOTIFICATIONS, {})
+        await numsub_becomes(redis, channel, 1)  # both operations run (and share one channel)
+        running = await active_becomes(server, "notifications", 2)
+        await modern.unsubscribe()
+        one_left = await active_becomes(server, "notifications", 1)
+        await modern.subscribe("query Q { __typename }", {}, id="2")  # not a subscription
+        assert (await modern.next())["data"] == {"__typename": "Query"}
+        still = await active_becomes(server, "notifications", 1)
+    closed = await active_becomes(server, "notifications", 0)
+
+    assert (idle, running, one_left, still, closed) == (0, 2, 1, 1, 0)
