@@ -57,6 +57,12 @@ DB_CONNECTIONS = Gauge("aiplatform_db_pool_connections", "Database connections o
 SUBSCRIPTIONS = Gauge("aiplatform_subscriptions_active", "Subscriptions running over the "
                       "server's websockets, by root field", ("field",),
                       multiprocess_mode="livesum")
+CHAT_TOKENS = Counter("aiplatform_chat_tokens", "Tokens of completed chat replies, by provider "
+                      "and kind (prompt, completion)", ("provider", "kind"))
+CHAT_REPLY_DURATION = Histogram(
+    "aiplatform_chat_reply_duration_seconds", "Time from a chat reply's start to its storage, "
+    "of completed replies, by provider", ("provider",),
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120))
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 
@@ -114,6 +120,26 @@ def subscriptions_active(field: str) -> Gauge:
     if child is None:
         child = _subscription_children[field] = SUBSCRIPTIONS.labels(field)
     return child
+
+
+MAX_PROVIDERS = 50  # distinct provider names per process; later ones are counted as "other"
+_reply_children: dict[str, tuple[Counter, Counter, Histogram]] = {}
+
+
+def observe_reply(provider: str, prompt_tokens: int, completion_tokens: int,
+                  seconds: float) -> None:
+    """A completed chat reply. Provider names come from the models organizations register,
+    so they are bounded like operation names."""
+    children = _reply_children.get(provider)
+    if children is None:
+        label = provider if len(_reply_children) < MAX_PROVIDERS else "other"
+        children = (CHAT_TOKENS.labels(label, "prompt"), CHAT_TOKENS.labels(label, "completion"),
+                    CHAT_REPLY_DURATION.labels(label))
+        if label != "other":
+            _reply_children[provider] = children
+    children[0].inc(prompt_tokens)
+    children[1].inc(completion_tokens)
+    children[2].observe(seconds)
 
 
 def exposition() -> bytes:

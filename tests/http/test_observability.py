@@ -15,14 +15,19 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from redis.asyncio import Redis
+from sqlalchemy import select
 from starlette.applications import Starlette
+from strawberry.relay import to_base64
 
 from app.embedded import EmbeddedServices
 from app.main import create_app
+from db.models import ChatMessage
 from services.logs import REQUESTS
 from services.pubsub import PubSub, SlowSubscriber
 from tests.conftest import bearer_headers
-from tests.factories.identity import make_organization, make_user
+from tests.factories.ai_models import make_model
+from tests.factories.chat import make_chat_session
+from tests.factories.identity import make_membership, make_organization, make_user
 from tests.system.live_server import (
     LEGACY_WS,
     POLL,
@@ -109,7 +114,6 @@ async def test_a_mutation_is_counted_with_its_type(client, session, member_clien
     owner = await member_client(org, role="owner")
     before = await counts(client)
 
-    from strawberry.relay import to_base64
     answer = await owner.post("/graphql", json={"query": RENAME, "variables": {"input": {
         "id": to_base64("Organization", org.id), "name": "Acme 2"}}})
 
@@ -342,3 +346,35 @@ async def test_running_subscriptions_are_counted_by_root_field(
     closed = await active_becomes(server, "notifications", 0)
 
     assert (idle, running, one_left, still, closed) == (0, 2, 1, 1, 0)
+
+
+SEND = """mutation ($input: SendMessageInput!) {
+  sendMessage(input: $input) { replyMessageId userErrors { code } } }"""
+
+
+async def test_completed_chat_replies_count_tokens_and_time_by_provider(
+        app, client, session) -> None:
+    org, user = await make_organization(session), await make_user(session)
+    await make_membership(session, organization=org, user=user)
+    model = await make_model(session, organization=org, config={"delay_ms": 0})
+    chat = await make_chat_session(session, user=user, model=model)
+    await session.commit()
+    headers = await bearer_headers(app, session, user)
+    before = (await client.get("/metrics")).text
+
+    answer = await client.post("/graphql", headers=headers, json={"query": SEND, "variables": {
+        "input": {"sessionId": to_base64("ChatSession", chat.id), "content": "Hello there"}}})
+    await app.state.generations.join()
+    after = (await client.get("/metrics")).text
+
+    assert answer.json()["data"]["sendMessage"]["userErrors"] == []
+    reply = (await session.execute(select(ChatMessage).where(
+        ChatMessage.role == "assistant"))).scalar_one()
+
+    def grew(name: str, **labels: str) -> float:
+        key = tuple(sorted({"provider": "local", **labels}.items()))
+        return samples(after, name).get(key, 0.0) - samples(before, name).get(key, 0.0)
+
+    assert grew("aiplatform_chat_tokens_total", kind="prompt") == reply.prompt_tokens > 0
+    assert grew("aiplatform_chat_tokens_total", kind="completion") == reply.completion_tokens > 0
+    assert grew("aiplatform_chat_reply_duration_seconds_count") == 1
