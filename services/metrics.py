@@ -63,6 +63,10 @@ CHAT_REPLY_DURATION = Histogram(
     "aiplatform_chat_reply_duration_seconds", "Time from a chat reply's start to its storage, "
     "of completed replies, by provider", ("provider",),
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120))
+REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis calls that failed while the server "
+                       "carried on (by component: pubsub, a reader that resubscribes)",
+                       ("component",))
+PUBSUB_REDIS_ERRORS = REDIS_ERRORS.labels("pubsub")
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 

@@ -27,7 +27,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub as RedisPubSub
 
-from services.metrics import PUBSUB_DELIVERED, PUBSUB_DROPPED
+from services.metrics import PUBSUB_DELIVERED, PUBSUB_DROPPED, PUBSUB_REDIS_ERRORS
 
 log = logging.getLogger("aiplatform.pubsub")
 
@@ -182,6 +182,7 @@ class PubSub:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception:  # a broken connection must not end delivery for good
+                PUBSUB_REDIS_ERRORS.inc()
                 log.exception("pub/sub read failed; resubscribing")
                 await self._resubscribe()
                 continue

@@ -378,3 +378,31 @@ async def test_completed_chat_replies_count_tokens_and_time_by_provider(
     assert grew("aiplatform_chat_tokens_total", kind="prompt") == reply.prompt_tokens > 0
     assert grew("aiplatform_chat_tokens_total", kind="completion") == reply.completion_tokens > 0
     assert grew("aiplatform_chat_reply_duration_seconds_count") == 1
+
+
+async def test_a_pubsub_connection_cut_under_the_reader_is_counted_as_a_redis_error(
+        client, tmp_path) -> None:
+    """A redis-server of the test's own, so that killing its pub/sub clients cuts only this
+    bus's connection: the reader counts the error, resubscribes and delivers again."""
+    servers = EmbeddedServices(tmp_path / "redis", postgres=False, redis=True)
+    await asyncio.to_thread(servers.start)
+    redis = Redis.from_url(servers.redis_url)
+    bus = PubSub(redis)
+    before = (await client.get("/metrics")).text
+    try:
+        async with bus.subscribe("metrics-cut") as sub:
+            assert await redis.client_kill_filter(_type="pubsub") == 1
+            assert await numsub_becomes(redis, "metrics-cut", 1) == 1  # subscribed again
+            await redis.publish("metrics-cut", b'{"after": "the cut"}')
+            async with asyncio.timeout(TIMEOUT):
+                assert await anext(sub) == {"after": "the cut"}
+    finally:
+        await bus.close()
+        await redis.aclose()
+        await asyncio.to_thread(servers.stop)
+    after = (await client.get("/metrics")).text
+
+    key = (("component", "pubsub"),)
+    errors = [samples(text, "aiplatform_redis_errors_total").get(key, 0.0)
+              for text in (before, after)]
+    assert errors[1] - errors[0] == 1
