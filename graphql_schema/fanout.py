@@ -30,13 +30,13 @@ import copy
 import dataclasses
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, parse
+from graphql import FieldNode, GraphQLError, GraphQLSchema, OperationType, get_operation_ast, parse
 from graphql.execution import Executor
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
 from starlette.websockets import WebSocket
@@ -47,6 +47,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from graphql_schema.planner.internals import core_schema
+from services.metrics import subscriptions_active
 from services.pubsub import PubSub, SlowSubscriber, Subscription
 
 log = logging.getLogger("aiplatform.fanout")
@@ -83,6 +85,40 @@ SOCKET_OPERATION: ContextVar[SocketOperation | None] = ContextVar("socket_operat
                                                                   default=None)
 
 
+def subscription_field(schema: GraphQLSchema, query: str, operation_name: str | None
+                       ) -> str | None:
+    """The root field a subscription document selects, if the schema has it (a client's
+    made-up name must not become a metric label); None for queries and broken documents."""
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return None
+    if operation is None or operation.operation != OperationType.SUBSCRIPTION:
+        return None
+    root = schema.subscription_type
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode) and root is not None \
+                and selection.name.value in root.fields:
+            return selection.name.value
+    return None
+
+
+@contextlib.asynccontextmanager
+async def counted(schema: Any, query: str, operation_name: str | None
+                  ) -> AsyncIterator[None]:
+    """`aiplatform_subscriptions_active` counts the operation while its task runs."""
+    field = subscription_field(core_schema(schema), query, operation_name)
+    if field is None:
+        yield
+        return
+    gauge = subscriptions_active(field)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """strawberry's graphql-transport-ws handler; each operation's task knows its operation."""
 
@@ -90,7 +126,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         SOCKET_OPERATION.set(SocketOperation(
             self.websocket.ws, operation.id, False, operation.query,  # type: ignore[attr-defined]
             operation.operation_name, operation.variables))
-        await super().run_operation(operation)
+        async with counted(self.schema, operation.query, operation.operation_name):
+            await super().run_operation(operation)
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
@@ -102,7 +139,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
         SOCKET_OPERATION.set(SocketOperation(
             self.websocket.ws, operation_id, True, query,  # type: ignore[attr-defined]
             operation_name, variables))
-        await super().handle_async_results(operation_id, query, operation_name, variables)
+        async with counted(self.schema, query, operation_name):
+            await super().handle_async_results(operation_id, query, operation_name, variables)
 
 
 # ------------------------------------------------------------------ members, groups, channels

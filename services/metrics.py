@@ -45,6 +45,28 @@ WEBSOCKETS = Gauge("aiplatform_websocket_connections", "Open GraphQL websockets"
                    multiprocess_mode="livesum")
 RATE_LIMITED = Counter("aiplatform_rate_limit_refusals", "Requests and websocket operations "
                        "refused by the rate limit", ("transport",))
+PUBSUB_DELIVERED = Counter("aiplatform_pubsub_events_delivered", "Pub/sub events handed to a "
+                           "local subscriber (or a shared fan-out, once for all its members)")
+PUBSUB_DROPPED = Counter("aiplatform_pubsub_subscribers_dropped", "Local subscribers dropped "
+                         "because their queue was full (the client read too slowly)")
+# set by the worker that answers a scrape (app/http/metrics.py): with several workers a scrape
+# shows that worker's pools, not the sum of all (each worker's pools are alike in size)
+DB_CONNECTIONS = Gauge("aiplatform_db_pool_connections", "Database connections of the "
+                       "answering worker's pools (reads: asyncpg, writes: the ORM's), by state "
+                       "(in_use, idle)", ("pool", "state"), multiprocess_mode="livemostrecent")
+SUBSCRIPTIONS = Gauge("aiplatform_subscriptions_active", "Subscriptions running over the "
+                      "server's websockets, by root field", ("field",),
+                      multiprocess_mode="livesum")
+CHAT_TOKENS = Counter("aiplatform_chat_tokens", "Tokens of completed chat replies, by provider "
+                      "and kind (prompt, completion)", ("provider", "kind"))
+CHAT_REPLY_DURATION = Histogram(
+    "aiplatform_chat_reply_duration_seconds", "Time from a chat reply's start to its storage, "
+    "of completed replies, by provider", ("provider",),
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120))
+REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis calls that failed while the server "
+                       "carried on (by component: pubsub, a reader that resubscribes)",
+                       ("component",))
+PUBSUB_REDIS_ERRORS = REDIS_ERRORS.labels("pubsub")
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 
@@ -90,6 +112,38 @@ def observe_operation(operation_type: str, operation_name: str | None, outcome: 
             _operation_children[key] = children
     children[0].inc()
     children[1].observe(seconds)
+
+
+_subscription_children: dict[str, Gauge] = {}
+
+
+def subscriptions_active(field: str) -> Gauge:
+    """The running subscriptions' gauge of one root field (the caller passes only the
+    schema's own subscription fields, so the children are few)."""
+    child = _subscription_children.get(field)
+    if child is None:
+        child = _subscription_children[field] = SUBSCRIPTIONS.labels(field)
+    return child
+
+
+MAX_PROVIDERS = 50  # distinct provider names per process; later ones are counted as "other"
+_reply_children: dict[str, tuple[Counter, Counter, Histogram]] = {}
+
+
+def observe_reply(provider: str, prompt_tokens: int, completion_tokens: int,
+                  seconds: float) -> None:
+    """A completed chat reply. Provider names come from the models organizations register,
+    so they are bounded like operation names."""
+    children = _reply_children.get(provider)
+    if children is None:
+        label = provider if len(_reply_children) < MAX_PROVIDERS else "other"
+        children = (CHAT_TOKENS.labels(label, "prompt"), CHAT_TOKENS.labels(label, "completion"),
+                    CHAT_REPLY_DURATION.labels(label))
+        if label != "other":
+            _reply_children[provider] = children
+    children[0].inc(prompt_tokens)
+    children[1].inc(completion_tokens)
+    children[2].observe(seconds)
 
 
 def exposition() -> bytes:

@@ -27,6 +27,8 @@ import orjson
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub as RedisPubSub
 
+from services.metrics import PUBSUB_DELIVERED, PUBSUB_DROPPED, PUBSUB_REDIS_ERRORS
+
 log = logging.getLogger("aiplatform.pubsub")
 
 
@@ -180,6 +182,7 @@ class PubSub:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except Exception:  # a broken connection must not end delivery for good
+                PUBSUB_REDIS_ERRORS.inc()
                 log.exception("pub/sub read failed; resubscribing")
                 await self._resubscribe()
                 continue
@@ -190,8 +193,11 @@ class PubSub:
             event = orjson.loads(message["data"])
             self._sequence += 1
             for sub in list(self._local.get(channel, ())):
-                if not sub.offer(event, self._sequence):
+                if sub.offer(event, self._sequence):
+                    PUBSUB_DELIVERED.inc()
+                else:
                     self._local[channel].discard(sub)
+                    PUBSUB_DROPPED.inc()
                     log.warning("dropped a slow subscriber of %s", channel)
 
     async def _resubscribe(self) -> None:

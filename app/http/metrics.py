@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.http.errors import error_response
-from services.metrics import CONTENT_TYPE, exposition
+from db.session import Database
+from services.metrics import CONTENT_TYPE, DB_CONNECTIONS, exposition
 
 
 async def metrics(request: Request) -> Response:
@@ -20,4 +21,20 @@ async def metrics(request: Request) -> Response:
         if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
             return error_response(401, "The metrics token is missing or wrong",
                                   {"code": "UNAUTHENTICATED"}, {"www-authenticate": "Bearer"})
+    db = getattr(request.app.state, "db", None)  # absent without the lifespan
+    if db is not None:
+        observe_pools(db)
     return Response(exposition(), media_type=CONTENT_TYPE)
+
+
+def observe_pools(db: Database) -> None:
+    """The pools' connections as this scrape finds them: a pool's figures live in the process
+    that holds it, and a scrape is when someone looks."""
+    reads = db._pool  # the asyncpg pool behind Database.fetch (None until connected)
+    if reads is not None:
+        idle = reads.get_idle_size()
+        DB_CONNECTIONS.labels("reads", "in_use").set(reads.get_size() - idle)
+        DB_CONNECTIONS.labels("reads", "idle").set(idle)
+    writes = db.engine.pool
+    DB_CONNECTIONS.labels("writes", "in_use").set(writes.checkedout())  # type: ignore[attr-defined]
+    DB_CONNECTIONS.labels("writes", "idle").set(writes.checkedin())  # type: ignore[attr-defined]

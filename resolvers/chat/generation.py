@@ -39,6 +39,7 @@ from resolvers.chat.stream import (
 )
 from resolvers.knowledge.grounding import chat_passages, grounded_turns
 from services.embeddings import EmbeddingError
+from services.metrics import observe_reply
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.base import estimate_tokens
 
@@ -114,6 +115,8 @@ async def generate(res: Resources, job: ReplyJob) -> None:
         log.exception("reply %s failed", job.reply_id)
         await _fail(res, job, pieces, "error", UNEXPECTED, began)
         return
+    observe_reply(job.provider, message["prompt_tokens"], message["completion_tokens"],
+                  time.monotonic() - began)
     await publish_end(res.redis, job.session_id, job.reply_id, completed_event(message))
 
 

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from strawberry.relay import to_base64
 
 from app.embedded import EmbeddedServices
 from app.main import create_app
@@ -97,7 +98,6 @@ async def test_a_mutation_is_counted_with_its_type(client, session, member_clien
     owner = await member_client(org, role="owner")
     before = await counts(client)
 
-    from strawberry.relay import to_base64
     answer = await owner.post("/graphql", json={"query": RENAME, "variables": {"input": {
         "id": to_base64("Organization", org.id), "name": "Acme 2"}}})
 
