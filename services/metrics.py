@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -114,16 +114,24 @@ def observe_operation(operation_type: str, operation_name: str | None, outcome: 
     children[1].observe(seconds)
 
 
-_subscription_children: dict[str, Gauge] = {}
+_children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, looked up once per label set: for metrics on hot paths whose
+    label sets are few and fixed (the callers bound them)."""
+    key = (metric, labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child
 
 
 def subscriptions_active(field: str) -> Gauge:
     """The running subscriptions' gauge of one root field (the caller passes only the
     schema's own subscription fields, so the children are few)."""
-    child = _subscription_children.get(field)
-    if child is None:
-        child = _subscription_children[field] = SUBSCRIPTIONS.labels(field)
-    return child
+    gauge: Gauge = labelled(SUBSCRIPTIONS, field)
+    return gauge
 
 
 MAX_PROVIDERS = 50  # distinct provider names per process; later ones are counted as "other"

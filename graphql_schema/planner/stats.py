@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
-from services.metrics import PLANNER
+from services.metrics import PLANNER, labelled
 
 # the counters, as `snapshot()` names them
 PLANNED = "planned"  # answered by a plan (first and known requests)
@@ -34,11 +33,11 @@ class PlannerStats:
 
     def count(self, name: str) -> None:
         self.counts[name] += 1
-        _exported(name, "").inc()
+        labelled(PLANNER, name, "").inc()
 
     def fell_back(self, reason: str) -> None:
         self.fallbacks[reason] += 1
-        _exported(FALLBACK, reason).inc()
+        labelled(PLANNER, FALLBACK, reason).inc()
 
     def snapshot(self) -> dict[str, int | dict[str, int]]:
         """Every counter (zero included), and the fallbacks by reason and in total."""
@@ -48,14 +47,3 @@ class PlannerStats:
                 "fallback_by_reason": {reason: self.fallbacks[reason]
                                        for reason in (ERROR_ANSWER, PLANNING_ERROR,
                                                       EXECUTION_ERROR)}}
-
-
-_children: dict[tuple[str, str], Any] = {}
-
-
-def _exported(outcome: str, reason: str) -> Any:
-    """The metric's child for these labels, looked up once (the set is small and fixed)."""
-    child = _children.get((outcome, reason))
-    if child is None:
-        child = _children[(outcome, reason)] = PLANNER.labels(outcome, reason)
-    return child
