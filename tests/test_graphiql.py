@@ -16,8 +16,7 @@ from strawberry.relay import to_base64
 
 from tests.browser import Page, chromium
 from tests.conftest import bearer_headers
-from tests.factories.experiments import make_experiment, make_project, make_run
-from tests.factories.identity import make_membership, make_organization, make_user
+from tests.factories.experiments import make_watched_run
 from tests.servers import app_servers
 
 ME = "query Me { viewer { username } }"
@@ -124,12 +123,7 @@ def frames_sent(page: Page) -> list[dict]:
 @pytest.fixture
 async def member(app: Starlette, session, db) -> dict[str, str]:
     """A member's username, Authorization header and a running run of their organization."""
-    org = await make_organization(session)
-    user = await make_user(session)
-    await make_membership(session, organization=org, user=user, role="member")
-    project = await make_project(session, organization=org)
-    experiment = await make_experiment(session, project=project)
-    run = await make_run(session, experiment=experiment, status="running")
+    user, run = await make_watched_run(session)
     await session.commit()
     return {"username": user.username,
             "authorization": (await bearer_headers(app, session, user))["authorization"],

@@ -68,3 +68,15 @@ async def make_metrics(
         points.append(point)
     await session.flush()
     return points
+
+
+async def make_watched_run(session: AsyncSession) -> tuple[User, Run]:
+    """A member of a new organization and a running run of it: what a live client watches."""
+    from tests.factories.identity import make_membership, make_organization, make_user
+
+    org = await make_organization(session)
+    user = await make_user(session)
+    await make_membership(session, organization=org, user=user, role="member")
+    project = await make_project(session, organization=org)
+    experiment = await make_experiment(session, project=project)
+    return user, await make_run(session, experiment=experiment, status="running")

@@ -24,7 +24,7 @@ from app.main import CORS_HEADERS, create_app
 from services.settings import Settings, problems
 from tests.browser import chromium
 from tests.conftest import bearer_headers
-from tests.factories.experiments import make_experiment, make_project, make_run
+from tests.factories.experiments import make_watched_run
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.servers import app_servers
 
@@ -130,12 +130,7 @@ def page_server() -> Iterator[int]:
 
 @pytest.fixture
 async def run_watcher(app: Starlette, session, db) -> dict[str, str]:
-    org = await make_organization(session)
-    user = await make_user(session)
-    await make_membership(session, organization=org, user=user, role="member")
-    project = await make_project(session, organization=org)
-    experiment = await make_experiment(session, project=project)
-    run = await make_run(session, experiment=experiment, status="running")
+    user, run = await make_watched_run(session)
     await session.commit()
     token = (await bearer_headers(app, session, user))["authorization"].removeprefix("Bearer ")
     return {"token": token, "run_id": to_base64("Run", run.id)}
