@@ -4,9 +4,11 @@ Tracing is on when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not true. Then each process gets
 a tracer provider whose spans are batched and exported over OTLP/HTTP (protobuf); the SDK
 reads the rest of the standard variables itself (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
-OTEL_TRACES_SAMPLER and its argument, OTEL_BSP_*, OTEL_EXPORTER_OTLP_HEADERS, ...). asyncpg
-and redis are instrumented, so every SQL statement and Redis command is a child of the span
-that was current when it ran.
+OTEL_TRACES_SAMPLER and its argument, OTEL_BSP_*, OTEL_EXPORTER_OTLP_HEADERS, ...). asyncpg,
+redis and httpx are instrumented, so every SQL statement, Redis command and outgoing HTTP call
+(model providers, Qdrant, Chroma) is a child of the span that was current when it ran, and an
+outgoing call carries that span in its `traceparent` header. Our own spans (planner fetches,
+vector-store calls, model-provider calls) are opened through `span()`.
 
 Without an endpoint nothing is installed: no provider, no instrumentation and, in the app, no
 middleware, so requests run exactly the code they run without this module.
@@ -17,9 +19,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import Attributes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.metrics import OPERATION, Operation
@@ -34,7 +39,9 @@ SERVICE_NAME = "aiplatform"  # unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBU
 EXCLUDED_URLS = "/livez,/readyz,/healthz,/metrics"
 
 _provider: Any = None  # the SDK's TracerProvider while tracing is configured
+_tracer: trace.Tracer | None = None  # our spans' tracer, while tracing is configured
 _instrumentors: list[Any] = []
+NO_SPAN: AbstractContextManager[None] = nullcontext()
 
 
 def enabled(environ: Mapping[str, str] = os.environ) -> bool:
@@ -57,7 +64,7 @@ def configure() -> bool:
     """Install the tracer provider and the asyncpg and redis instrumentation when the
     environment asks for tracing; True when it did. Called once per process, before the
     database pools and Redis clients are used."""
-    global _provider
+    global _provider, _tracer
     if _provider is not None or not enabled():
         return _provider is not None
     if protocol() != EXPORTED_PROTOCOL:
@@ -66,6 +73,7 @@ def configure() -> bool:
         return False
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -78,7 +86,8 @@ def configure() -> bool:
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     _provider = provider
-    for instrumentor in (AsyncPGInstrumentor(), RedisInstrumentor()):
+    _tracer = provider.get_tracer(SERVICE_NAME)
+    for instrumentor in (AsyncPGInstrumentor(), RedisInstrumentor(), HTTPXClientInstrumentor()):
         instrumentor.instrument(tracer_provider=provider)
         _instrumentors.append(instrumentor)
     log.info("tracing: spans exported over OTLP/HTTP")
@@ -87,14 +96,38 @@ def configure() -> bool:
 
 def shutdown() -> None:
     """Export the spans still queued and stop the exporter (at the process's end)."""
-    global _provider
+    global _provider, _tracer
     if _provider is None:
         return
     for instrumentor in _instrumentors:
         instrumentor.uninstrument()
     _instrumentors.clear()
     _provider.shutdown()
-    _provider = None
+    _provider = _tracer = None
+
+
+def tracing() -> bool:
+    """Whether this process records spans: callers skip building a span's name and
+    attributes when it does not."""
+    return _tracer is not None
+
+
+def span(name: str, attributes: Attributes = None, *,
+         kind: SpanKind = SpanKind.INTERNAL) -> AbstractContextManager[Any]:
+    """A child of the current span, current itself inside the `with` block; a shared
+    do-nothing context when tracing is off."""
+    if _tracer is None:
+        return NO_SPAN
+    return _tracer.start_as_current_span(name, kind=kind, attributes=attributes)
+
+
+def start_span(name: str, attributes: Attributes = None, *,
+               kind: SpanKind = SpanKind.INTERNAL) -> trace.Span | None:
+    """A child of the current span that the caller ends (for work that spans several
+    awaits of someone else's, like a streamed reply); None when tracing is off."""
+    if _tracer is None:
+        return None
+    return _tracer.start_span(name, kind=kind, attributes=attributes)
 
 
 class OperationSpan:

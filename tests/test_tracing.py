@@ -4,116 +4,45 @@ and the SQL statements it ran as its descendants."""
 
 from __future__ import annotations
 
-import asyncio
-import gzip
-import http.server
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.sdk.trace import TracerProvider
+from strawberry.relay import to_base64
 
 from app.main import create_app
 from services import telemetry
+from tests.chat.conftest import STUB_KEY, stub_url  # noqa: F401 (the OpenAI-compatible stub)
 from tests.conftest import bearer_headers
-from tests.factories.identity import make_user
+from tests.factories.ai_models import make_model
+from tests.factories.chat import make_chat_session
+from tests.factories.identity import make_membership, make_organization, make_user
+from tests.factories.knowledge import make_collection
+from tests.otlp import Receiver, attributes, descends_from, in_trace, running_receiver, wait_for
 from tests.servers import app_servers
 
 FLAT_REQUEST = {"query": "query Flat { organizations(first: 5) { edges { node { slug } } } }",
                 "operationName": "Flat"}
+NESTED_REQUEST = {"operationName": "Nested", "query": """query Nested {
+  organizations(first: 5) { edges { node { slug
+    members(first: 5) { edges { node { role user { username } } } } } } } }"""}
 TRACE_IDS = ("0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736")
-WAIT_SECONDS = 30  # for the batch to reach the receiver
 CLIENT_SPAN_ID = "b7ad6b7169203331"
+TRACING = {"OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_SERVICE_NAME": "aiplatform-test"}
 
 
-class Receiver(http.server.ThreadingHTTPServer):
-    """An OTLP/HTTP trace receiver: POST /v1/traces with an ExportTraceServiceRequest."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), ReceiverHandler)
-        self.spans: list[Span] = []
-        self.lock = threading.Lock()
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def received(self) -> list[Span]:
-        with self.lock:
-            return list(self.spans)
-
-
-class ReceiverHandler(http.server.BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        if self.headers.get("content-encoding") == "gzip":
-            body = gzip.decompress(body)
-        if self.path != "/v1/traces":
-            self.send_response(404)
-            self.end_headers()
-            return
-        request = ExportTraceServiceRequest.FromString(body)
-        with self.server.lock:
-            for resource_spans in request.resource_spans:
-                for scope_spans in resource_spans.scope_spans:
-                    self.server.spans.extend(scope_spans.spans)
-        answer = ExportTraceServiceResponse().SerializeToString()
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def traceparent(trace_id: str) -> dict[str, str]:
+    return {"traceparent": f"00-{trace_id}-{CLIENT_SPAN_ID}-01"}
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running_receiver() as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-async def wait_for(receiver: Receiver, found) -> list[Span]:
-    """The received spans once `found(spans)` holds (bounded poll)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        spans = receiver.received()
-        if found(spans):
-            return spans
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"spans not received in time: {[s.name for s in receiver.received()]}")
-
-
-def attributes(span: Span) -> dict[str, object]:
-    return {a.key: getattr(a.value, a.value.WhichOneof("value")) for a in span.attributes}
-
-
-def descends_from(span: Span, ancestor: Span, by_id: dict[bytes, Span]) -> bool:
-    parent = by_id.get(span.parent_span_id)
-    while parent is not None:
-        if parent.span_id == ancestor.span_id:
-            return True
-        parent = by_id.get(parent.parent_span_id)
-    return False
 
 
 def test_without_otel_variables_nothing_is_installed(settings, monkeypatch) -> None:
@@ -145,11 +74,11 @@ async def test_an_otlp_receiver_gets_the_operation_span_with_sql_children(
     authorization = await bearer_headers(app, session, user)
 
     with app_servers(settings, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
-                     OTEL_BSP_SCHEDULE_DELAY="100", OTEL_SERVICE_NAME="aiplatform-test") as (api,):
+                     **TRACING) as (api,):
         async with httpx.AsyncClient(base_url=api, timeout=30) as client:
             for trace_id in TRACE_IDS:
                 answer = await client.post("/graphql", json=FLAT_REQUEST, headers={
-                    **authorization, "traceparent": f"00-{trace_id}-{CLIENT_SPAN_ID}-01"})
+                    **authorization, **traceparent(trace_id)})
                 assert answer.status_code == 200 and "errors" not in answer.json()
         spans = await wait_for(receiver, lambda spans: all(
             operation_and_sql(spans, bytes.fromhex(t)) for t in TRACE_IDS))
@@ -171,3 +100,119 @@ def operation_and_sql(spans: list[Span], trace_id: bytes) -> bool:
     ours = [s for s in spans if s.trace_id == trace_id]
     return (any(s.name == "query Flat" for s in ours)
             and any(attributes(s).get("db.system") == "postgresql" for s in ours))
+
+
+def named(spans: list[Span], name: str) -> Span:
+    (found,) = [s for s in spans if s.name == name]
+    return found
+
+
+def sql_children(spans: list[Span], parent: Span) -> list[Span]:
+    return [s for s in spans if s.parent_span_id == parent.span_id
+            and attributes(s).get("db.system") == "postgresql"]
+
+
+async def test_each_planner_level_is_a_span_over_its_statements(
+        settings, app, session, receiver: Receiver) -> None:
+    """Organizations, then their members, then the members' users: each relation of a level
+    is a span inside the one of the level above, and its statement is its child."""
+    user = await make_user(session)
+    await make_membership(session, organization=await make_organization(session), user=user,
+                          role="owner")
+    await session.commit()
+    authorization = await bearer_headers(app, session, user)
+    trace_id = TRACE_IDS[0]
+
+    with app_servers(settings, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                     **TRACING) as (api,):
+        async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+            answer = await client.post("/graphql", json=NESTED_REQUEST,
+                                       headers={**authorization, **traceparent(trace_id)})
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+        spans = in_trace(await wait_for(receiver, lambda spans: any(
+            s.name == "planner User" for s in in_trace(spans, trace_id))), trace_id)
+
+    by_id = {s.span_id: s for s in spans}
+    operation = named(spans, "query Nested")
+    organizations, members, users = (named(spans, f"planner {name}")
+                                     for name in ("organizations", "members", "User"))
+    assert organizations.parent_span_id == operation.span_id
+    assert members.parent_span_id == organizations.span_id
+    assert users.parent_span_id == members.span_id
+    assert attributes(members)["aiplatform.planner.parents"] == 1
+    for level in (organizations, members, users):
+        assert sql_children(spans, level), level.name
+        assert descends_from(level, operation, by_id)
+
+
+async def test_a_chat_reply_is_a_provider_span_whose_request_carries_the_trace(
+        settings, app, session, receiver: Receiver, stub_url: str) -> None:  # noqa: F811
+    """The reply is generated after the mutation answered, still in the client's trace: a
+    `chat {model}` span with the generative-AI attributes, whose HTTP call to the provider is
+    its child and sends the provider that call's span as `traceparent`."""
+    user, organization = await make_user(session), await make_organization(session)
+    await make_membership(session, organization=organization, user=user, role="member")
+    model = await make_model(session, organization=organization, name="remote",
+                             provider="openai", config={"base_url": stub_url, "api_key": STUB_KEY,
+                                                        "model": "stub-echo"})
+    chat = await make_chat_session(session, user=user, model=model)
+    await session.commit()
+    authorization = await bearer_headers(app, session, user)
+    trace_id = TRACE_IDS[1]
+    send = {"query": """mutation Send($input: SendMessageInput!) {
+        sendMessage(input: $input) { replyMessageId userErrors { code } } }""",
+            "variables": {"input": {"sessionId": to_base64("ChatSession", chat.id),
+                                    "content": "trace me"}}}
+
+    with app_servers(settings, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                     **TRACING) as (api,):
+        async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+            answer = await client.post("/graphql", json=send,
+                                       headers={**authorization, **traceparent(trace_id)})
+            assert answer.json()["data"]["sendMessage"]["userErrors"] == [], answer.text
+            spans = in_trace(await wait_for(receiver, lambda spans: any(
+                s.name == "chat remote" for s in in_trace(spans, trace_id))), trace_id)
+            received = (await client.get(stub_url.removesuffix("/v1") + "/requests")).json()
+
+    reply = named(spans, "chat remote")
+    assert reply.kind == Span.SPAN_KIND_CLIENT
+    assert descends_from(reply, named(spans, "mutation Send"), {s.span_id: s for s in spans})
+    assert {k: v for k, v in attributes(reply).items() if k.startswith("gen_ai.")} == {
+        "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "remote"}
+    assert attributes(reply)["aiplatform.chat.pieces"] == 3  # "Echo:", " trace", " me"
+    (call,) = [s for s in spans if s.parent_span_id == reply.span_id]
+    assert call.kind == Span.SPAN_KIND_CLIENT
+    (asked,) = [r for r in received if r["body"]["messages"][-1]["content"] == "trace me"]
+    assert asked["traceparent"] == f"00-{trace_id}-{call.span_id.hex()}-01"
+
+
+async def test_a_vector_search_is_a_span_of_the_query(
+        settings, app, session, receiver: Receiver) -> None:
+    user, organization = await make_user(session), await make_organization(session)
+    await make_membership(session, organization=organization, user=user, role="member")
+    collection = await make_collection(session, organization=organization)
+    await session.commit()
+    authorization = await bearer_headers(app, session, user)
+    trace_id = TRACE_IDS[0]
+    ask = {"query": """mutation Ask($input: RagQueryInput!) {
+        ragQuery(input: $input) { hits { score } userErrors { code } } }""",
+           "variables": {"input": {"collectionId": to_base64("KnowledgeCollection", collection.id),
+                                   "query": "How long does a charging session last?"}}}
+
+    with app_servers(settings, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                     **TRACING) as (api,):
+        async with httpx.AsyncClient(base_url=api, timeout=60) as client:
+            answer = await client.post("/graphql", json=ask,
+                                       headers={**authorization, **traceparent(trace_id)})
+        assert answer.json()["data"]["ragQuery"] == {"hits": [], "userErrors": []}, answer.text
+        spans = in_trace(await wait_for(receiver, lambda spans: any(
+            s.name == "search pgvector" for s in in_trace(spans, trace_id))), trace_id)
+
+    search = named(spans, "search pgvector")
+    assert search.kind == Span.SPAN_KIND_CLIENT
+    assert search.parent_span_id != b"" and descends_from(
+        search, named(spans, "mutation Ask"), {s.span_id: s for s in spans})
+    assert attributes(search)["db.system.name"] == "postgresql"
+    assert attributes(search)["aiplatform.knowledge.collection_id"] == str(collection.id)
+    assert sql_children(spans, search)  # pgvector's statement, inside the store's span

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -21,7 +20,6 @@ from typing import Any
 import strawberry
 from graphql import Executor, GraphQLError, VariableValues
 from graphql.execution import get_argument_values
-from strawberry.types.arguments import convert_arguments
 
 from db.columns import column_cast
 from db.loaders.base import (
@@ -35,6 +33,7 @@ from db.loaders.base import (
 from db.scope import Principal
 from db.session import Database
 from graphql_schema.node import MAX_NODES, node_types
+from graphql_schema.planner.page_queries import pages_asked
 from graphql_schema.planner.plan import ManyLink, NodeLink, ObjectPlan, OneLink, RootPlan
 from graphql_schema.planner.steps import (
     ConnectionValue,
@@ -47,7 +46,8 @@ from graphql_schema.planner.steps import (
     StartCursor,
 )
 from graphql_schema.planner.values import Fallback
-from graphql_schema.relay import PageArgs, decode_global_id, encode_cursor, page_query
+from graphql_schema.relay import PageArgs, decode_global_id, encode_cursor
+from services import telemetry
 from services.availability import outage_of
 from services.settings import Settings
 
@@ -119,6 +119,13 @@ class Run:
                           for plan in plans for link in plan.links if isinstance(link, OneLink)])
 
     async def fetch_one(self, link: OneLink, rows: list[Any]) -> None:
+        if not telemetry.tracing():
+            return await self._fetch_one(link, rows)
+        assert link.plan is not None
+        with _level_span(link.plan.type_name, len(rows)):
+            return await self._fetch_one(link, rows)
+
+    async def _fetch_one(self, link: OneLink, rows: list[Any]) -> None:
         i = link.key_index
         keys = list(dict.fromkeys(r[i] for r in rows if r[i] is not None))
         if not keys:
@@ -148,6 +155,12 @@ class Run:
 
     async def fetch_many(self, link: ManyLink, parents: list[uuid.UUID] | None) -> None:
         """The pages of a connection for all `parents` of its level (None: the root list)."""
+        if not telemetry.tracing():
+            return await self._fetch_many(link, parents)
+        with _level_span(link.field_node.name.value, len(parents or ())):
+            return await self._fetch_many(link, parents)
+
+    async def _fetch_many(self, link: ManyLink, parents: list[uuid.UUID] | None) -> None:
         spec = link.spec
         args, order_name, query = self.page_query(link)
         relation, order, offset = spec.relation, query.order.columns, link.layout.offset
@@ -183,43 +196,16 @@ class Run:
                 link.node_plans, [r for page in pages.by_parent.values() for r in page.rows])
 
     def page_query(self, link: ManyLink) -> tuple[PageArgs, str, PageQuery]:
-        """The page a connection field asks for, from its arguments. Converting and checking
-        them goes through strawberry's argument conversion and the filters' validation, so
-        the result is kept per (field, argument values, page sizes): the same query with the
-        same variables is converted once."""
-        settings = self.settings
-        sizes = (settings.default_page_size, settings.max_page_size)
-        quick = None if self.variables_key is None else (link, self.variables_key, sizes)
-        if quick is not None and (found := _page_queries.get(quick)) is not None:
-            _page_queries.move_to_end(quick)
-            return found  # the same field with the same variables: no argument values
-        raw = self.arguments(link.field_def, link.field_node)
-        try:
-            key: Any = (link, _frozen(raw), settings.default_page_size, settings.max_page_size)
-            cached = _page_queries.get(key)
-        except TypeError:  # an argument value that cannot be a key
-            key = cached = None
-        if cached is not None:
-            _page_queries.move_to_end(key)
-            _remember_page_query(quick, cached)
-            return cached
-        spec = link.spec
-        kwargs = convert_arguments(
-            raw, spec.field.arguments,
-            scalar_registry=self.schema.schema_converter.scalar_registry,
-            config=self.schema.config,
-        )
-        args = PageArgs(kwargs.get("first"), kwargs.get("after"), kwargs.get("last"),
-                        kwargs.get("before"))
-        order_name, query = page_query(
-            spec.node_type, spec.relation, args, kwargs.get("filter"), kwargs.get("order_by"),
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
-        )
-        _remember_page_query(key, (args, order_name, query))
-        _remember_page_query(quick, (args, order_name, query))
-        return args, order_name, query
+        return pages_asked(self.schema, self.settings, link, self.variables_key,
+                           lambda: self.arguments(link.field_def, link.field_node))
 
     async def fetch_nodes(self, link: NodeLink) -> None:
+        if not telemetry.tracing():
+            return await self._fetch_nodes(link)
+        with _level_span(link.field_node.name.value, 0):
+            return await self._fetch_nodes(link)
+
+    async def _fetch_nodes(self, link: NodeLink) -> None:
         arguments = self.arguments(link.field_def, link.field_node)
         ids = arguments["ids"] if link.many else [arguments["id"]]
         if len(ids) > MAX_NODES:
@@ -354,31 +340,18 @@ class Run:
         return out
 
 
-PAGE_QUERY_CACHE_SIZE = 4096
-_page_queries: OrderedDict[Any, tuple[PageArgs, str, PageQuery]] = OrderedDict()
-
-
-def _remember_page_query(key: Any, value: tuple[PageArgs, str, PageQuery]) -> None:
-    if key is not None:
-        _page_queries[key] = value
-        if len(_page_queries) > PAGE_QUERY_CACHE_SIZE:
-            _page_queries.popitem(last=False)
-
-
-def _frozen(value: Any) -> Any:
-    """A hashable copy of coerced argument values (input objects are dicts, lists lists)."""
-    if isinstance(value, dict):
-        return tuple((k, _frozen(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
 def _raise_outage(errors: Sequence[GraphQLError]) -> None:
     """Raise the outage behind any of `errors` (a resolver that met a stopped database)."""
     for error in errors:
         if error.original_error is not None and (down := outage_of(error.original_error)):
             raise down
+
+
+def _level_span(name: str, parents: int) -> Any:
+    """A relation of a plan level as a span (tracing on): the statements that fetch it, and
+    the next level's relations, are its children, so a trace shows the plan's levels."""
+    return telemetry.span(f"planner {name}", {"aiplatform.planner.relation": name,
+                                              "aiplatform.planner.parents": parents})
 
 
 async def _all(jobs: Sequence[Awaitable[Any]]) -> list[Any]:

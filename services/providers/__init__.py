@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from services import telemetry
 from services.providers.base import ChatProvider, ChatRequest, ChatTurn, ProviderError
 from services.providers.local import LocalProvider
 from services.providers.openai_compatible import OpenAICompatibleProvider
+from services.providers.traced import TracedProvider
 
 LOCAL = "local"
 
 
 def provider_for(provider: str, *, timeout: float) -> ChatProvider:
     """`local` is the built-in provider; every other name speaks the OpenAI-compatible
-    protocol at the model's `config.base_url` (OpenAI itself, vLLM, Ollama...)."""
-    if provider == LOCAL:
-        return LocalProvider()
-    return OpenAICompatibleProvider(timeout=timeout)
+    protocol at the model's `config.base_url` (OpenAI itself, vLLM, Ollama...). While tracing
+    is on, each reply is a span."""
+    chosen: ChatProvider = (LocalProvider() if provider == LOCAL
+                            else OpenAICompatibleProvider(timeout=timeout))
+    return TracedProvider(chosen, provider) if telemetry.tracing() else chosen
 
 
 __all__ = ["ChatProvider", "ChatRequest", "ChatTurn", "ProviderError", "provider_for"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from services import telemetry
 from services.settings import Settings
 from services.vectorstores.base import (
     Chunk,
@@ -20,6 +21,7 @@ from services.vectorstores.base import (
     collection_name,
 )
 from services.vectorstores.pgvector import PgVector
+from services.vectorstores.traced import TracedStore
 
 PGVECTOR = PgVector()
 PACKAGES = {"qdrant": ("qdrant_client", "qdrant-client"), "chroma": ("chromadb", "chromadb")}
@@ -81,7 +83,13 @@ class VectorStores:
 
 
 def store_for(name: str) -> VectorStore:
-    """The store a collection names; VectorStoreError (a LookupError) when it cannot serve."""
+    """The store a collection names; VectorStoreError (a LookupError) when it cannot serve.
+    While tracing is on, its calls are spans."""
+    store = _store(name)
+    return TracedStore(store, name) if telemetry.tracing() else store
+
+
+def _store(name: str) -> VectorStore:
     if name == "pgvector":
         return PGVECTOR
     stores = VectorStores.current()

@@ -7,7 +7,7 @@ What it does depends on the requested `model`, so each test picks a behaviour:
   stub-slow      sends one piece, then stays silent for a minute
   stub-broken    sends two pieces, then an in-stream error chunk
 With STUB_API_KEY set, any other bearer key gets 401. `GET /requests` lists the bodies (and
-Authorization headers) received, for assertions.
+Authorization headers, and `traceparent` when sent) received, for assertions.
 
 `POST /v1/embeddings` answers like OpenAI's with deterministic vectors: a hashed bag of words
 (each lower-cased word, less a plural `s`, adds ±1 to one of the dimensions, then the vector is
@@ -56,7 +56,10 @@ def echo_pieces(messages: list[dict]) -> list[str]:
 async def completions(request: Request) -> Response:
     body = orjson.loads(await request.body())
     authorization = request.headers.get("authorization")
-    RECEIVED.append({"body": body, "authorization": authorization})
+    received = {"body": body, "authorization": authorization}
+    if traceparent := request.headers.get("traceparent"):  # sent by a traced server
+        received["traceparent"] = traceparent
+    RECEIVED.append(received)
     key = os.environ.get("STUB_API_KEY")
     if key and authorization != f"Bearer {key}":
         return JSONResponse({"error": {"message": "Incorrect API key provided",
