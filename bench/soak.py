@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Soak: a mixed load against two server processes for N minutes, one line per minute.
+
+It starts its own PostgreSQL and Redis (embedded, in a temporary folder), loads a small demo
+data set, and runs two uvicorn processes of the app on them, like two production replicas.
+Clients, each bound to one process, loop over a mix: a nested query, a chat message whose
+reply they watch stream over a websocket subscription held on the *other* process (so every
+reply crosses Redis pub/sub), a metrics report, and a run subscription opened, fed from the
+other process and closed. Every minute it prints, per process: resident memory (RSS), requests,
+errors and the p99 of HTTP requests; at the end, the RSS growth after the warm-up minute.
+Exit status 1 when any request failed or memory grew 10 % or more.
+
+    .venv/bin/python bench/soak.py --minutes 30
+
+Only loopback addresses are used; the loops stop by themselves at the deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import websockets
+from strawberry.relay import to_base64
+
+from app.demo_data.identity import DEMO_PASSWORD
+from app.embedded import EmbeddedServices
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NESTED = """query Soak { organizations(first: 3) { edges { node { name
+  members(first: 5) { edges { node { role user { username } } } } } } } }"""
+LOG_IN = """mutation ($input: LogInInput!) { logIn(input: $input) { accessToken
+  userErrors { code } } }"""
+CREATE_MODEL = """mutation ($input: CreateModelInput!) { createModel(input: $input) {
+  model { id } userErrors { code message } } }"""
+CREATE_CHAT = """mutation ($input: CreateChatSessionInput!) { createChatSession(input: $input) {
+  chatSession { id } userErrors { code message } } }"""
+SEND = """mutation ($input: SendMessageInput!) { sendMessage(input: $input) {
+  replyMessageId userErrors { code message } } }"""
+REPORT = """mutation ($input: ReportRunMetricsInput!) { reportRunMetrics(input: $input) {
+  accepted userErrors { code message } } }"""
+STREAM = """subscription ($id: ID!) { chatMessageStream(sessionId: $id) { __typename
+  ... on ChatMessageCompleted { message { id } } ... on ChatMessageFailed { messageId error } } }"""
+PROGRESS = """subscription ($id: ID!) { runProgress(runId: $id) { __typename } }"""
+WAIT = 30.0  # seconds a reply or an event may take before it counts as an error
+
+
+@dataclass
+class Tally:
+    """One process's figures for the current minute."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+    minute: Tally = field(default_factory=Tally)
+    rss: list[float] = field(default_factory=list)
+    errors: int = 0
+    requests: int = 0
+
+    def rss_mb(self) -> float:
+        """Resident memory of the process, from /proc (Linux)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+@dataclass
+class Caller:
+    token: str
+    organization_id: str
+    chats: list[str]
+    runs: list[str]
+    step: int = 1_000_000
+
+
+async def graphql(server: Server, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
+                  token: str | None = None, *, strict: bool = False) -> dict[str, Any] | None:
+    """The data of an answer; anything else counts as an error of `server` (or, `strict`,
+    stops the soak: its set-up must succeed)."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    started = time.perf_counter()
+    try:
+        answer = await http.post(server.url + "/graphql", headers=headers,
+                                 json={"query": query, "variables": variables})
+        body = answer.json()
+    except (httpx.HTTPError, ValueError) as error:
+        server.minute.errors[type(error).__name__] += 1
+        return None
+    finally:
+        server.minute.latencies.append(time.perf_counter() - started)
+    payloads = (body.get("data") or {}).values()
+    if strict and (answer.status_code != 200 or body.get("errors") or any(
+            isinstance(p, dict) and p.get("userErrors") for p in payloads)):
+        raise SystemExit(f"set-up failed: {answer.text}")
+    if answer.status_code != 200 or body.get("errors"):
+        server.minute.errors[f"HTTP {answer.status_code}"] += 1
+        return None
+    data = body["data"]
+    payload = next(iter(data.values()))
+    if isinstance(payload, dict) and payload.get("userErrors"):
+        server.minute.errors[payload["userErrors"][0]["code"]] += 1
+        return None
+    return data
+
+
+class Subscription:
+    """One graphql-transport-ws socket with one subscription, its events in a queue."""
+
+    def __init__(self, server: Server, token: str, query: str, variables: dict[str, Any]) -> None:
+        self.server, self.token, self.query, self.variables = server, token, query, variables
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def __aenter__(self) -> Subscription:
+        url = self.server.url.replace("http://", "ws://") + "/graphql"
+        self.socket = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
+        await self.socket.send(orjson.dumps({"type": "connection_init", "payload": {
+            "Authorization": f"Bearer {self.token}"}}).decode())
+        ack = orjson.loads(await asyncio.wait_for(self.socket.recv(), WAIT))
+        if ack["type"] != "connection_ack":
+            raise RuntimeError(f"not acknowledged: {ack}")
+        await self.socket.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": self.query, "variables": self.variables}}).decode())
+        self.reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for raw in self.socket:
+            message = orjson.loads(raw)
+            if message["type"] in ("next", "error", "complete"):
+                await self.events.put(message)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.reader.cancel()
+        await self.socket.close()
+
+    async def until(self, typenames: set[str]) -> dict[str, Any]:
+        """The first event whose __typename is one of `typenames` (TimeoutError after WAIT)."""
+        async with asyncio.timeout(WAIT):
+            while True:
+                message = await self.events.get()
+                if message["type"] != "next":
+                    raise RuntimeError(f"subscription ended: {message}")
+                event = next(iter(message["payload"]["data"].values()))
+                if event["__typename"] in typenames:
+                    return event
+
+
+async def chat_turn(here: Server, there: Server, http: httpx.AsyncClient, caller: Caller,
+                    rng: random.Random) -> None:
+    chat = rng.choice(caller.chats)
+    try:
+        async with Subscription(there, caller.token, STREAM, {"id": chat}) as stream:
+            await asyncio.sleep(0)  # let the subscribe frame go first
+            sent = await graphql(here, http, SEND, {"input": {
+                "sessionId": chat, "content": f"soak {rng.random():.6f}"}}, caller.token)
+            if sent is None:
+                return
+            reply = sent["sendMessage"]["replyMessageId"]
+            while True:
+                event = await stream.until({"ChatMessageCompleted", "ChatMessageFailed"})
+                if event["__typename"] == "ChatMessageFailed":
+                    there.minute.errors["reply failed"] += 1
+                    return
+                if event["message"]["id"] == reply:
+                    return
+    except (TimeoutError, RuntimeError, OSError, websockets.WebSocketException) as error:
+        there.minute.errors[f"stream {type(error).__name__}"] += 1
+
+
+async def run_turn(here: Server, there: Server, http: httpx.AsyncClient, caller: Caller,
+                   rng: random.Random) -> None:
+    run = rng.choice(caller.runs)
+    try:
+        async with Subscription(there, caller.token, PROGRESS, {"id": run}) as progress:
+            await progress.until({"RunStatusChanged"})  # the run as it is: subscribed
+            await report(here, http, caller, run)
+            await progress.until({"RunMetricsReported"})
+    except (TimeoutError, RuntimeError, OSError, websockets.WebSocketException) as error:
+        there.minute.errors[f"progress {type(error).__name__}"] += 1
+
+
+async def report(server: Server, http: httpx.AsyncClient, caller: Caller, run: str) -> None:
+    caller.step += 10
+    points = [{"step": caller.step + i, "loss": 1 / (caller.step + i)} for i in range(10)]
+    await graphql(server, http, REPORT, {"input": {"runId": run, "points": points}}, caller.token)
+
+
+async def client(index: int, servers: list[Server], caller: Caller, deadline: float) -> None:
+    rng = random.Random(index)
+    here, there = servers[index % 2], servers[(index + 1) % 2]
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        while time.monotonic() < deadline:
+            kind = rng.choices(("query", "chat", "report", "subscribe"), (50, 15, 15, 20))[0]
+            if kind == "query":
+                await graphql(here, http, NESTED, {}, caller.token)
+            elif kind == "chat":
+                await chat_turn(here, there, http, caller, rng)
+            elif kind == "report":
+                await report(here, http, caller, rng.choice(caller.runs))
+            else:
+                await run_turn(here, there, http, caller, rng)
+
+
+async def callers(database_url: str, server: Server, count: int) -> list[Caller]:
+    """Owners of the demo organizations, each with a local chat model, chats and running runs."""
+    con = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        owners = await con.fetch(
+            "SELECT u.username, m.organization_id FROM memberships m JOIN users u "
+            "ON u.id = m.user_id WHERE m.role = 'owner' ORDER BY u.username LIMIT $1", count)
+        runs = await con.fetch(
+            "SELECT r.id, e.organization_id FROM runs r JOIN experiments e "
+            "ON e.id = r.experiment_id WHERE r.status = 'running'")
+    finally:
+        await con.close()
+    found = []
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        for owner in owners:
+            data = await graphql(server, http, LOG_IN, {"input": {
+                "login": owner["username"], "password": DEMO_PASSWORD}}, strict=True)
+            assert data, "log-in failed"
+            token = data["logIn"]["accessToken"]
+            organization = to_base64("Organization", owner["organization_id"])
+            created = await graphql(server, http, CREATE_MODEL, {"input": {
+                "organizationId": organization, "name": f"soak-{secrets.token_hex(3)}",
+                "provider": "local", "modelType": "chat", "config": {"delay_ms": 5}}},
+                token, strict=True)
+            assert created, "model not created"
+            model = created["createModel"]["model"]["id"]
+            chats = []
+            for _ in range(3):
+                chat = await graphql(server, http, CREATE_CHAT, {"input": {"modelId": model}},
+                                     token, strict=True)
+                assert chat, "chat not created"
+                chats.append(chat["createChatSession"]["chatSession"]["id"])
+            mine = [to_base64("Run", r["id"]) for r in runs
+                    if r["organization_id"] == owner["organization_id"]]
+            if mine:
+                found.append(Caller(token, organization, chats, mine))
+    assert found, "the demo data has no running runs"
+    return found
+
+
+def start_server(name: str, environment: dict[str, str]) -> Server:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=environment)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} exited with {proc.returncode}")
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return Server(name, url, proc)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{name} did not become ready")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def soak(servers: list[Server], all_callers: list[Caller], args: argparse.Namespace) -> int:
+    deadline = time.monotonic() + args.minutes * 60
+    tasks = [asyncio.create_task(client(i, servers, all_callers[i % len(all_callers)], deadline))
+             for i in range(args.clients)]
+    minute = 0
+    while any(not t.done() for t in tasks):
+        await asyncio.wait(tasks, timeout=60)
+        minute += 1
+        cells = []
+        for server in servers:
+            tally, server.minute = server.minute, Tally()
+            latencies = sorted(tally.latencies)
+            p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0
+            errors = sum(tally.errors.values())
+            server.errors += errors
+            server.requests += len(latencies)
+            server.rss.append(server.rss_mb())
+            detail = f" {dict(tally.errors)}" if errors else ""
+            cells.append(f"{server.name}: RSS {server.rss[-1]:6.1f} MB, {len(latencies):6,} "
+                         f"requests, {errors} errors{detail}, p99 {p99:6.1f} ms")
+        print(f"minute {minute:3d} | " + " | ".join(cells), flush=True)
+    for task in tasks:
+        task.result()  # a client that crashed is a failure of the soak itself
+    failed = False
+    for server in servers:
+        warm = server.rss[min(1, len(server.rss) - 1)]  # after the first minute
+        growth = (server.rss[-1] - warm) / warm * 100
+        failed |= server.errors > 0 or growth >= 10
+        print(f"{server.name}: {server.requests:,} requests, {server.errors} errors, RSS "
+              f"{warm:.1f} MB after warm-up, {server.rss[-1]:.1f} MB at the end ({growth:+.1f} %)")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--orgs", type=int, default=4, help="demo organizations (callers)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="aiplatform-soak-") as folder, \
+            EmbeddedServices(Path(folder) / "data") as embedded:
+        environment = {**os.environ, "DATABASE_URL": embedded.database_url,
+                       "REDIS_URL": embedded.redis_url,
+                       "AIPLATFORM_SECRET_KEY": secrets.token_urlsafe(32),
+                       "AIPLATFORM_ACCESS_LOG": "false",
+                       # the soak measures stability, not the limits: nobody is refused
+                       "AIPLATFORM_RATE_LIMIT_ENABLED": "false"}
+        cli = [sys.executable, "-m", "app.cli"]
+        subprocess.run([*cli, "migrate"], cwd=ROOT, env=environment, check=True)
+        subprocess.run([*cli, "demo-data", "--orgs", str(args.orgs), "--members", "10",
+                        "--models", "2", "--sessions", "1", "--messages", "5"],
+                       cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
+        servers = [start_server(name, environment) for name in ("A", "B")]
+        try:
+            found = asyncio.run(callers(embedded.database_url, servers[0], args.orgs))
+            print(f"soak: {args.clients} clients, {args.minutes:g} min, processes "
+                  f"{servers[0].proc.pid} and {servers[1].proc.pid}", flush=True)
+            return asyncio.run(soak(servers, found, args))
+        finally:
+            for server in servers:
+                server.proc.terminate()
+                server.proc.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
