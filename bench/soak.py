@@ -22,6 +22,7 @@ import asyncio
 import os
 import random
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 NESTED = """query Soak { organizations(first: 3) { edges { node { name
   members(first: 5) { edges { node { role user { username } } } } } } } }"""
-LOG_IN = """mutation ($input: LogInInput!) { logIn(input: $input) { accessToken
+LOG_IN = """mutation ($input: LogInInput!) { logIn(input: $input) { accessToken refreshToken
   userErrors { code } } }"""
+REFRESH = """mutation ($input: RefreshTokenInput!) { refreshToken(input: $input) { accessToken
+  refreshToken userErrors { code } } }"""
+
 CREATE_MODEL = """mutation ($input: CreateModelInput!) { createModel(input: $input) {
   model { id } userErrors { code message } } }"""
 CREATE_CHAT = """mutation ($input: CreateChatSessionInput!) { createChatSession(input: $input) {
@@ -89,6 +93,7 @@ class Server:
 @dataclass
 class Caller:
     token: str
+    refresh: str
     organization_id: str
     chats: list[str]
     runs: list[str]
@@ -96,20 +101,27 @@ class Caller:
 
 
 async def graphql(server: Server, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
-                  token: str | None = None, *, strict: bool = False) -> dict[str, Any] | None:
+                  caller: Caller | str | None = None, *, strict: bool = False
+                  ) -> dict[str, Any] | None:
     """The data of an answer; anything else counts as an error of `server` (or, `strict`,
-    stops the soak: its set-up must succeed)."""
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    started = time.perf_counter()
-    try:
-        answer = await http.post(server.url + "/graphql", headers=headers,
-                                 json={"query": query, "variables": variables})
-        body = answer.json()
-    except (httpx.HTTPError, ValueError) as error:
-        server.minute.errors[type(error).__name__] += 1
-        return None
-    finally:
-        server.minute.latencies.append(time.perf_counter() - started)
+    stops the soak: its set-up must succeed). A caller's request that met its tokens being
+    renewed is sent again once with the new token, as a client would."""
+    for _attempt in range(2):
+        token = caller.token if isinstance(caller, Caller) else caller
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        started = time.perf_counter()
+        try:
+            answer = await http.post(server.url + "/graphql", headers=headers,
+                                     json={"query": query, "variables": variables})
+            body = answer.json()
+        except (httpx.HTTPError, ValueError) as error:
+            server.minute.errors[type(error).__name__] += 1
+            return None
+        finally:
+            server.minute.latencies.append(time.perf_counter() - started)
+        if not (answer.status_code == 401 and isinstance(caller, Caller)
+                and caller.token != token):
+            break
     payloads = (body.get("data") or {}).values()
     if strict and (answer.status_code != 200 or body.get("errors") or any(
             isinstance(p, dict) and p.get("userErrors") for p in payloads)):
@@ -174,7 +186,7 @@ async def chat_turn(here: Server, there: Server, http: httpx.AsyncClient, caller
         async with Subscription(there, caller.token, STREAM, {"id": chat}) as stream:
             await asyncio.sleep(0)  # let the subscribe frame go first
             sent = await graphql(here, http, SEND, {"input": {
-                "sessionId": chat, "content": f"soak {rng.random():.6f}"}}, caller.token)
+                "sessionId": chat, "content": f"soak {rng.random():.6f}"}}, caller)
             if sent is None:
                 return
             reply = sent["sendMessage"]["replyMessageId"]
@@ -204,7 +216,7 @@ async def run_turn(here: Server, there: Server, http: httpx.AsyncClient, caller:
 async def report(server: Server, http: httpx.AsyncClient, caller: Caller, run: str) -> None:
     caller.step += 10
     points = [{"step": caller.step + i, "loss": 1 / (caller.step + i)} for i in range(10)]
-    await graphql(server, http, REPORT, {"input": {"runId": run, "points": points}}, caller.token)
+    await graphql(server, http, REPORT, {"input": {"runId": run, "points": points}}, caller)
 
 
 async def client(index: int, servers: list[Server], caller: Caller, deadline: float) -> None:
@@ -214,7 +226,7 @@ async def client(index: int, servers: list[Server], caller: Caller, deadline: fl
         while time.monotonic() < deadline:
             kind = rng.choices(("query", "chat", "report", "subscribe"), (50, 15, 15, 20))[0]
             if kind == "query":
-                await graphql(here, http, NESTED, {}, caller.token)
+                await graphql(here, http, NESTED, {}, caller)
             elif kind == "chat":
                 await chat_turn(here, there, http, caller, rng)
             elif kind == "report":
@@ -241,7 +253,7 @@ async def callers(database_url: str, server: Server, count: int) -> list[Caller]
             data = await graphql(server, http, LOG_IN, {"input": {
                 "login": owner["username"], "password": DEMO_PASSWORD}}, strict=True)
             assert data, "log-in failed"
-            token = data["logIn"]["accessToken"]
+            token, refresh = data["logIn"]["accessToken"], data["logIn"]["refreshToken"]
             organization = to_base64("Organization", owner["organization_id"])
             created = await graphql(server, http, CREATE_MODEL, {"input": {
                 "organizationId": organization, "name": f"soak-{secrets.token_hex(3)}",
@@ -258,7 +270,7 @@ async def callers(database_url: str, server: Server, count: int) -> list[Caller]
             mine = [to_base64("Run", r["id"]) for r in runs
                     if r["organization_id"] == owner["organization_id"]]
             if mine:
-                found.append(Caller(token, organization, chats, mine))
+                found.append(Caller(token, refresh, organization, chats, mine))
     assert found, "the demo data has no running runs"
     return found
 
@@ -291,8 +303,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def renew(server: Server, callers: list[Caller], every: float, deadline: float) -> None:
+    """Each caller's tokens renewed every `every` seconds, as a client would."""
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        while time.monotonic() + every < deadline:
+            await asyncio.sleep(every)
+            for caller in callers:
+                data = await graphql(server, http, REFRESH, {"input": {
+                    "refreshToken": caller.refresh}}, strict=True)
+                assert data is not None
+                caller.token = data["refreshToken"]["accessToken"]
+                caller.refresh = data["refreshToken"]["refreshToken"]
+
+
 async def soak(servers: list[Server], all_callers: list[Caller], args: argparse.Namespace) -> int:
     deadline = time.monotonic() + args.minutes * 60
+    renewing = asyncio.create_task(renew(servers[0], all_callers, args.renew_seconds, deadline))
     tasks = [asyncio.create_task(client(i, servers, all_callers[i % len(all_callers)], deadline))
              for i in range(args.clients)]
     minute = 0
@@ -312,6 +338,7 @@ async def soak(servers: list[Server], all_callers: list[Caller], args: argparse.
             cells.append(f"{server.name}: RSS {server.rss[-1]:6.1f} MB, {len(latencies):6,} "
                          f"requests, {errors} errors{detail}, p99 {p99:6.1f} ms")
         print(f"minute {minute:3d} | " + " | ".join(cells), flush=True)
+    renewing.cancel()
     for task in tasks:
         task.result()  # a client that crashed is a failure of the soak itself
     failed = False
@@ -325,10 +352,14 @@ async def soak(servers: list[Server], all_callers: list[Caller], args: argparse.
 
 
 def main() -> int:
+    # a SIGTERM ends the soak like Ctrl-C: servers and embedded databases are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--orgs", type=int, default=4, help="demo organizations (callers)")
+    parser.add_argument("--renew-seconds", type=float, default=600,
+                        help="how often clients renew their tokens (they live 15 minutes)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aiplatform-soak-") as folder, \
             EmbeddedServices(Path(folder) / "data") as embedded:
