@@ -26,9 +26,11 @@ from app.http.graphql import GraphQLApp
 from app.http.health import livez, readyz
 from app.http.metrics import metrics
 from app.http.observe import RequestObserver
+from app.http.oidc import oidc_callback, oidc_login
 from app.lifespan import lifespan
 from graphql_schema.schema import build_schema
 from services import telemetry
+from services.oidc.client import OidcClient
 from services.settings import Settings, get_settings
 from services.storage import make_storage
 from services.storage.local import download_file
@@ -142,10 +144,13 @@ def create_app(settings: Settings | None = None,
             Route("/healthz", readyz),
             Route("/metrics", metrics),
             Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
+            Route("/auth/oidc/login", oidc_login, name="oidc_login"),
+            Route("/auth/oidc/callback", oidc_callback, name="oidc_callback"),
         ],
         middleware=[*tracing(), *observers(settings), *middleware],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.storage = make_storage(settings)  # connects on first use only
+    app.state.oidc = OidcClient(settings) if settings.oidc_issuer else None  # single sign-on
     return app

@@ -154,6 +154,26 @@ class Settings(BaseSettings):
     chroma_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = Field(
         default=None, validation_alias=AliasChoices("CHROMA_URL", "AIPLATFORM_CHROMA_URL"))
 
+    # Single sign-on (OpenID Connect): on when an issuer is set (services/oidc/)
+    oidc_issuer: Annotated[str | None, AfterValidator(_url("http", "https"))] = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid email profile"
+    # comma-separated email domains allowed to log in (unset: any verified email)
+    oidc_allowed_domains: str | None = None
+    # an ID-token claim listing organization roles as "organization-slug:role" (unset: none)
+    oidc_roles_claim: str | None = None
+    # the callback URL registered at the provider (unset: this server's /auth/oidc/callback)
+    oidc_redirect_uri: Annotated[str | None, AfterValidator(_url("http", "https"))] = None
+    # the frontend's base URL: links in mails, the end of a single sign-on (unset: this server)
+    public_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = None
+
+    @property
+    def oidc_domains(self) -> list[str]:
+        """AIPLATFORM_OIDC_ALLOWED_DOMAINS as a list of lower-case domains."""
+        return [d.strip().lower().lstrip("@") for d in (self.oidc_allowed_domains or "").split(",")
+                if d.strip()]
+
     @property
     def allowed_origins(self) -> list[str]:
         """AIPLATFORM_CORS_ORIGINS as a list (empty: same origin only)."""
@@ -198,6 +218,9 @@ def problems(settings: Settings) -> list[str]:
                      "AIPLATFORM_CORS_ALLOW_CREDENTIALS (name the origins)")
     if settings.default_page_size > settings.max_page_size:
         found.append("AIPLATFORM_DEFAULT_PAGE_SIZE must not exceed AIPLATFORM_MAX_PAGE_SIZE")
+    if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):
+        found.append("AIPLATFORM_OIDC_CLIENT_ID and AIPLATFORM_OIDC_CLIENT_SECRET are needed with "
+                     "AIPLATFORM_OIDC_ISSUER")
     return found
 
 

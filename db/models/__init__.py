@@ -18,6 +18,7 @@ from db.models.identity import (
     Organization,
     Permission,
     User,
+    UserIdentity,
     UserPermission,
     UserSession,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "SystemLog",
     "SystemSetting",
     "User",
+    "UserIdentity",
     "UserPermission",
     "UserSession",
 ]

@@ -252,6 +252,21 @@ class UserSession(UUIDPk, Timestamps, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class UserIdentity(UUIDPk, CreatedAt, Base):
+    """An account at an OpenID provider (issuer and subject) that logs in as a user: the
+    subject, not the email, is what a later login is recognised by."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),
+                      ix("user_identities", "user_id", "id"))
+
+    user_id: Mapped[uuid.UUID] = fk("users.id", ondelete="CASCADE", index=False)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKey(UUIDPk, Timestamps, Base):
     """Key for scripts and trainers: looked up by `prefix`, verified against `key_hash`."""
 

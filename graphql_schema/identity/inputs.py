@@ -85,6 +85,12 @@ class SignUpInput:
 
 
 
+@strawberry.input(description="The one-time code single sign-on handed the frontend in "
+                              "`/auth/callback#code=…`.")
+class CompleteOidcLoginInput:
+    code: str
+
+
 @strawberry.input
 class LogInInput:
     login: str = strawberry.field(description="Your email or your username.")

@@ -35,6 +35,7 @@ class AccountErrorCode(StrEnum):
     REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
     SESSION_REVOKED = "SESSION_REVOKED"
+    OIDC_CODE_INVALID = "OIDC_CODE_INVALID"
 
 
 
@@ -56,6 +57,16 @@ class LogInPayload:
     refresh_token: str | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+
+
+@strawberry.type(description="Code OIDC_CODE_INVALID: the code is unknown, was already used or "
+                             "has expired (it lives 2 minutes), or the account was disabled "
+                             "meanwhile.")
+class CompleteOidcLoginPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="Codes: REFRESH_TOKEN_INVALID (malformed or unknown), "

@@ -15,6 +15,7 @@ from graphql_schema.identity.inputs import (
     AddGroupMemberInput,
     AddMemberInput,
     ChangePasswordInput,
+    CompleteOidcLoginInput,
     CreateApiKeyInput,
     CreateGroupInput,
     CreateOrganizationInput,
@@ -36,6 +37,7 @@ from graphql_schema.identity.payloads import (
     AddGroupMemberPayload,
     AddMemberPayload,
     ChangePasswordPayload,
+    CompleteOidcLoginPayload,
     CreateApiKeyPayload,
     CreateGroupPayload,
     CreateOrganizationPayload,
@@ -58,6 +60,7 @@ from resolvers.identity import (
     groups,
     organizations,
     queries,
+    single_sign_on,
 )
 
 
@@ -91,6 +94,12 @@ class AccountsMutation:
     @strawberry.mutation(description="Log in with email or username and password.")
     async def log_in(self, info: Info, input: LogInInput) -> LogInPayload:
         return await accounts.log_in(info, input)
+
+    @strawberry.mutation(description="End a single sign-on: trade the one-time code from "
+                                     "`/auth/oidc/callback` for tokens.")
+    async def complete_oidc_login(self, info: Info, input: CompleteOidcLoginInput
+                                  ) -> CompleteOidcLoginPayload:
+        return await single_sign_on.complete_oidc_login(info, input)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens; each refresh token "
                                      "works once.")
