@@ -181,6 +181,14 @@ class LimitedTransportWSHandler(ClosedOnShutdown, TransportWSHandler):
                 return
         await super().handle_subscribe(message)
 
+    async def handle_task_exception(self, error: Exception) -> None:
+        """A client that closed its socket while an event was on its way did nothing wrong:
+        strawberry would log it as a failed operation, with a traceback. Other failures are
+        still logged."""
+        if isinstance(error, WebSocketDisconnected):
+            return
+        await super().handle_task_exception(error)
+
 
 class LimitedLegacyWSHandler(ClosedOnShutdown, LegacyWSHandler):
     """graphql-ws: an operation over a limit gets an `error` message for its id."""
