@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from app.http.event_streams import OpenStreams
 from app.http.websockets import OpenSockets
 from app.shutdown import GracefulShutdown
 from db import migrate
@@ -66,7 +67,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     db = Database(database_url, pool_size=settings.db_pool_size,
                   max_overflow=settings.db_max_overflow)
     redis = Redis.from_url(redis_url)
-    shutdown = GracefulShutdown(settings.shutdown_grace_seconds, OpenSockets())
+    shutdown = GracefulShutdown(settings.shutdown_grace_seconds, OpenSockets(), OpenStreams())
     try:
         await db.connect()
         await redis.ping()
@@ -76,6 +77,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             app.state.system_log.start()  # WARNING+ records of the app go to system_logs
         app.state.pubsub = PubSub(redis)
         app.state.sockets = shutdown.sockets
+        app.state.event_streams = shutdown.streams
         app.state.generations = GenerationTasks()
         app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
         app.state.knowledge = IngestionWorker(

@@ -1,5 +1,6 @@
 """Graceful shutdown: at the signal, before uvicorn acts on it, every open GraphQL socket is
-closed with 1001 (going away) so clients reconnect elsewhere, and the grace period
+closed with 1001 (going away) and every subscription streamed as server-sent events ends with a
+SERVICE_UNAVAILABLE event, so clients reconnect elsewhere, and the grace period
 (`AIPLATFORM_SHUTDOWN_GRACE_SECONDS`) starts; uvicorn then stops accepting and lets in-flight
 requests finish within it, and the lifespan gives running chat replies what is left of it."""
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from app.http.event_streams import OpenStreams
 from app.http.websockets import OpenSockets
 
 log = logging.getLogger("aiplatform")
@@ -24,9 +26,10 @@ Handler = Callable[[int, FrameType | None], object]
 class GracefulShutdown:
     """The grace period of this process's shutdown, counted from the shutdown signal."""
 
-    def __init__(self, grace: float, sockets: OpenSockets) -> None:
+    def __init__(self, grace: float, sockets: OpenSockets, streams: OpenStreams) -> None:
         self.grace = grace
         self.sockets = sockets
+        self.streams = streams
         self.deadline: float | None = None  # loop time; None until the signal
         self._signalled = False
         self._began: asyncio.Task[None] | None = None  # referenced while it runs
@@ -40,9 +43,10 @@ class GracefulShutdown:
 
     async def begin(self, server_handler: Handler, sig: int) -> None:
         self.deadline = asyncio.get_running_loop().time() + self.grace
-        log.info("shutting down: closing %d websockets, %g s for requests and replies",
-                 len(self.sockets), self.grace)
+        log.info("shutting down: closing %d websockets and %d event streams, %g s for "
+                 "requests and replies", len(self.sockets), len(self.streams), self.grace)
         try:
+            self.streams.close_all()
             await self.sockets.close_all()
         finally:
             server_handler(sig, None)  # now uvicorn stops accepting and waits for requests

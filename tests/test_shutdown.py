@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from httpx_sse import aconnect_sse
 from redis.asyncio import Redis
 from sqlalchemy import select
 from strawberry.relay import from_base64, to_base64
@@ -30,6 +31,7 @@ from db.models import ChatMessage, ModelUsageLog
 from resolvers.chat.generation import CANCELLED
 from resolvers.chat.stream import replies_key
 from services.settings import Settings
+from tests.chat.test_streaming import subscribers_of as subscribed_processes
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session
@@ -210,3 +212,29 @@ async def test_a_reply_within_the_grace_finishes_and_reaches_a_client_that_recon
     assert stored.content.startswith("You said: “Stop me”")
     usage = (await session.execute(select(ModelUsageLog))).scalar_one()
     assert usage.status == "success"
+
+
+async def test_sigterm_ends_event_streams_with_a_word_and_does_not_wait_for_them(
+        app, settings, db, session, tmp_path) -> None:
+    # given a server with a long grace, and a subscription streamed over SSE that is waiting
+    grace = 30.0
+    chat, headers = await chat_with_slow_model(app, session, delay_ms=0)
+    with serving(settings, tmp_path, grace) as (url, proc):
+        async with httpx.AsyncClient(base_url=url, timeout=20) as http, aconnect_sse(
+                http, "POST", "/graphql", headers={**headers, "accept": "text/event-stream"},
+                json={"query": STREAM, "variables": {"id": to_base64("ChatSession", chat)}}
+        ) as source:
+            events = source.aiter_sse()
+            await subscribed_processes(settings.redis_url, chat, 1)
+
+            # when the server is told to stop
+            proc.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+
+            # then the stream ends with an error telling the client to subscribe again
+            last, end = await anext(events), await anext(events)
+        assert (last.event, end.event) == ("next", "complete")
+        assert orjson.loads(last.data)["errors"][0]["extensions"]["code"] == (
+            "SERVICE_UNAVAILABLE")
+        # and the process exits without waiting out the grace period for the stream
+        assert exit_time(proc, signalled, limit=grace + 20) < grace / 2

@@ -28,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from app.graphiql import graphiql_html
 from app.http.errors import service_unavailable
+from app.http.event_streams import is_event_stream
 from app.http.guards import admit
 from app.http.negotiation import GRAPHQL_RESPONSE_JSON, response_media_type
 from app.http.persisted_queries import PersistedQueryError, fill_in_documents
@@ -114,7 +115,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 return  # gone while sending its body: nobody reads an answer
             except Exception as error:
                 response = outage_answer(error)
-            await response(scope, receive, send)
+            if is_event_stream(response):  # a subscription over SSE: ended at shutdown
+                await request.app.state.event_streams.serve(response, scope, receive, send)
+            else:
+                await response(scope, receive, send)
 
     async def answer_known(self, request: Request, principal: Principal) -> KnownAnswer | None:
         """The planner's answer to a JSON POST of a query it has answered whole before (the
