@@ -62,6 +62,10 @@ STREAM = """subscription ($id: ID!) { chatMessageStream(sessionId: $id) { __type
   ... on ChatMessageCompleted { message { id } } ... on ChatMessageFailed { messageId error } } }"""
 PROGRESS = """subscription ($id: ID!) { runProgress(runId: $id) { __typename } }"""
 WAIT = 30.0  # seconds a reply or an event may take before it counts as an error
+TURNS_PER_CHAT = 10  # then a caller starts a new chat: a steady load, not ever longer histories
+# below the server's keep-alive timeout (uvicorn: 5 s), so a client never reuses a connection
+# the server is closing (that race is the client's to avoid, as browsers do by retrying)
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
 
 
 @dataclass
@@ -95,9 +99,11 @@ class Caller:
     token: str
     refresh: str
     organization_id: str
+    model: str
     chats: list[str]
     runs: list[str]
     step: int = 1_000_000
+    turns: Counter[str] = field(default_factory=Counter)
 
 
 async def graphql(server: Server, http: httpx.AsyncClient, query: str, variables: dict[str, Any],
@@ -181,7 +187,15 @@ class Subscription:
 
 async def chat_turn(here: Server, there: Server, http: httpx.AsyncClient, caller: Caller,
                     rng: random.Random) -> None:
-    chat = rng.choice(caller.chats)
+    slot = rng.randrange(len(caller.chats))
+    chat = caller.chats[slot]
+    caller.turns[chat] += 1
+    if caller.turns[chat] > TURNS_PER_CHAT:
+        created = await graphql(here, http, CREATE_CHAT, {"input": {"modelId": caller.model}},
+                                caller)
+        if created is None:
+            return
+        chat = caller.chats[slot] = created["createChatSession"]["chatSession"]["id"]
     try:
         async with Subscription(there, caller.token, STREAM, {"id": chat}) as stream:
             await asyncio.sleep(0)  # let the subscribe frame go first
@@ -222,7 +236,7 @@ async def report(server: Server, http: httpx.AsyncClient, caller: Caller, run: s
 async def client(index: int, servers: list[Server], caller: Caller, deadline: float) -> None:
     rng = random.Random(index)
     here, there = servers[index % 2], servers[(index + 1) % 2]
-    async with httpx.AsyncClient(timeout=WAIT) as http:
+    async with httpx.AsyncClient(timeout=WAIT, limits=LIMITS) as http:
         while time.monotonic() < deadline:
             kind = rng.choices(("query", "chat", "report", "subscribe"), (50, 15, 15, 20))[0]
             if kind == "query":
@@ -248,7 +262,7 @@ async def callers(database_url: str, server: Server, count: int) -> list[Caller]
     finally:
         await con.close()
     found = []
-    async with httpx.AsyncClient(timeout=WAIT) as http:
+    async with httpx.AsyncClient(timeout=WAIT, limits=LIMITS) as http:
         for owner in owners:
             data = await graphql(server, http, LOG_IN, {"input": {
                 "login": owner["username"], "password": DEMO_PASSWORD}}, strict=True)
@@ -270,7 +284,7 @@ async def callers(database_url: str, server: Server, count: int) -> list[Caller]
             mine = [to_base64("Run", r["id"]) for r in runs
                     if r["organization_id"] == owner["organization_id"]]
             if mine:
-                found.append(Caller(token, refresh, organization, chats, mine))
+                found.append(Caller(token, refresh, organization, model, chats, mine))
     assert found, "the demo data has no running runs"
     return found
 
@@ -305,7 +319,7 @@ def free_port() -> int:
 
 async def renew(server: Server, callers: list[Caller], every: float, deadline: float) -> None:
     """Each caller's tokens renewed every `every` seconds, as a client would."""
-    async with httpx.AsyncClient(timeout=WAIT) as http:
+    async with httpx.AsyncClient(timeout=WAIT, limits=LIMITS) as http:
         while time.monotonic() + every < deadline:
             await asyncio.sleep(every)
             for caller in callers:
