@@ -17,6 +17,7 @@ from services.vectorstores.base import (
     Hit,
     VectorStore,
     VectorStoreError,
+    Where,
     collection_name,
 )
 from services.vectorstores.pgvector import PgVector
@@ -91,4 +92,4 @@ def store_for(name: str) -> VectorStore:
 
 
 __all__ = ["EXTERNAL", "Chunk", "Hit", "VectorStore", "VectorStoreError", "VectorStores",
-           "collection_name", "missing_package", "store_for"]
+           "Where", "collection_name", "missing_package", "store_for"]
