@@ -156,7 +156,7 @@ def rag_where(checks: Checks, given: RagFilter | None) -> dict[str, Any]:
     if given.metadata is not None:
         problem = metadata_problem(given.metadata)
         if problem is not None:
-            checks.add("filter.metadata", f"filter.{problem}", KnowledgeErrorCode.INVALID)
+            checks.add("filter", f"filter.{problem}", KnowledgeErrorCode.INVALID)
             return {}
         where.update(given.metadata)
     for key, value in (("category", given.category), ("language", given.language),

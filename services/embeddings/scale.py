@@ -2,7 +2,7 @@
 a collection uses.
 
 Raw cosine similarities are not comparable across models: multilingual-e5-small gives an
-unrelated question/passage pair about 0.74, all-MiniLM-L6-v2 about 0.05. Each model's
+unrelated question/passage pair about 0.79, all-MiniLM-L6-v2 about 0.05. Each model's
 `baseline` is that typical unrelated similarity (the median over the retrieval set's
 mismatched pairs), and a hit's score is its cosine similarity rescaled so that the baseline
 becomes 0 and identical directions stay 1:

@@ -8,8 +8,7 @@ import math
 
 import pytest
 
-from services.embeddings import DEFAULT_MODEL, EmbeddingsUnavailable, local_model
-from services.embeddings import e5, minilm
+from services.embeddings import DEFAULT_MODEL, EmbeddingsUnavailable, e5, local_model, minilm
 
 DIMENSIONS = 384
 
