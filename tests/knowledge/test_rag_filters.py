@@ -124,5 +124,5 @@ async def test_the_default_embedder_needs_nothing_but_the_projects_own_dependenc
     status = await gql(client, """query ($id: ID!) { node(id: $id) {
       ... on KnowledgeDocument { status error } } }""", {"id": document_id},
                        headers=acme.headers["member"])
-    assert status["data"]["node"] == {"status": "COMPLETED", "error": None}
+    assert status["data"]["node"] == {"status": "READY", "error": None}
     assert await titles(client, acme, collection_id, None) == ["winter-zh"]
