@@ -55,13 +55,14 @@ class Evaluation:
     cross_questions: Any
 
     @classmethod
-    def of(cls, model: Any, items: list[Item]) -> Evaluation:
+    def of(cls, model: Any, items: list[Item], *, cross: bool = True) -> Evaluation:
+        """`cross`: also embed the cross-lingual questions (else `recall(cross=True)` fails)."""
         def vectors(texts: list[str], query: bool) -> Any:
             return np.asarray(model.embed(texts, query=query), dtype=np.float32)
 
         return cls(items, vectors([i.passage for i in items], False),
                    vectors([i.question for i in items], True),
-                   vectors([i.cross_question for i in items], True))
+                   vectors([i.cross_question for i in items], True) if cross else None)
 
     def recall(self, *, language: str, cross: bool = False, mixed: bool = True) -> Recall:
         """Of the questions about `language` passages (asked in the other language when
