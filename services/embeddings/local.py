@@ -15,14 +15,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from services.embeddings import e5, minilm
 from services.embeddings.base import EmbeddingError
+from services.embeddings.e5 import MultilingualE5
+from services.embeddings.minilm import MiniLM
 
-DEFAULT_MODEL = e5.MODEL_NAME
-DIMENSIONS = {e5.MODEL_NAME: e5.DIMENSIONS, minilm.MODEL_NAME: minilm.DIMENSIONS}
-BASELINES = {e5.MODEL_NAME: e5.BASELINE, minilm.MODEL_NAME: minilm.BASELINE}
-_LOADERS: dict[str, Callable[[], Any]] = {e5.MODEL_NAME: e5.MultilingualE5,
-                                          minilm.MODEL_NAME: minilm.MiniLM}
+DEFAULT_MODEL = MultilingualE5.name
+_MODELS = (MultilingualE5, MiniLM)
+DIMENSIONS = {m.name: m.dimensions for m in _MODELS}
+BASELINES = {m.name: m.baseline for m in _MODELS}
+_LOADERS: dict[str, Callable[[], Any]] = {m.name: m for m in _MODELS}
 _lock = threading.Lock()
 _models: dict[str, Any] = {}
 
