@@ -163,7 +163,7 @@ def rag_where(checks: Checks, given: RagFilter | None) -> dict[str, Any]:
                        ("tags", given.tags)):
         if value is not None:
             where[key] = value
-    return where
+    return {k: v for k, v in where.items() if v != []}  # an empty list asks for nothing
 
 
 def _ms(began: float, until: float | None = None) -> int:
