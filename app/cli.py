@@ -99,7 +99,8 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> None:
     from app.demo_data import DemoSizes, generate
 
     sizes = DemoSizes(orgs=args.orgs, members=args.members, models=args.models,
-                      sessions=args.sessions, messages=args.messages, seed=args.seed)
+                      sessions=args.sessions, messages=args.messages, seed=args.seed,
+                      knowledge=args.knowledge)
     with database_url(settings) as url:
         try:
             report = asyncio.run(generate(url, sizes, reset=args.reset))
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sessions", type=int, default=5, help="chat sessions per user")
     demo.add_argument("--messages", type=int, default=20, help="messages per chat session")
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--knowledge", action="store_true",
+                      help="also the knowledge collections charging_knowledge, "
+                           "troubleshooting_guides and technical_specs, embedded")
     demo.add_argument("--reset", action="store_true", help="delete existing demo data first")
     demo.set_defaults(func=cmd_demo_data)
 

@@ -94,9 +94,9 @@ def questions(n: int, seed: int = 11) -> list[str]:
 
 def embed_all(texts: list[str]) -> np.ndarray:
     """The texts' vectors with the server's offline MiniLM, in batches like the worker."""
-    from services.embeddings.minilm import embedder
+    from services.embeddings import local_model
 
-    model = embedder()
+    model = local_model("all-MiniLM-L6-v2")
     vectors: list[list[float]] = []
     for i in range(0, len(texts), 32):
         vectors.extend(model.embed(texts[i:i + 32]))
@@ -123,9 +123,9 @@ def chunk_vectors(sentence_vectors: np.ndarray, parts: list[list[int]]) -> np.nd
 
 def embedding_rate(chunks: list[str]) -> float:
     """Chunks/s of MiniLM on real ≈ 300-character chunks (the worker's batch size)."""
-    from services.embeddings.minilm import embedder
+    from services.embeddings import local_model
 
-    model = embedder()
+    model = local_model("all-MiniLM-L6-v2")
     model.embed(chunks[:8])  # warm
     started = time.perf_counter()
     model.embed(chunks)

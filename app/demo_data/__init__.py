@@ -14,7 +14,7 @@ import time
 
 import asyncpg
 
-from app.demo_data import chat, identity, models, training
+from app.demo_data import chat, identity, knowledge, models, training
 from app.demo_data.common import DemoSizes, Ids, World
 from db.session import asyncpg_dsn
 
@@ -35,6 +35,8 @@ def build(sizes: DemoSizes) -> World:
     training.build_experiments(world)
     models.build_deployments(world)
     chat.build(world)
+    if sizes.knowledge:
+        knowledge.build(world)
     return world
 
 
@@ -85,14 +87,23 @@ async def generate(database_url: str, sizes: DemoSizes, *, reset: bool = False) 
         await con.execute(f"ANALYZE {', '.join(t.name for t in world.tables)}")
     finally:
         await con.close()
+    ingested = await knowledge.ingest(database_url) if sizes.knowledge else 0
     done = time.perf_counter()
     counts = ", ".join(f"{t.name} {len(t.rows):,}" for t in world.tables)
     total = sum(len(t.rows) for t in world.tables)
     return (
         f"Demo data (seed {sizes.seed}{', after wiping all tables' if reset else ''}): "
         f"{total:,} rows: {counts}; {done - started:.1f} s in all (build {built - started:.1f} s,"
-        f" COPY {loaded - built:.1f} s, ANALYZE {done - loaded:.1f} s).{_login_hint(world)}"
+        f" COPY {loaded - built:.1f} s, ANALYZE and ingestion {done - loaded:.1f} s)."
+        f"{_knowledge_hint(ingested)}{_login_hint(world)}"
     )
+
+
+def _knowledge_hint(ingested: int) -> str:
+    if not ingested:
+        return ""
+    return (f"\n{ingested} knowledge documents embedded into charging_knowledge, "
+            "troubleshooting_guides and technical_specs (the first organization's): try ragQuery.")
 
 
 def _login_hint(world: World) -> str:

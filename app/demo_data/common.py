@@ -28,6 +28,7 @@ class DemoSizes:
     sessions: int = 5  # chat sessions per user
     messages: int = 20  # messages per chat session
     seed: int = 42
+    knowledge: bool = False  # seed 002's knowledge collections (app/demo_data/knowledge.py)
 
     def validate(self) -> None:
         for name in ("orgs", "members", "models", "sessions", "messages"):

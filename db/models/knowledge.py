@@ -44,7 +44,8 @@ class KnowledgeCollection(UUIDPk, Timestamps, SoftDelete, Base):
     vector_store: Mapped[str] = mapped_column(String(20), server_default="pgvector")
     # the collection's name or id inside the vector store
     vector_collection_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    embedding_model: Mapped[str] = mapped_column(String(100), server_default="all-MiniLM-L6-v2")
+    embedding_model: Mapped[str] = mapped_column(String(100),
+                                                 server_default="multilingual-e5-small")
     embedding_dimensions: Mapped[int] = mapped_column(Integer, server_default=text("384"))
     chunk_size: Mapped[int] = mapped_column(Integer, server_default=text("1000"))
     chunk_overlap: Mapped[int] = mapped_column(Integer, server_default=text("200"))
@@ -123,6 +124,8 @@ class KnowledgeChunk(UUIDPk, CreatedAt, Base):
     position: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    # the document's metadata, so that a search filters on it while it scans (`@>`)
+    metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
     # generated; for search only (resolvers/search)
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("to_tsvector('english', coalesce(content, ''))", persisted=True),

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 from strawberry import Maybe
+from strawberry.scalars import JSON
 
 from graphql_schema.knowledge.enums import DocumentUploadStatus, VectorStore
 from graphql_schema.relay import OrderDirection
@@ -85,8 +86,10 @@ class CreateKnowledgeCollectionInput:
     name: str
     description: str | None = None
     embedding_model: str | None = strawberry.field(
-        default=None, description="all-MiniLM-L6-v2 (the offline default), or the name of an "
-                                  "embedding model of the organization whose provider is "
+        default=None, description="multilingual-e5-small (the offline default: Chinese, "
+                                  "English and cross-lingual), all-MiniLM-L6-v2 (offline, "
+                                  "English, needs its package), or the name of an embedding "
+                                  "model of the organization whose provider is "
                                   "openai_compatible (its config.base_url serves /embeddings).")
     vector_store: VectorStore | None = strawberry.field(
         default=None, description="Only PGVECTOR for now.")
@@ -114,6 +117,11 @@ class AddKnowledgeDocumentInput:
     title: str
     text: str | None = None
     file_id: strawberry.ID | None = None
+    metadata: JSON | None = strawberry.field(
+        default=None, description="source, type, category, author, version, language "
+                                  "(strings), tags (list of strings), and any other keys "
+                                  "(string, number, boolean or list of strings); language is "
+                                  "detected at ingestion (zh or en) when not given.")
 
 
 @strawberry.input
@@ -121,9 +129,27 @@ class DeleteKnowledgeDocumentInput:
     id: strawberry.ID
 
 
-@strawberry.input
+@strawberry.input(description="Chunk and embed every document again, with another embedding "
+                              "model when one is given.")
 class ReindexCollectionInput:
     id: strawberry.ID
+    embedding_model: str | None = strawberry.field(
+        default=None, description="Move the collection to this model (as in "
+                                  "createKnowledgeCollection): its chunks are removed at once "
+                                  "and queries find each document again once it is re-embedded.")
+
+
+@strawberry.input(description="Only chunks of documents whose metadata matches all given "
+                              "conditions; applied inside the vector store while it searches.")
+class RagFilter:
+    category: str | None = None
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Documents that have every one of these tags.")
+    language: str | None = strawberry.field(default=None, description="zh or en, as detected "
+                                                                    "or given at ingestion.")
+    metadata: JSON | None = strawberry.field(
+        default=None, description="Other keys: each value must equal the document's (a list: "
+                                  "contained in the document's list).")
 
 
 @strawberry.input(description="Retrieve the passages of a collection closest to a question.")
@@ -132,7 +158,10 @@ class RagQueryInput:
     query: str
     top_k: int = strawberry.field(default=5, description="1 to 50.")
     min_score: float | None = strawberry.field(
-        default=None, description="Drop hits with a lower cosine similarity (-1 to 1).")
+        default=None, description="Drop hits with a lower score (-1 to 1), on the scale every "
+                                  "offline model shares: 0 is as similar as unrelated text "
+                                  "typically is, 1 the same direction (see hits' score).")
+    filter: RagFilter | None = None
     answer: bool = strawberry.field(
         default=False, description="Also generate an answer grounded on the hits, with the "
                                    "collection's chat model (chatModelId).")

@@ -56,9 +56,13 @@ class ReindexCollectionPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type(description="A passage of a document and its cosine similarity to the query.")
+@strawberry.type(description="A passage of a document and how close it is to the query.")
 class RagHit:
-    score: float
+    score: float = strawberry.field(description=(
+        "Cosine similarity rescaled by the model's baseline, the same scale for every offline "
+        "model: (cosine - baseline) / (1 - baseline); 0 is as similar as unrelated text "
+        "typically is for this model, 1 the same direction (docs/knowledge.md). Models served "
+        "over HTTP: the cosine similarity."))
     content: str
     position: int
     document: KnowledgeDocument | None

@@ -28,7 +28,7 @@ from graphql_schema.knowledge.payloads import (
 )
 from graphql_schema.knowledge.types import KnowledgeCollection, KnowledgeDocument
 from graphql_schema.relations import connection
-from resolvers.knowledge import mutations, rag, subscriptions, update_collection
+from resolvers.knowledge import mutations, rag, reindex, subscriptions, update_collection
 
 
 @strawberry.type
@@ -42,7 +42,8 @@ class KnowledgeQuery:
 
 @strawberry.type
 class KnowledgeMutation:
-    @strawberry.mutation(description="Create a knowledge collection (pgvector, MiniLM).")
+    @strawberry.mutation(description="Create a knowledge collection (pgvector and "
+                                     "multilingual-e5-small unless chosen).")
     async def create_knowledge_collection(self, info: Info, input: CreateKnowledgeCollectionInput
                                           ) -> CreateKnowledgeCollectionPayload:
         return await mutations.create_collection(info, input)
@@ -63,10 +64,11 @@ class KnowledgeMutation:
                                         ) -> DeleteKnowledgeDocumentPayload:
         return await mutations.delete_document(info, input)
 
-    @strawberry.mutation(description="Chunk and embed every document of a collection again.")
+    @strawberry.mutation(description="Chunk and embed every document of a collection again, "
+                                     "moving it to another embedding model when one is given.")
     async def reindex_collection(self, info: Info, input: ReindexCollectionInput
                                  ) -> ReindexCollectionPayload:
-        return await mutations.reindex_collection(info, input)
+        return await reindex.reindex_collection(info, input)
 
     @strawberry.mutation(description="Retrieve the passages closest to a question, and "
                                      "answer it from them when asked (kept in the collection's "

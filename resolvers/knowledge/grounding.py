@@ -12,14 +12,15 @@ import asyncio
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import KnowledgeCollection, KnowledgeDocument, RagQuery
-from services.embeddings import embed_for_collection
+from services.embeddings import cosine_threshold, embedder_for, relevance
+from services.embeddings.base import check_dimensions
 from services.providers import ChatRequest, ChatTurn, provider_for
 from services.vectorstores import store_for
 
@@ -68,15 +69,21 @@ async def live_collection(session: AsyncSession, collection_id: uuid.UUID,
 
 
 async def retrieve(session: AsyncSession, target: Target, question: str, *, top_k: int,
-                   min_score: float | None = None) -> list[Passage]:
-    """The collection's passages closest to the question, best first, with their titles.
+                   min_score: float | None = None, where: dict[str, Any] | None = None
+                   ) -> list[Passage]:
+    """The collection's passages closest to the question, best first, with their titles; their
+    scores on the shared relevance scale (services/embeddings/scale.py), `min_score` on it too.
+    `where` keeps chunks whose document metadata matches (services/vectorstores/base.py).
     Raises EmbeddingError (the embedder failed) or LookupError (no such vector store)."""
-    [vector] = await embed_for_collection(
-        session, organization_id=target.organization_id, embedding_model=target.embedding_model,
-        dimensions=target.embedding_dimensions, config=target.config, texts=[question])
-    hits = await store_for(target.vector_store).search(
+    embedder = await embedder_for(session, organization_id=target.organization_id,
+                                  embedding_model=target.embedding_model, config=target.config)
+    [vector] = await embedder.embed([question], query=True)
+    check_dimensions([vector], target.embedding_dimensions, embedder.name)
+    floor = cosine_threshold(min_score, embedder.baseline) if min_score is not None else None
+    found = await store_for(target.vector_store).search(
         session, organization_id=target.organization_id, collection_id=target.id,
-        embedding=vector, top_k=top_k, min_score=min_score)
+        embedding=vector, top_k=top_k, min_score=floor, where=where or None)
+    hits = [replace(h, score=relevance(h.score, embedder.baseline)) for h in found]
     titles = dict((await session.execute(
         select(KnowledgeDocument.id, KnowledgeDocument.filename).where(
             KnowledgeDocument.id.in_({h.document_id for h in hits}),

@@ -1,6 +1,7 @@
 """The AI models a knowledge collection uses, checked when a collection is created or changed.
 
-- Embedding model: the offline all-MiniLM-L6-v2 (default), or the name of an embedding model
+- Embedding model: an offline model (multilingual-e5-small, the default, or
+  all-MiniLM-L6-v2; services/embeddings/local.py), or the name of an embedding model
   of the collection's organization served over HTTP (services/embeddings/collections.py); its id
   goes into the collection's `config.embeddingModelId`, and its size into
   `embedding_dimensions`: the model's `config.dimensions`, else the length of a vector it
@@ -24,7 +25,7 @@ from graphql_schema.knowledge.payloads import KnowledgeErrorCode as Code
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable
 from resolvers.input_checks import Checks
-from services.embeddings import DIMENSIONS, EMBEDDING_MODEL_ID, MODEL_NAME, EmbeddingError
+from services.embeddings import DEFAULT_MODEL, DIMENSIONS, EMBEDDING_MODEL_ID, EmbeddingError
 from services.embeddings.collections import HTTP_PROVIDERS, is_embedding_model
 from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 
@@ -37,18 +38,18 @@ PGVECTOR_DIMENSIONS = 384
 async def embedding_model_choice(info: Info, checks: Checks, organization_id: uuid.UUID,
                                  name: str | None) -> tuple[str, int, dict[str, Any]]:
     """(embedding_model, embedding_dimensions, config entries) for a new collection."""
-    name = (name or MODEL_NAME).strip()
-    if name == MODEL_NAME:
-        return name, DIMENSIONS, {}
+    name = (name or DEFAULT_MODEL).strip()
+    if name in DIMENSIONS:
+        return name, DIMENSIONS[name], {}
     async with info.context.db.sessionmaker() as session:
         model = await session.scalar(select(AIModel).where(
             AIModel.organization_id == organization_id, AIModel.name == name,
             AIModel.deleted_at.is_(None)))
     if model is None or model.provider not in HTTP_PROVIDERS or not is_embedding_model(model):
-        checks.add("embeddingModel", f"embeddingModel: {MODEL_NAME} (offline), or the name of "
-                   "an embedding model of this organization whose provider is "
+        checks.add("embeddingModel", f"embeddingModel: {' or '.join(DIMENSIONS)} (offline), "
+                   "or the name of an embedding model of this organization whose provider is "
                    "openai_compatible", Code.NOT_SUPPORTED)
-        return name, DIMENSIONS, {}
+        return name, PGVECTOR_DIMENSIONS, {}
     config = dict(model.config or {})
     dimensions = config.get("dimensions")
     if not (isinstance(dimensions, int) and not isinstance(dimensions, bool)
@@ -57,7 +58,7 @@ async def embedding_model_choice(info: Info, checks: Checks, organization_id: uu
             [probe] = await OpenAICompatibleEmbeddings(model.name, config).embed([PROBE])
         except EmbeddingError as error:
             checks.add("embeddingModel", f"embeddingModel: {error}", Code.PROVIDER_ERROR)
-            return name, DIMENSIONS, {}
+            return name, PGVECTOR_DIMENSIONS, {}
         dimensions = len(probe)
         if dimensions > MAX_DIMENSIONS:
             checks.add("embeddingModel", f"embeddingModel: {name} makes {dimensions}-dimensional "

@@ -1,4 +1,5 @@
-"""createKnowledgeCollection, addKnowledgeDocument, deleteKnowledgeDocument, reindexCollection.
+"""createKnowledgeCollection, addKnowledgeDocument, deleteKnowledgeDocument (reindexCollection:
+resolvers/knowledge/reindex.py).
 
 Each needs knowledge:write in the collection's organization: NOT_FOUND when the caller cannot
 see it, FORBIDDEN when it may only read. Ingestion happens after commit, in the background
@@ -20,14 +21,12 @@ from graphql_schema.knowledge.inputs import (
     AddKnowledgeDocumentInput,
     CreateKnowledgeCollectionInput,
     DeleteKnowledgeDocumentInput,
-    ReindexCollectionInput,
 )
 from graphql_schema.knowledge.payloads import (
     AddKnowledgeDocumentPayload,
     CreateKnowledgeCollectionPayload,
     DeleteKnowledgeDocumentPayload,
     KnowledgeErrorCode,
-    ReindexCollectionPayload,
 )
 from graphql_schema.relay import decode_global_id_of
 from resolvers.input_checks import Checks
@@ -45,6 +44,7 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
+from services.knowledge.metadata import metadata_problem
 from services.vectorstores import (
     EXTERNAL,
     VectorStoreError,
@@ -149,6 +149,9 @@ async def add_document(info: Info, input: AddKnowledgeDocumentInput
             elif len(content) > MAX_DOCUMENT_TEXT:
                 checks.add("text", f"text: at most {MAX_DOCUMENT_TEXT} characters",
                            KnowledgeErrorCode.TOO_LONG)
+        metadata = input.metadata if input.metadata is not None else {}
+        if (problem := metadata_problem(metadata)) is not None:
+            checks.add("metadata", problem, KnowledgeErrorCode.INVALID)
         checks.raise_if_any()
         async with write(info) as tx:
             row = KnowledgeDocument(
@@ -156,7 +159,8 @@ async def add_document(info: Info, input: AddKnowledgeDocumentInput
                 file_id=file.id if file else None, filename=title, content=content,
                 file_size=len(content.encode()) if content is not None else file.size_bytes,
                 file_type="text" if content is not None else file.mime_type,
-                upload_status=PENDING, uploaded_by=info.context.principal.user_id)
+                metadata_=metadata, upload_status=PENDING,
+                uploaded_by=info.context.principal.user_id)
             tx.session.add(row)
             await tx.session.execute(
                 update(KnowledgeCollection).where(KnowledgeCollection.id == collection_id)
@@ -207,30 +211,3 @@ async def delete_document(info: Info, input: DeleteKnowledgeDocumentInput
         return DeleteKnowledgeDocumentPayload(deleted_document_id=input.id)
 
     return await mutation_payload(body, lambda e: DeleteKnowledgeDocumentPayload(user_errors=e))
-
-
-# ------------------------------------------------------------------ reindexCollection
-
-
-async def reindex_collection(info: Info, input: ReindexCollectionInput
-                             ) -> ReindexCollectionPayload:
-    """Every live document is queued again; its old chunks serve queries until replaced."""
-    require_authenticated(info)
-    collection_id = decode_global_id_of(input.id, types.KnowledgeCollection, field="id")
-    collection = await readable_collection(info, collection_id)
-
-    async def body() -> ReindexCollectionPayload:
-        async with write(info) as tx:
-            queued = (await tx.session.execute(
-                update(KnowledgeDocument)
-                .where(KnowledgeDocument.collection_id == collection_id,
-                       KnowledgeDocument.deleted_at.is_(None))
-                .values(upload_status=PENDING, processing_error=None)
-                .returning(KnowledgeDocument.id))).all()
-            await tx.audit("knowledge_collection.reindex", resource_type="KnowledgeCollection",
-                           resource_id=collection_id, organization_id=collection.organization_id,
-                           new={"documents": len(queued)})
-        wake_worker(info)
-        return ReindexCollectionPayload(collection=collection, queued_documents=len(queued))
-
-    return await mutation_payload(body, lambda e: ReindexCollectionPayload(user_errors=e))

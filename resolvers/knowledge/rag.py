@@ -23,7 +23,7 @@ from db.models import AIModel, ModelUsageLog, RagQuery
 from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.knowledge import types
-from graphql_schema.knowledge.inputs import RagQueryInput
+from graphql_schema.knowledge.inputs import RagFilter, RagQueryInput
 from graphql_schema.knowledge.payloads import KnowledgeErrorCode, RagHit, RagQueryPayload
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable
@@ -33,6 +33,7 @@ from resolvers.knowledge.grounding import Passage, Target, generate_answer, retr
 from resolvers.knowledge.models import CHAT_MODEL_ID
 from resolvers.mutations import mutation_payload, require_authenticated, user_errors, write
 from services.embeddings import EmbeddingError, EmbeddingsUnavailable
+from services.knowledge.metadata import metadata_problem
 from services.providers import ProviderError
 from services.providers.base import estimate_tokens
 
@@ -56,13 +57,14 @@ async def rag_query(info: Info, input: RagQueryInput) -> RagQueryPayload:
             if not -1.0 <= input.min_score <= 1.0:
                 checks.add("minScore", "minScore must be between -1 and 1",
                            KnowledgeErrorCode.OUT_OF_RANGE)
+        where = rag_where(checks, input.filter)
         model = await _chat_model(info, checks, collection) if input.answer else None
         checks.raise_if_any()
         target = Target.of(collection)
         try:
             async with info.context.db.sessionmaker() as session:
                 passages = await retrieve(session, target, question, top_k=input.top_k,
-                                          min_score=input.min_score)
+                                          min_score=input.min_score, where=where)
         except EmbeddingsUnavailable as error:
             checks.add(None, str(error), KnowledgeErrorCode.NOT_SUPPORTED)
         except (EmbeddingError, LookupError) as error:
@@ -71,6 +73,8 @@ async def rag_query(info: Info, input: RagQueryInput) -> RagQueryPayload:
         retrieved = time.perf_counter()
         metadata: dict[str, Any] = {"top_k": input.top_k, "min_score": input.min_score,
                                     "retrieval_ms": _ms(started, retrieved)}
+        if where:
+            metadata["filter"] = where
         answer, usage = None, None
         if model is not None:
             answer, usage, error = await _answer(info, model, question, passages)
@@ -142,6 +146,24 @@ async def _answer(info: Info, model: AIModel, question: str, passages: list[Pass
                                                        completion),
         duration_ms=_ms(began), status=status, error_message=error)
     return answer, usage, error
+
+
+def rag_where(checks: Checks, given: RagFilter | None) -> dict[str, Any]:
+    """The store's metadata filter (services/vectorstores/base.py `Where`) from ragQuery's."""
+    if given is None:
+        return {}
+    where: dict[str, Any] = {}
+    if given.metadata is not None:
+        problem = metadata_problem(given.metadata)
+        if problem is not None:
+            checks.add("filter", f"filter.{problem}", KnowledgeErrorCode.INVALID)
+            return {}
+        where.update(given.metadata)
+    for key, value in (("category", given.category), ("language", given.language),
+                       ("tags", given.tags)):
+        if value is not None:
+            where[key] = value
+    return {k: v for k, v in where.items() if v != []}  # an empty list asks for nothing
 
 
 def _ms(began: float, until: float | None = None) -> int:

@@ -1,7 +1,8 @@
 """What an embedder is: texts in, one vector per text out, and its readable failures.
 
-Collections pick their embedder (services/embeddings/collections.py): the offline MiniLM, or an
-AI model of the organization served by an OpenAI-compatible `/embeddings` endpoint.
+Collections pick their embedder (services/embeddings/collections.py): an offline model
+(services/embeddings/local.py), or an AI model of the organization served by an
+OpenAI-compatible `/embeddings` endpoint.
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ class EmbeddingError(RuntimeError):
     """Texts could not be embedded; `str()` is readable and never contains a key."""
 
 
+class EmbeddingsUnavailable(EmbeddingError):
+    """An offline model is not installed; the message names the one command that fixes it."""
+
+
 class Embedder(Protocol):
     name: str
+    # the cosine similarity an unrelated question/passage pair typically gets from this model:
+    # scores are measured from it (services/embeddings/scale.py)
+    baseline: float
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order; raises EmbeddingError."""
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
+        """One vector per text, in order; `query` for a question, else passages (models
+        trained with prefixes embed the two differently). Raises EmbeddingError."""
         ...
 
 

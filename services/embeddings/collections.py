@@ -1,6 +1,7 @@
 """Which embedder a knowledge collection uses, and embedding texts for it.
 
-A collection's `embedding_model` is the offline MiniLM by default. It may instead name an AI
+A collection's `embedding_model` names an offline model (services/embeddings/local.py,
+multilingual-e5-small by default). It may instead name an AI
 model of its organization served over HTTP (provider `openai_compatible` or `openai`, model
 type `embedding`): the model's id is then kept in the collection's `config.embeddingModelId`
 (so renaming the model breaks nothing), and its `config` (`base_url`, `api_key`, `model`,
@@ -9,7 +10,6 @@ type `embedding`): the model's id is then kept in the collection's `config.embed
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -18,21 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AIModel
 from services.embeddings.base import Embedder, EmbeddingError, check_dimensions
-from services.embeddings.minilm import MODEL_NAME, embedder
+from services.embeddings.local import LocalEmbedder
 from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 
 EMBEDDING_MODEL_ID = "embeddingModelId"  # key of knowledge_collections.config
 HTTP_PROVIDERS = ("openai_compatible", "openai")
-
-
-class LocalMiniLM:
-    """The offline default, run in a thread so the event loop keeps serving."""
-
-    name = MODEL_NAME
-
-    async def embed(self, texts: list[str]) -> list[list[float]]:
-        model = await asyncio.to_thread(embedder)
-        return await asyncio.to_thread(model.embed, texts)
 
 
 def is_embedding_model(model: AIModel) -> bool:
@@ -43,9 +33,7 @@ async def embedder_for(session: AsyncSession, *, organization_id: uuid.UUID,
                        embedding_model: str, config: dict[str, Any]) -> Embedder:
     model_id = config.get(EMBEDDING_MODEL_ID)
     if model_id is None:
-        if embedding_model != MODEL_NAME:
-            raise EmbeddingError(f"Unknown embedding model {embedding_model!r}")
-        return LocalMiniLM()
+        return LocalEmbedder(embedding_model)
     row = (await session.execute(
         select(AIModel.name, AIModel.provider, AIModel.config, AIModel.status)
         .where(AIModel.id == uuid.UUID(str(model_id)),
@@ -60,10 +48,11 @@ async def embedder_for(session: AsyncSession, *, organization_id: uuid.UUID,
 
 async def embed_for_collection(session: AsyncSession, *, organization_id: uuid.UUID,
                                embedding_model: str, dimensions: int, config: dict[str, Any],
-                               texts: list[str]) -> list[list[float]]:
-    """The texts' vectors with the collection's embedder, checked against its dimensions."""
+                               texts: list[str], query: bool = False) -> list[list[float]]:
+    """The texts' vectors with the collection's embedder, checked against its dimensions:
+    passages (chunks) by default, a question with `query`."""
     model = await embedder_for(session, organization_id=organization_id,
                                embedding_model=embedding_model, config=config or {})
-    vectors = await model.embed(texts)
+    vectors = await model.embed(texts, query=query)
     check_dimensions(vectors, dimensions, model.name)
     return vectors

@@ -32,7 +32,9 @@ class OpenAICompatibleEmbeddings:
         dimensions = config.get("dimensions")
         self.dimensions = dimensions if isinstance(dimensions, int) and dimensions > 0 else None
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
+    baseline = 0.0  # unknown for a model served elsewhere: scores stay cosine similarities
+
+    async def embed(self, texts: list[str], *, query: bool = False) -> list[list[float]]:
         try:
             url = base_url_of(self.config) + "/embeddings"
         except ProviderError as error:

@@ -90,26 +90,64 @@ def html_text(html: str) -> str:
     return re.sub(r"\n\s*\n+", "\n\n", "".join(parser.parts)).strip()
 
 
+PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+# where a piece of a long paragraph may end: after whitespace, or after a Chinese or Latin
+# sentence or clause mark: the ideographic full stop, the full-width ! ? ; , : and the
+# enumeration comma (Chinese has no spaces between words)
+BREAK = re.compile("[\\s\u3002\uff01\uff1f\uff1b\uff0c\u3001\uff1a!?;,:]")
+
+
 def chunk_text(text: str, size: int = 1000, overlap: int = 200) -> list[str]:
-    """Pieces of at most `size` characters cut at whitespace, each starting about `overlap`
-    characters before the previous one ended (a word longer than `size` is cut)."""
-    text = re.sub(r"[ \t]+", " ", text).strip()
+    """Pieces of at most `size` characters, split on paragraphs first (blank lines, the seeds'
+    separator `\n\n`): whole paragraphs are packed together while they fit, and the next piece
+    starts with the last paragraphs of the previous one that fit in `overlap` characters. A
+    paragraph longer than `size` is cut at whitespace or punctuation, each cut starting about
+    `overlap` characters before the previous one ended (a word longer than `size` is cut)."""
     overlap = max(0, min(overlap, size // 2))
+    pieces: list[str] = []
+    for paragraph in PARAGRAPH.split(text):
+        paragraph = re.sub(r"[ \t]+", " ", paragraph).strip()
+        if len(paragraph) > size:
+            pieces.extend(_cut(paragraph, size, overlap))
+        elif paragraph:
+            pieces.append(paragraph)
+    chunks: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        if current and _joined_length([*current, piece]) > size:
+            chunks.append("\n\n".join(current))
+            kept: list[str] = []
+            for previous in reversed(current):
+                if _joined_length([previous, *kept]) > overlap:
+                    break
+                kept.insert(0, previous)
+            current = kept if _joined_length([*kept, piece]) <= size else []
+        current.append(piece)
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks
+
+
+def _joined_length(pieces: list[str]) -> int:
+    return sum(map(len, pieces)) + 2 * (len(pieces) - 1)
+
+
+def _cut(text: str, size: int, overlap: int) -> list[str]:
+    """A paragraph longer than `size`, in overlapping windows cut at a break."""
     chunks: list[str] = []
     start = 0
     while start < len(text):
         end = min(start + size, len(text))
         if end < len(text):
-            cut = text.rfind(" ", start + 1, end + 1)
-            cut = max(cut, text.rfind("\n", start + 1, end + 1))
-            if cut > start:
-                end = cut
+            breaks = [m.end() for m in BREAK.finditer(text, start + 1, end + 1)]
+            if breaks and breaks[-1] > start + 1:
+                end = min(breaks[-1], end)
         piece = text[start:end].strip()
         if piece:
             chunks.append(piece)
         if end >= len(text):
             break
         next_start = max(end - overlap, start + 1)
-        space = text.find(" ", next_start, end)
-        start = space + 1 if overlap and space != -1 else (next_start if overlap else end)
+        found = BREAK.search(text, next_start, end) if overlap else None
+        start = found.end() if found is not None else (next_start if overlap else end)
     return chunks

@@ -23,11 +23,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.session import Database
 from services.embeddings import EmbeddingError, embed_for_collection
+from services.knowledge.metadata import with_language
 from services.knowledge.text import ExtractionError, chunk_text, extract_text
 from services.pubsub import PubSub, knowledge_document_channel
 from services.storage.base import Storage
@@ -48,7 +50,7 @@ WHERE id = (SELECT d.id FROM knowledge_documents d
             ORDER BY d.created_at, d.id FOR UPDATE OF d SKIP LOCKED LIMIT 1)
 RETURNING id""")
 LOCK = text("""
-SELECT d.id, d.organization_id, d.collection_id, d.content, d.filename, d.file_id,
+SELECT d.id, d.organization_id, d.collection_id, d.content, d.filename, d.file_id, d.metadata,
        c.vector_store, c.chunk_size, c.chunk_overlap, c.embedding_model,
        c.embedding_dimensions, c.config, f.mime_type, f.storage_path,
        f.storage_provider, f.filename AS file_name
@@ -152,8 +154,10 @@ class IngestionWorker:
                     collection_id=row.collection_id, document_id=row.id, chunks=chunks)
                 await session.execute(text(
                     "UPDATE knowledge_documents SET upload_status = 'completed', "
-                    "chunk_count = :n, processing_error = NULL, updated_at = now() "
-                    "WHERE id = :id"), {"n": len(chunks), "id": row.id})
+                    "chunk_count = :n, processing_error = NULL, updated_at = now(), "
+                    "metadata = CAST(:metadata AS jsonb) WHERE id = :id"),
+                    {"n": len(chunks), "id": row.id,
+                     "metadata": orjson.dumps(chunks[0].metadata).decode()})
             return "completed"
         except asyncio.CancelledError:
             raise
@@ -178,10 +182,12 @@ class IngestionWorker:
         pieces = chunk_text(body, row.chunk_size, row.chunk_overlap)
         if not pieces:
             raise ExtractionError("The document contains no text")
+        metadata = with_language(row.metadata, body)  # the language detected unless given
         vectors = await embed_for_collection(
             session, organization_id=row.organization_id, embedding_model=row.embedding_model,
             dimensions=row.embedding_dimensions, config=row.config, texts=pieces)
-        return [Chunk(i, p, v) for i, (p, v) in enumerate(zip(pieces, vectors, strict=True))]
+        return [Chunk(i, p, v, metadata)
+                for i, (p, v) in enumerate(zip(pieces, vectors, strict=True))]
 
     async def _publish(self, document_id: uuid.UUID, status: str) -> None:
         if self.pubsub is None:

@@ -18,6 +18,7 @@ from services.vectorstores.base import (
     Hit,
     VectorStore,
     VectorStoreError,
+    Where,
     collection_name,
 )
 from services.vectorstores.pgvector import PgVector
@@ -99,4 +100,4 @@ def _store(name: str) -> VectorStore:
 
 
 __all__ = ["EXTERNAL", "Chunk", "Hit", "VectorStore", "VectorStoreError", "VectorStores",
-           "collection_name", "missing_package", "store_for"]
+           "Where", "collection_name", "missing_package", "store_for"]

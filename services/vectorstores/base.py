@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,9 @@ class Chunk:
     position: int
     content: str
     embedding: list[float]
+    # the document's metadata (source, type, category, tags, language, author, version, and
+    # any other keys), copied onto each chunk so that a search filters inside the store
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,11 @@ class Hit:
     position: int
     content: str
     score: float  # cosine similarity, 1 = same direction
+
+
+# A metadata filter: every key must match. A string, number or boolean equals the chunk's value
+# for that key; a list of strings is contained in the chunk's list (tags: all of them).
+Where = dict[str, Any]
 
 
 class VectorStoreError(LookupError):
@@ -48,10 +56,17 @@ class VectorStore(Protocol):
     async def delete_document(self, session: AsyncSession, *, organization_id: uuid.UUID,
                               collection_id: uuid.UUID, document_id: uuid.UUID) -> None: ...
 
+    async def delete_collection(self, session: AsyncSession, *, organization_id: uuid.UUID,
+                                collection_id: uuid.UUID) -> None:
+        """Every chunk of the collection goes (its model changes: the vectors must all be
+        made again, perhaps with another size)."""
+
     async def search(self, session: AsyncSession, *, organization_id: uuid.UUID,
                      collection_id: uuid.UUID, embedding: list[float], top_k: int,
-                     min_score: float | None) -> list[Hit]:
-        """The best `top_k` chunks of the collection, within the organization, best first."""
+                     min_score: float | None, where: Where | None = None) -> list[Hit]:
+        """The best `top_k` chunks of the collection, within the organization, best first,
+        among those whose metadata matches `where` (the store filters while it searches, so
+        `top_k` matching chunks come back when that many exist)."""
 
 
 def collection_name(collection_id: uuid.UUID) -> str:

