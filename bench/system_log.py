@@ -20,8 +20,9 @@ from pathlib import Path
 
 from app.embedded import EmbeddedServices
 from db import migrate
+from db.scope import Principal
 from db.session import Database
-from resolvers.search.queries import SYSTEM_LOG_SQL, like_pattern, words
+from resolvers.search.statements import SYSTEM_LOG, prepare
 from services.system_log import SystemLogWriter
 
 WORDS = ("ingestion", "timeout", "worker", "redis", "reconnected", "document", "storage",
@@ -76,8 +77,9 @@ async def run(database_url: str, records: int, rows: int) -> list[tuple[str, str
                              ("a word in one record", rare),
                              ("its first 6 letters", rare[:6]),
                              ("no match", "zzqx")):
-            sql = SYSTEM_LOG_SQL.format(scope="TRUE", limit="$4")
-            args = (query, words(query), like_pattern(query), 21)
+            prepared = prepare(SYSTEM_LOG, query, 21, Principal.superuser())
+            assert prepared is not None
+            sql, args = prepared
             await db.fetch(sql, *args)  # warm
             times = []
             for _ in range(20):
