@@ -5,7 +5,9 @@ have: a whole sentence would be one "word". So Chinese runs are segmented here, 
 with rjieba (jieba-rs, its dictionary inside the package), and the words are kept apart by
 SEPARATOR, a control character the parser reads as a blank and that no real text carries.
 Removing the separators gives back the text exactly, which is why a highlight can be made on
-the segmented text and shown without them.
+the segmented text and shown without them. The precise cut keeps dictionary words whole
+(今天天气, 电源模块), so the shorter words inside them (天气, 电源) follow the text after PARTS:
+indexed, so that they are found, and never shown.
 
 `search_text()` is what the rows' `search_text` columns hold (None when there is nothing to
 cut, and the index reads the text itself); `search_query()` cuts a search query the same way,
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import MappedColumn, mapped_column
 
 SEPARATOR = "\x1f"  # the unit separator: a blank to the parser, absent from real text
+PARTS = "\x1e"  # the record separator: what follows it is indexed, never shown
 # The configuration both sides use (alembic 0007): `english`, except that words of non-ASCII
 # letters (Chinese words) go through the `simple` dictionary, unstemmed.
 CONFIG = "zh_english"
@@ -44,18 +47,30 @@ def _cut(run: str) -> list[str]:
     return rjieba.cut(run, True)
 
 
+def _parts(word: str) -> list[str]:
+    """The dictionary words inside a longer one (天气 in 今天天气), which the precise cut
+    leaves whole; they are indexed too, so a query for them finds it."""
+    if len(word) < 3:
+        return []
+    return [part for part in rjieba.cut_for_search(word, True) if part != word]
+
+
 def search_text(value: str | None) -> str | None:
-    """`value` with its Chinese words set apart by SEPARATOR; None when it has none to cut."""
+    """`value` with its Chinese words set apart by SEPARATOR, then, after PARTS, the shorter
+    words found inside its long ones; None when there is nothing to cut."""
     if not value or _RUN.search(value) is None:
         return None
+    pieces: list[str] = []
     parts: list[str] = []
     end = 0
     for match in _RUN.finditer(value):
-        parts.append(value[end:match.start()])
-        parts.append(SEPARATOR + SEPARATOR.join(_cut(match.group())) + SEPARATOR)
+        words = _cut(match.group())
+        pieces.append(value[end:match.start()])
+        pieces.append(SEPARATOR + SEPARATOR.join(words) + SEPARATOR)
+        parts.extend(part for word in words for part in _parts(word))
         end = match.end()
-    parts.append(value[end:])
-    return "".join(parts)
+    pieces.append(value[end:])
+    return "".join(pieces) + (PARTS + SEPARATOR.join(parts) if parts else "")
 
 
 def search_query(query: str) -> str:

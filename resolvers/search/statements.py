@@ -16,27 +16,33 @@ word in more rows than that the page is the best of those candidates, not of eve
 Partial words: only when the words found fewer rows than the page needs, rows that did not
 match as words are looked for by trigram word similarity (`raw <% text`) or, for queries of
 three characters or more, as a substring (ILIKE); both through the trigram GIN indexes of 0004
-and 0005. They score their word similarity, in [0, 1], so they follow every word match.
+and 0005. They score their word similarity, in [0, 1], so they follow every word match. A
+query with a quoted phrase or a `-word` asks for exact words and gets no partial ones.
 
 The two tiers are the branches of a UNION ALL under one LIMIT: PostgreSQL stops before the
 second branch when the first filled the page. Highlights are made last, for the page's rows
-only: `ts_headline` over the segmented text with a prefix query of the query's English stems
-and words (Chinese words exactly), the separators removed afterwards.
+only: `ts_headline` over the segmented text (not the word parts after it) with a prefix query
+of the query's English stems and words (Chinese words exactly), the separators removed.
 
-Parameters: $1 the cut query, $2 its words, $3 the query as typed, $4 how many candidates,
-$5 how many rows, $6 the ILIKE pattern when substrings are looked for; the scope's follow.
+Parameters: $1 the cut query, $2 its words, $3 how many candidates,
+$4 how many rows; for partial words $5 the query as typed and $6 its ILIKE pattern (when
+substrings are looked for); the scope's follow.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from db.scope import Principal, visible
-from db.search_text import CONFIG, SEPARATOR, query_words, search_query
+from db.search_text import CONFIG, PARTS, SEPARATOR, query_words, search_query
 
 CANDIDATES = 1000
 MIN_SUBSTRING = 3  # shorter substrings have no trigram to find them by
-HEADLINE = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15"
+# a quoted phrase or an excluded word asks for exact words: no partial ones then
+EXACT = re.compile(r'"|(?:^|\s)-\w')
+# ShortWord=0: no word is too short to end a headline (a Chinese character is one word)
+HEADLINE = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, ShortWord=0"
 NORMALIZATION = 1 | 32  # divide by 1 + log(length); rank / (rank + 1)
 QUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, $1)"
 HIGHLIGHT = f"""(SELECT to_tsquery('simple', coalesce(string_agg(
@@ -77,36 +83,41 @@ SYSTEM_LOG = Source("system_logs", "l", "message")
 
 
 def _ranked(source: Source, score: str, where: str) -> str:
-    """Rows matching `where`, at most $4 of them in index order, scored; for a grouped
+    """Rows matching `where`, at most $3 of them in index order, scored; for a grouped
     source, each key's best row."""
     a = source.alias
     rows = (f"SELECT {source.key_column} AS id, {a}.id AS row_id, {score} AS score "
             f"FROM (SELECT {a}.* FROM {source.table} {a} {source.join} "
-            f"WHERE {where} LIMIT $4) {a}")
+            f"WHERE {where} LIMIT $3) {a}")
     if source.grouped:
         return (f"SELECT DISTINCT ON (id) id, row_id, score FROM ({rows}) r "
                 "ORDER BY id, score DESC, row_id")
     return rows
 
 
-def statement(source: Source, scope: str, *, substring: bool) -> str:
+def statement(source: Source, scope: str, *, partial: bool, substring: bool) -> str:
     """The statement for one kind of object: (id, score, highlight), best first, at most
-    $5 rows. `scope` is the caller's visibility condition on the source's alias."""
+    $4 rows. `scope` is the caller's visibility condition on the source's alias."""
     a, text = source.alias, f"{source.alias}.{source.text}"
     words = _ranked(source, f"1 + ts_rank_cd({a}.search_vector, {QUERY}, {NORMALIZATION})",
                     f"{a}.search_vector @@ {QUERY} AND {scope}")
-    similar = f"$3 <% {text}" + (f" OR {text} ILIKE $6" if substring else "")
-    seen = " AND c.document_id NOT IN (SELECT id FROM words)" if source.grouped else ""
-    partial = _ranked(source, f"word_similarity($3, {text})",
-                      f"({similar}) AND NOT ({a}.search_vector @@ {QUERY}) AND {scope}{seen}")
+    hits = "SELECT * FROM words ORDER BY score DESC, id LIMIT $4"
+    if partial:
+        similar = f"$5 <% {text}" + (f" OR {text} ILIKE $6" if substring else "")
+        seen = " AND c.document_id NOT IN (SELECT id FROM words)" if source.grouped else ""
+        partial_rows = _ranked(
+            source, f"word_similarity($5, {text})",
+            f"({similar}) AND NOT ({a}.search_vector @@ {QUERY}) AND {scope}{seen}")
+        hits = (f"({hits}) UNION ALL (SELECT * FROM ({partial_rows}) p "
+                "ORDER BY score DESC, id LIMIT $4) LIMIT $4")
     return f"""
-WITH words AS ({words}), partial AS ({partial})
+WITH words AS ({words})
 SELECT hit.id, hit.score,
-       replace(ts_headline('simple', coalesce(b.search_text, b.{source.text}), h.hq,
-                           '{HEADLINE}'), chr({ord(SEPARATOR)}), '') AS highlight
-FROM ((SELECT * FROM words ORDER BY score DESC, id LIMIT $5)
-      UNION ALL (SELECT * FROM partial ORDER BY score DESC, id LIMIT $5)
-      LIMIT $5) hit
+       replace(ts_headline('simple', CASE WHEN b.search_text IS NULL THEN b.{source.text}
+                                          ELSE split_part(b.search_text, chr({ord(PARTS)}), 1)
+                                     END, h.hq, '{HEADLINE}'),
+               chr({ord(SEPARATOR)}), '') AS highlight
+FROM ({hits}) hit
 JOIN {source.table} b ON b.id = hit.row_id, {HIGHLIGHT}
 ORDER BY hit.score DESC, hit.id
 """
@@ -121,12 +132,15 @@ def prepare(source: Source, query: str, rows: int, principal: Principal
             ) -> tuple[str, list[object]] | None:
     """The statement and its parameters for `rows` best hits of `source`; None when the
     caller may see nothing of it."""
-    substring = len(query) >= MIN_SUBSTRING
-    params: list[object] = [search_query(query), query_words(query), query,
-                            max(CANDIDATES, rows), rows]
+    params: list[object] = [search_query(query), query_words(query), max(CANDIDATES, rows),
+                            rows]
+    partial = EXACT.search(query) is None
+    substring = partial and len(query) >= MIN_SUBSTRING
+    if partial:
+        params.append(query)
     if substring:
         params.append(like_pattern(query))
     scope = visible(source.table, source.alias, principal, params) or "TRUE"
     if scope == "FALSE":
         return None
-    return statement(source, scope, substring=substring), params
+    return statement(source, scope, partial=partial, substring=substring), params
