@@ -43,6 +43,11 @@ _RUN = re.compile(
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
+def needs_cutting(value: str) -> bool:
+    """Whether `value` holds Chinese (or the punctuation written with it) to cut."""
+    return _RUN.search(value) is not None
+
+
 def _cut(run: str) -> list[str]:
     return rjieba.cut(run, True)
 
@@ -58,7 +63,7 @@ def _parts(word: str) -> list[str]:
 def search_text(value: str | None) -> str | None:
     """`value` with its Chinese words set apart by SEPARATOR, then, after PARTS, the shorter
     words found inside its long ones; None when there is nothing to cut."""
-    if not value or _RUN.search(value) is None:
+    if not value or not needs_cutting(value):
         return None
     pieces: list[str] = []
     parts: list[str] = []

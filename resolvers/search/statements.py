@@ -17,7 +17,9 @@ Partial words: only when the words found fewer rows than the page needs, rows th
 match as words are looked for by trigram word similarity (`raw <% text`) or, for queries of
 three characters or more, as a substring (ILIKE); both through the trigram GIN indexes of 0004
 and 0005. They score their word similarity, in [0, 1], so they follow every word match. A
-query with a quoted phrase or a `-word` asks for exact words and gets no partial ones.
+query with a quoted phrase or a `-word` asks for exact words and gets no partial ones; nor
+does a query in Chinese, which is cut into words already (and trigrams of a Chinese run,
+one "word" to pg_trgm, match next to nothing while costing a look at every row).
 
 The two tiers are the branches of a UNION ALL under one LIMIT: PostgreSQL stops before the
 second branch when the first filled the page. Highlights are made last, for the page's rows
@@ -35,7 +37,14 @@ import re
 from dataclasses import dataclass
 
 from db.scope import Principal, visible
-from db.search_text import CONFIG, PARTS, SEPARATOR, query_words, search_query
+from db.search_text import (
+    CONFIG,
+    PARTS,
+    SEPARATOR,
+    needs_cutting,
+    query_words,
+    search_query,
+)
 
 CANDIDATES = 1000
 MIN_SUBSTRING = 3  # shorter substrings have no trigram to find them by
@@ -128,13 +137,13 @@ def like_pattern(query: str) -> str:
     return f"%{escaped}%"
 
 
-def prepare(source: Source, query: str, rows: int, principal: Principal
-            ) -> tuple[str, list[object]] | None:
-    """The statement and its parameters for `rows` best hits of `source`; None when the
-    caller may see nothing of it."""
-    params: list[object] = [search_query(query), query_words(query), max(CANDIDATES, rows),
+def prepare(source: Source, query: str, rows: int, principal: Principal, *,
+            candidates: int = CANDIDATES) -> tuple[str, list[object]] | None:
+    """The statement and its parameters for `rows` best hits of `source`, ranking at most
+    `candidates` matches (or `rows`, when more); None when the caller may see nothing of it."""
+    params: list[object] = [search_query(query), query_words(query), max(candidates, rows),
                             rows]
-    partial = EXACT.search(query) is None
+    partial = EXACT.search(query) is None and not needs_cutting(query)
     substring = partial and len(query) >= MIN_SUBSTRING
     if partial:
         params.append(query)
