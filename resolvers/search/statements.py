@@ -14,12 +14,14 @@ word in more rows than that the page is the best of those candidates, not of eve
 (docs/search.md).
 
 Partial words: only when the words found fewer rows than the page needs, rows that did not
-match as words are looked for by trigram word similarity (`raw <% text`) or, for queries of
-three characters or more, as a substring (ILIKE); both through the trigram GIN indexes of 0004
-and 0005. They score their word similarity, in [0, 1], so they follow every word match. A
-query with a quoted phrase or a `-word` asks for exact words and gets no partial ones; nor
-does a query in Chinese, which is cut into words already (and trigrams of a Chinese run,
-one "word" to pg_trgm, match next to nothing while costing a look at every row).
+match as words but contain the query (ILIKE: "embedd" in "embeddings", "ectoriz" in
+"vectorization") are looked for through the trigram GIN indexes of 0004 and 0005, at most
+PARTIAL_CANDIDATES of them, scored by their word similarity to the query, in [0, 1], so they
+follow every word match. Not for queries shorter than three characters (no trigram to look
+them up by), nor with a quoted phrase or a `-word` (exact words were asked for), nor in
+Chinese (cut into words already; a Chinese run is one "word" to pg_trgm). Fuzzy matching by
+trigram similarity (`<%`) is not offered: a word sharing common trigrams with many texts
+(yodel, model) made it compare the query with thousands of rows.
 
 The two tiers are the branches of a UNION ALL under one LIMIT: PostgreSQL stops before the
 second branch when the first filled the page. Highlights are made last, for the page's rows
@@ -27,8 +29,8 @@ only: `ts_headline` over the segmented text (not the word parts after it) with a
 of the query's English stems and words (Chinese words exactly), the separators removed.
 
 Parameters: $1 the cut query, $2 its words, $3 how many candidates,
-$4 how many rows; for partial words $5 the query as typed and $6 its ILIKE pattern (when
-substrings are looked for); the scope's follow.
+$4 how many rows; for partial words $5 the query as typed, $6 its ILIKE pattern and $7 how
+many partial candidates; the scope's follow.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from db.search_text import (
 )
 
 CANDIDATES = 1000
+PARTIAL_CANDIDATES = 100
 MIN_SUBSTRING = 3  # shorter substrings have no trigram to find them by
 # a quoted phrase or an excluded word asks for exact words: no partial ones then
 EXACT = re.compile(r'"|(?:^|\s)-\w')
@@ -91,32 +94,31 @@ KNOWLEDGE = Source("knowledge_chunks", "c", "content",
 SYSTEM_LOG = Source("system_logs", "l", "message")
 
 
-def _ranked(source: Source, score: str, where: str) -> str:
-    """Rows matching `where`, at most $3 of them in index order, scored; for a grouped
+def _ranked(source: Source, score: str, where: str, limit: str) -> str:
+    """Rows matching `where`, at most `limit` of them in index order, scored; for a grouped
     source, each key's best row."""
     a = source.alias
     rows = (f"SELECT {source.key_column} AS id, {a}.id AS row_id, {score} AS score "
             f"FROM (SELECT {a}.* FROM {source.table} {a} {source.join} "
-            f"WHERE {where} LIMIT $3) {a}")
+            f"WHERE {where} LIMIT {limit}) {a}")
     if source.grouped:
         return (f"SELECT DISTINCT ON (id) id, row_id, score FROM ({rows}) r "
                 "ORDER BY id, score DESC, row_id")
     return rows
 
 
-def statement(source: Source, scope: str, *, partial: bool, substring: bool) -> str:
+def statement(source: Source, scope: str, *, partial: bool) -> str:
     """The statement for one kind of object: (id, score, highlight), best first, at most
     $4 rows. `scope` is the caller's visibility condition on the source's alias."""
     a, text = source.alias, f"{source.alias}.{source.text}"
     words = _ranked(source, f"1 + ts_rank_cd({a}.search_vector, {QUERY}, {NORMALIZATION})",
-                    f"{a}.search_vector @@ {QUERY} AND {scope}")
+                    f"{a}.search_vector @@ {QUERY} AND {scope}", "$3")
     hits = "SELECT * FROM words ORDER BY score DESC, id LIMIT $4"
     if partial:
-        similar = f"$5 <% {text}" + (f" OR {text} ILIKE $6" if substring else "")
         seen = " AND c.document_id NOT IN (SELECT id FROM words)" if source.grouped else ""
         partial_rows = _ranked(
             source, f"word_similarity($5, {text})",
-            f"({similar}) AND NOT ({a}.search_vector @@ {QUERY}) AND {scope}{seen}")
+            f"{text} ILIKE $6 AND NOT ({a}.search_vector @@ {QUERY}) AND {scope}{seen}", "$7")
         hits = (f"({hits}) UNION ALL (SELECT * FROM ({partial_rows}) p "
                 "ORDER BY score DESC, id LIMIT $4) LIMIT $4")
     return f"""
@@ -143,13 +145,11 @@ def prepare(source: Source, query: str, rows: int, principal: Principal, *,
     `candidates` matches (or `rows`, when more); None when the caller may see nothing of it."""
     params: list[object] = [search_query(query), query_words(query), max(candidates, rows),
                             rows]
-    partial = EXACT.search(query) is None and not needs_cutting(query)
-    substring = partial and len(query) >= MIN_SUBSTRING
+    partial = (len(query) >= MIN_SUBSTRING and EXACT.search(query) is None
+               and not needs_cutting(query))
     if partial:
-        params.append(query)
-    if substring:
-        params.append(like_pattern(query))
+        params += [query, like_pattern(query), PARTIAL_CANDIDATES]
     scope = visible(source.table, source.alias, principal, params) or "TRUE"
     if scope == "FALSE":
         return None
-    return statement(source, scope, partial=partial, substring=substring), params
+    return statement(source, scope, partial=partial), params
