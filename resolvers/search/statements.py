@@ -48,7 +48,7 @@ from db.search_text import (
     search_query,
 )
 
-CANDIDATES = 1000
+CANDIDATES = 500
 PARTIAL_CANDIDATES = 100
 MIN_SUBSTRING = 3  # shorter substrings have no trigram to find them by
 # a quoted phrase or an excluded word asks for exact words: no partial ones then
