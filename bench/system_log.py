@@ -5,7 +5,7 @@ records, and how long a full-text search over many log records takes.
 
 Starts its own embedded PostgreSQL in a temporary folder (or DIR), migrates it, and prints a
 markdown table. The search runs the same statement as `search(types: [SYSTEM_LOG])` for a
-superuser (resolvers/search/queries.py).
+superuser (resolvers/search/statements.py).
 """
 
 from __future__ import annotations
