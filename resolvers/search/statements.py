@@ -115,7 +115,8 @@ def statement(source: Source, scope: str, *, partial: bool) -> str:
                     f"{a}.search_vector @@ {QUERY} AND {scope}", "$3")
     hits = "SELECT * FROM words ORDER BY score DESC, id LIMIT $4"
     if partial:
-        seen = " AND c.document_id NOT IN (SELECT id FROM words)" if source.grouped else ""
+        seen = (f" AND {source.key_column} NOT IN (SELECT id FROM words)"
+                if source.grouped else "")
         partial_rows = _ranked(
             source, f"word_similarity($5, {text})",
             f"{text} ILIKE $6 AND NOT ({a}.search_vector @@ {QUERY}) AND {scope}{seen}", "$7")
