@@ -5,7 +5,7 @@ records, and how long a full-text search over many log records takes.
 
 Starts its own embedded PostgreSQL in a temporary folder (or DIR), migrates it, and prints a
 markdown table. The search runs the same statement as `search(types: [SYSTEM_LOG])` for a
-superuser (resolvers/search/queries.py).
+superuser (resolvers/search/statements.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from pathlib import Path
 
 from app.embedded import EmbeddedServices
 from db import migrate
+from db.scope import Principal
 from db.session import Database
-from resolvers.search.queries import SYSTEM_LOG_SQL, like_pattern, words
+from resolvers.search.statements import SYSTEM_LOG, prepare
 from services.system_log import SystemLogWriter
 
 WORDS = ("ingestion", "timeout", "worker", "redis", "reconnected", "document", "storage",
@@ -76,8 +77,9 @@ async def run(database_url: str, records: int, rows: int) -> list[tuple[str, str
                              ("a word in one record", rare),
                              ("its first 6 letters", rare[:6]),
                              ("no match", "zzqx")):
-            sql = SYSTEM_LOG_SQL.format(scope="TRUE", limit="$4")
-            args = (query, words(query), like_pattern(query), 21)
+            prepared = prepare(SYSTEM_LOG, query, 21, Principal.superuser())
+            assert prepared is not None
+            sql, args = prepared
             await db.fetch(sql, *args)  # warm
             times = []
             for _ in range(20):

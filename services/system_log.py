@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from db.search_text import search_text
 from db.session import Database
 from services.security.redaction import REDACTED
 
@@ -46,9 +47,9 @@ LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 INSERT_SQL = """
 INSERT INTO system_logs (level, module, message, logger_name, function_name, line_number,
-                         request_id, user_id, metadata, created_at)
+                         request_id, user_id, metadata, created_at, search_text)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
-                     $7::text[], $8::uuid[], $9::jsonb[], $10::timestamptz[])"""
+                     $7::text[], $8::uuid[], $9::jsonb[], $10::timestamptz[], $11::text[])"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +143,12 @@ def row_of(record: logging.LogRecord) -> tuple[Any, ...]:
     level = record.levelname if record.levelname in LEVELS else (
         "CRITICAL" if record.levelno >= logging.CRITICAL else "ERROR"
         if record.levelno >= logging.ERROR else "WARNING")
-    return (level, module_of(record.pathname, record.module),
-            redact_text(message[:MAX_MESSAGE]), record.name[:100],
+    message = redact_text(message[:MAX_MESSAGE])
+    return (level, module_of(record.pathname, record.module), message, record.name[:100],
             record.funcName[:100] if record.funcName else None,
             record.lineno, request.request_id if request else None,
             request.user_id if request else None, metadata,
-            datetime.fromtimestamp(record.created, UTC))
+            datetime.fromtimestamp(record.created, UTC), search_text(message))
 
 
 class SystemLogHandler(logging.Handler):

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Computed,
     DateTime,
     Index,
     Integer,
@@ -21,11 +20,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from db.base import Base, SoftDelete, Timestamps, UUIDPk
 from db.models.identity import fk, ix, jsonb_object, one_of, org_listing, organization_fk
+from db.search_text import search_text, search_text_column, search_vector_column
 
 SESSION_STATUSES = ("active", "archived")
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
@@ -78,8 +77,10 @@ class ChatMessage(UUIDPk, Timestamps, Base):
     parent_message_id: Mapped[uuid.UUID | None] = fk(
         "chat_messages.id", ondelete="SET NULL", nullable=True
     )
-    # generated; for search only (resolvers/search)
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english', coalesce(content, ''))", persisted=True),
-        deferred=True,
-    )
+    search_text: Mapped[str | None] = search_text_column()
+    search_vector: Mapped[Any] = search_vector_column("content")
+
+    @validates("content")
+    def _cut_words(self, _key: str, value: str) -> str:
+        self.search_text = search_text(value)
+        return value

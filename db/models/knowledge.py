@@ -11,9 +11,8 @@ import uuid
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import BigInteger, Computed, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
 from db.models.identity import (
@@ -26,6 +25,7 @@ from db.models.identity import (
     org_listing,
     organization_fk,
 )
+from db.search_text import search_text, search_text_column, search_vector_column
 
 VECTOR_STORES = ("pgvector", "qdrant", "chroma")
 # a document's ingestion: uploading (= pending, queued) → processing → completed (= ready) | failed
@@ -126,8 +126,10 @@ class KnowledgeChunk(UUIDPk, CreatedAt, Base):
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
     # the document's metadata, so that a search filters on it while it scans (`@>`)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
-    # generated; for search only (resolvers/search)
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english', coalesce(content, ''))", persisted=True),
-        deferred=True,
-    )
+    search_text: Mapped[str | None] = search_text_column()
+    search_vector: Mapped[Any] = search_vector_column("content")
+
+    @validates("content")
+    def _cut_words(self, _key: str, value: str) -> str:
+        self.search_text = search_text(value)
+        return value

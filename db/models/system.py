@@ -10,12 +10,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, DateTime, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from db.base import Base, CreatedAt, Timestamps, UUIDPk
 from db.models.identity import fk, flag, ix, jsonb_object, one_of, organization_fk
+from db.search_text import search_text, search_text_column, search_vector_column
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -81,11 +82,13 @@ class SystemLog(UUIDPk, CreatedAt, Base):
     request_id: Mapped[str | None] = mapped_column(String(100), index=True)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
     ip_address: Mapped[str | None] = mapped_column(String(64))
-    # generated; for search only (resolvers/search, alembic 0005)
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("to_tsvector('english', coalesce(message, ''))", persisted=True),
-        deferred=True,
-    )
+    search_text: Mapped[str | None] = search_text_column()
+    search_vector: Mapped[Any] = search_vector_column("message")
+
+    @validates("message")
+    def _cut_words(self, _key: str, value: str) -> str:
+        self.search_text = search_text(value)
+        return value
 
 
 class Notification(UUIDPk, Timestamps, Base):

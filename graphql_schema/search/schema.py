@@ -11,10 +11,11 @@ from resolvers.search import queries
 
 @strawberry.type
 class SearchQuery:
-    @strawberry.field(description="Full-text search (PostgreSQL: english stemming, plus "
-                                  "trigram matching for partial words) over what you may "
-                                  "see, best first. `types` defaults to all (SYSTEM_LOG finds "
-                                  "something for platform superusers only).")
+    @strawberry.field(description="Full-text search by words (PostgreSQL: Chinese cut into "
+                                  "words, English stemmed, trigram matching for partial "
+                                  "words) over what you may see, best first. `types` defaults "
+                                  "to all (SYSTEM_LOG finds something for platform superusers "
+                                  "only).")
     async def search(
         self, info: Info, query: str, types: list[SearchType] | None = None,
         first: int | None = None, after: str | None = None,

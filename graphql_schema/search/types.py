@@ -29,7 +29,9 @@ SearchResult = Annotated[
 @strawberry.type(description="One ranked match.")
 class SearchHit:
     score: float = strawberry.field(description="Relevance; higher is better. Comparable "
-                                                "across the types of one search.")
+                                                "across the types of one search: above 1 "
+                                                "for a match by words, below for a partial "
+                                                "word.")
     highlight: str = strawberry.field(description="An excerpt of the matched text with the "
                                                   "matching words wrapped in <mark></mark>.")
     node: SearchResult | None = strawberry.field(description="The matched object (for "

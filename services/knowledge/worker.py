@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.search_text import store_chunk_words
 from db.session import Database
 from services.embeddings import EmbeddingError, embed_for_collection
 from services.knowledge.metadata import with_language
@@ -152,6 +153,7 @@ class IngestionWorker:
                 await store_for(row.vector_store).replace_document(
                     session, organization_id=row.organization_id,
                     collection_id=row.collection_id, document_id=row.id, chunks=chunks)
+                await store_chunk_words(session, row.id, [(c.position, c.content) for c in chunks])
                 await session.execute(text(
                     "UPDATE knowledge_documents SET upload_status = 'completed', "
                     "chunk_count = :n, processing_error = NULL, updated_at = now(), "
