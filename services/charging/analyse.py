@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.charging.decode import Decoder
+from services.charging.decode import GBT_ADDRESSES, Decoder
 from services.charging.findings import Finding, findings_of, no_session
 from services.charging.frames import LogError, open_counting, read_frames
 from services.charging.session import Session
@@ -48,9 +48,12 @@ def analyse(path: Path, fmt: str, reading: Reading | None = None) -> Outcome:
     feed, add = decoder.feed, session.add
     with open_counting(path) as counter:
         for frames, (ts, can_id, data) in enumerate(read_frames(path, fmt, counter), start=1):
-            message = feed(can_id, data)
-            if message is not None:
-                add(ts, *message)
+            if can_id & 0xFFFF in GBT_ADDRESSES:  # the rest of the bus, skipped cheaply
+                message = feed(can_id, data)
+                if message is not None:
+                    add(ts, *message)
+            else:
+                decoder.other_frames += 1
             if reading is not None and not frames & 0x3FFF:
                 reading.bytes_read = counter.count
                 if reading.stop.is_set():

@@ -23,6 +23,7 @@ from services.charging.gbt27930 import (
 )
 
 GBT_PAIRS = {(BMS, CHARGER), (CHARGER, BMS)}  # (source, destination)
+GBT_ADDRESSES = {CHARGER << 8 | BMS, BMS << 8 | CHARGER}  # the identifiers' low 16 bits
 
 
 def split_id(can_id: int) -> tuple[int, int, int, int]:

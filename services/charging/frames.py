@@ -2,7 +2,7 @@
 CSV (`timestamp, can_id, data`) through the csv module.
 
 Frames stream: nothing holds the whole log, so a log of any size reads in constant memory.
-`Frame` is (timestamp in seconds on the log's clock, 29- or 11-bit identifier, payload).
+A frame is (timestamp in seconds on the log's clock, 29- or 11-bit identifier, payload).
 Reading counts the bytes consumed, which is the job's progress.
 """
 
@@ -15,17 +15,14 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 import can
 
 FORMATS = ("blf", "asc", "csv")
 
 
-class Frame(NamedTuple):
-    timestamp: float
-    can_id: int
-    data: bytes
+Frame = tuple[float, int, bytes]  # plain tuples: one is made per frame of the log
 
 
 class LogError(Exception):
@@ -90,7 +87,7 @@ def _blf(path: Path, counter: CountingFile) -> Iterator[Frame]:
     try:
         for msg in reader:
             if not (msg.is_error_frame or msg.is_remote_frame):
-                yield Frame(msg.timestamp, msg.arbitration_id, msg.data)
+                yield (msg.timestamp, msg.arbitration_id, msg.data)
     except (can.io.blf.BLFParseError, struct.error, zlib.error):
         raise LogError(f"the BLF file is damaged or truncated after {counter.count} "
                        "bytes") from None
@@ -102,7 +99,7 @@ def _asc(counter: CountingFile) -> Iterator[Frame]:
     try:
         for msg in can.ASCReader(text):
             if not (msg.is_error_frame or msg.is_remote_frame):
-                yield Frame(msg.timestamp, msg.arbitration_id, msg.data)
+                yield (msg.timestamp, msg.arbitration_id, msg.data)
     except (ValueError, IndexError) as error:
         raise LogError(f"not a readable ASC log: {error}") from None
 
@@ -121,8 +118,8 @@ def _csv(counter: CountingFile) -> Iterator[Frame]:
         if not row:
             continue
         try:
-            yield Frame(float(row[ts]), int(row[cid].strip(), 16),
-                        bytes.fromhex(row[data].replace(" ", "")))
+            yield (float(row[ts]), int(row[cid].strip(), 16),
+                   bytes.fromhex(row[data].replace(" ", "")))
         except (ValueError, IndexError):
             raise LogError(f"CSV line {line}: expected a timestamp in seconds, a hexadecimal "
                            "can_id and hexadecimal data bytes") from None

@@ -18,6 +18,7 @@ from services.charging.gbt27930 import (
     CEM_TIMEOUTS,
     CST_REASONS,
     CYCLIC,
+    MESSAGES,
     PHASES,
     REACTIONS,
     READY,
@@ -32,6 +33,7 @@ from services.charging.signals import OverRequest, RippleWindows, VoltageDips
 
 MAX_EVIDENCE = 20  # timestamps kept per finding
 MAX_INTEGRATION_STEP = 5.0  # s: a longer silence between CCS frames adds no energy
+CHARGING, STATISTICS = PHASES.index("charging"), PHASES.index("statistics")
 
 
 @dataclass
@@ -75,7 +77,7 @@ class Session:
 
     @property
     def charging(self) -> bool:
-        return self.phase == PHASES.index("charging")
+        return self.phase == CHARGING
 
     def add(self, ts: float, spec: MessageSpec, payload: bytes) -> None:
         name = spec.name
@@ -84,31 +86,32 @@ class Session:
                 return  # a session begins with its handshake (or, before 2015, recognition)
             self.started = ts
         self.last = ts
-        self.counts[name] = self.counts.get(name, 0) + 1
-        if spec.phase is not None:
-            self._advance(spec.phase, ts)
+        counts = self.counts
+        counts[name] = counts.get(name, 0) + 1
+        index = _PHASE_INDEX[name]
+        if index >= 0:
+            if index > self.phase:
+                self._enter(index, ts)
+            if index == self.phase:
+                self.phase_ends[PHASES[index]] = ts
+            if index == STATISTICS:
+                self.last_statistics = ts
         handler = _HANDLERS.get(name)
         if handler is not None:
             handler(self, ts, payload)
-        if name in CYCLIC and self.charging:
+        if self.phase == CHARGING and name in CYCLIC:
             previous = self._cyclic_last.get(name)
             if previous is not None and ts - previous > CYCLIC[name][1]:
                 self.gaps.setdefault(name, []).append((previous, ts))
             self._cyclic_last[name] = ts
 
-    def _advance(self, phase: str, ts: float) -> None:
-        index = PHASES.index(phase)
-        if index > self.phase:
-            if self.phase >= 0:
-                self.phase_ends[PHASES[self.phase]] = ts
-            if self.charging:  # leaving the charging stage: a silence up to the stop counts
-                self._close_cyclic(ts)
-            self.phase = index
-            self.phase_starts[phase] = ts
-        if index == self.phase:
-            self.phase_ends[phase] = ts
-        if phase == "statistics":
-            self.last_statistics = ts
+    def _enter(self, index: int, ts: float) -> None:
+        if self.phase >= 0:
+            self.phase_ends[PHASES[self.phase]] = ts
+        if self.phase == CHARGING:  # leaving the charging stage: a silence up to the stop counts
+            self._close_cyclic(ts)
+        self.phase = index
+        self.phase_starts[PHASES[index]] = ts
 
     def _close_cyclic(self, ts: float) -> None:
         for name, (_, timeout) in CYCLIC.items():
@@ -143,7 +146,7 @@ class Session:
             self.soc_end = float(payload[6])
 
     def _ccs(self, ts: float, payload: bytes) -> None:
-        if len(payload) < 4 or not self.charging:
+        if len(payload) < 4 or self.phase != CHARGING:
             return
         volts = int.from_bytes(payload[0:2], "little") * 0.1
         amps = 400.0 - int.from_bytes(payload[2:4], "little") * 0.1
@@ -233,6 +236,8 @@ class Session:
 
 
 BCP, CSD = BY_NAME["BCP"], BY_NAME["CSD"]
+_PHASE_INDEX = {spec.name: -1 if spec.phase is None else PHASES.index(spec.phase)
+                for spec in MESSAGES}
 _HANDLERS = {"CRM": Session._crm, "CRO": Session._cro, "BCP": Session._bcp, "BCL": Session._bcl,
              "BCS": Session._bcs, "CCS": Session._ccs, "BSD": Session._bsd, "CSD": Session._csd,
              "BST": Session._bst, "CST": Session._cst, "BEM": Session._bem, "CEM": Session._cem}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import math
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,9 @@ class Script:
     voltage_dip: tuple[float, float] | None = None  # output voltage 10 % down
     ripple: tuple[float, float] | None = None  # current ±20 % at 5 Hz
     handshake_only: bool = False  # the charger never recognises the BMS
-    noise_every: int = 0  # one unrelated bus frame per this many session frames
+    measurement_noise: float = 0.0  # standard deviation of the measured V and A
+    jitter: float = 0.0  # each cyclic frame up to this many seconds late
+    seed: int = 0
 
 
 def encode(name: str, **values: float) -> bytes:
@@ -113,9 +116,10 @@ def session(script: Script, t0: float = T0) -> Iterator[Frame]:
 
 def _charging(script: Script, start: float) -> Iterator[Frame]:
     ticks = round(script.charge_seconds / 0.05)
+    rng = random.Random(script.seed)
     for k in range(ticks + 1):
         at = k * 0.05
-        ts = start + at
+        ts = start + at + (rng.uniform(0, script.jitter) if script.jitter else 0.0)
         share = at / script.charge_seconds
         volts = script.volts_from + (script.volts_to - script.volts_from) * share
         amps = script.current_a
@@ -125,6 +129,9 @@ def _charging(script: Script, start: float) -> Iterator[Frame]:
             amps *= 1 + 0.2 * math.sin(2 * math.pi * 5 * at)
         if _within(script.voltage_dip, at):
             volts *= 0.9
+        if script.measurement_noise:
+            volts += rng.gauss(0, script.measurement_noise)
+            amps += rng.gauss(0, script.measurement_noise)
         soc = script.soc_from + (script.soc_to - script.soc_from) * share
         batch: list[Frame] = []
         if not _within(script.bcl_gap, at):
