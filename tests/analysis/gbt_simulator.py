@@ -35,6 +35,7 @@ class Script:
     soc_to: int = 80
     stop: str = "soc"  # soc | insulation
     bcl_gap: tuple[float, float] | None = None  # seconds into charging with no BCL
+    cem_bcl_at: float | None = None  # the charger reports a BCL timeout (CEM) then
     over_current: tuple[float, float] | None = None  # output 10 % above the request
     voltage_dip: tuple[float, float] | None = None  # output voltage 10 % down
     ripple: tuple[float, float] | None = None  # current ±20 % at 5 Hz
@@ -134,6 +135,9 @@ def _charging(script: Script, start: float) -> Iterator[Frame]:
             amps += rng.gauss(0, script.measurement_noise)
         soc = script.soc_from + (script.soc_to - script.soc_from) * share
         batch: list[Frame] = []
+        if script.cem_bcl_at is not None and k == round(script.cem_bcl_at / 0.05):
+            batch.append((start + script.cem_bcl_at, ident("CEM"),
+                          (1 << 18).to_bytes(4, "little")))  # byte 3, bits 3-4: BCL timeout
         if not _within(script.bcl_gap, at):
             batch.append((ts, ident("BCL"), encode("BCL", voltage_demand=script.volts_to + 20,
                                                    current_demand=-script.current_a, mode=2)))

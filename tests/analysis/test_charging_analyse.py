@@ -66,15 +66,19 @@ def test_a_stop_for_an_insulation_fault(tmp_path: Path, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_missing_bcl_while_charging(tmp_path: Path, fmt: str) -> None:
-    # given: the BMS sends no BCL from 200 s to 202.5 s into charging (it should every 50 ms)
-    outcome = run(tmp_path, fmt, Script(bcl_gap=(200.0, 202.5)))
+    # given: the BMS sends no BCL from 200 s to 202.5 s into charging (it should every 50 ms),
+    # and the charger reports the timeout in a CEM at 201 s
+    outcome = run(tmp_path, fmt, Script(bcl_gap=(200.0, 202.5), cem_bcl_at=201.0))
 
-    assert codes(outcome, "fault") == ["MISSING_CYCLIC_MESSAGE"]
-    [fault] = [f for f in outcome.findings if f.code == "MISSING_CYCLIC_MESSAGE"]
+    assert codes(outcome, "fault") == ["CEM_TIMEOUT_BCL", "MISSING_CYCLIC_MESSAGE"]
+    gap, cem = (next(f for f in outcome.findings if f.code == code)
+                for code in ("MISSING_CYCLIC_MESSAGE", "CEM_TIMEOUT_BCL"))
     start = outcome.result_data["sessionStart"]
-    assert fault.evidence["message"] == "BCL"
+    assert gap.evidence["message"] == "BCL"
     assert [(round(g["start"] - start, 3), round(g["end"] - start, 3))
-            for g in fault.evidence["gaps"]] == [(201.95, 204.5)]  # charging began at 2 s
+            for g in gap.evidence["gaps"]] == [(201.95, 204.5)]  # charging began at 2 s
+    assert [round(t - start, 3) for t in cem.evidence["timestamps"]] == [203.0]
+    assert cem.title == "CEM 超时：电池充电需求报文 / CEM timeout: battery charging demand (BCL)"
     assert outcome.result_data["stopReasons"] == ["SOC_TARGET_REACHED"]
 
 
