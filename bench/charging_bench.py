@@ -14,15 +14,18 @@ each, 600 frames/s in all), written by python-can's BLFWriter with its default z
 compression. The session's length is chosen from a one-minute sample so that the file comes
 to about `--size-mb`.
 
-Timed: `services.charging.analyse.analyse` on the file, the whole job's work but its database
-writes (a handful of rows): python-can's BLFReader streaming the frames, the GB/T 27930
-decoding and TP reassembly, the session and its findings. Printed: wall time, frames/s, MB/s
+Timed (wall and this process's CPU time; on a shared machine the wall time grows with the
+load average, the CPU time much less): `services.charging.analyse.analyse` on the file, the
+whole job's work but its database writes (a handful of rows): python-can's BLFReader
+streaming the frames, the GB/T 27930 decoding and TP reassembly, the session and its
+findings. Printed: wall and CPU time, frames/s, MB/s, the load average before and after,
 and the process's peak RSS before and after (frames stream: memory must stay flat).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import tempfile
@@ -79,14 +82,17 @@ def main() -> None:
         generate(args.log, args.size_mb)
     size = args.log.stat().st_size
     rss_before = peak_rss_mb()
-    began = time.perf_counter()
+    load = os.getloadavg()[0]
+    began, cpu = time.perf_counter(), time.process_time()
     outcome = analyse(args.log, "blf", Reading(size))
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     data = outcome.result_data
     frames = data["framesRead"]
     print(f"{size / 1e6:.1f} MB, {frames:,} frames ({data['gbtFrames']:,} GB/T 27930): "
-          f"{seconds:.1f} s, {frames / seconds:,.0f} frames/s, {size / 1e6 / seconds:.2f} MB/s; "
-          f"peak RSS {rss_before:.0f} MB before, {peak_rss_mb():.0f} MB after")
+          f"{seconds:.1f} s wall ({cpu:.1f} s CPU), {frames / seconds:,.0f} frames/s, "
+          f"{size / 1e6 / seconds:.2f} MB/s; load average {load:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}; peak RSS {rss_before:.0f} MB before, "
+          f"{peak_rss_mb():.0f} MB after")
     print(f"session: {data['durationSeconds']} s, {data['energyKwh']} kWh, stop "
           f"{data['stopInitiator']} {data['stopReasons']}; findings "
           f"{[f.code for f in outcome.findings]}")

@@ -126,6 +126,7 @@ class _Run:
                                   error_message=None, started_at=datetime.now(UTC),
                                   completed_at=None)
             claimed = {"organization_id": job.organization_id, "parameters": job.parameters,
+                       "analysis_type": job.analysis_type,
                        "file_type": job.file_type,
                        "storage_path": file.storage_path if file else job.file_path,
                        "filename": file.filename if file else job.file_path,
@@ -134,6 +135,8 @@ class _Run:
         return claimed
 
     async def _analyse(self, job: dict[str, Any]) -> Outcome:
+        if job["analysis_type"] != "charging":
+            raise LogError(f"a {job['analysis_type']!r} job is not a charging analysis")
         if not job["storage_path"]:
             raise LogError("the job has no uploaded log to analyse")
         fmt = file_format(job["file_type"], job["filename"])

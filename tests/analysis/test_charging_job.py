@@ -95,17 +95,26 @@ async def test_bad_logs_end_failed_with_a_readable_message(charging, session, db
                                    frames=iter([(n * 0.01, 0x0CF00400, bytes(8))
                                                 for n in range(50)]), name="other-bus")
 
-    for job in (truncated, other_bus):
+    no_file = AnalysisJob(organization_id=org.id, name="no file", status="pending")
+    summary = AnalysisJob(organization_id=org.id, name="summary", status="pending",
+                          analysis_type="summary", file_id=truncated.file_id,
+                          file_path=truncated.file_path)
+    session.add_all([no_file, summary])
+    await session.commit()
+
+    for job in (truncated, other_bus, no_file, summary):
         await run_charging_analysis(job.id)
 
     messages = [(row.status, row.error_message, row.progress, len(results))
                 for row, results in [await job_and_results(db, j.id)
-                                     for j in (truncated, other_bus)]]
+                                     for j in (truncated, other_bus, no_file, summary)]]
     assert messages[0][0] == "failed" and messages[0][1].startswith(
         "the BLF file is truncated: its header says")
     assert messages[1][:2] == ("failed", "not a GB/T 27930 charging log: none of its 50 frames "
                                          "passes between a BMS (0xF4) and a charger (0x56)")
-    assert [m[3] for m in messages] == [0, 0]
+    assert messages[2][:2] == ("failed", "the job has no uploaded log to analyse")
+    assert messages[3][:2] == ("failed", "a 'summary' job is not a charging analysis")
+    assert [m[3] for m in messages] == [0, 0, 0, 0]
 
 
 async def test_a_log_without_a_session_completes_with_a_fault(charging, session, db,
