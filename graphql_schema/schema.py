@@ -13,7 +13,11 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_schema.ai_models.schema import AiModelsMutation, AiModelsQuery
-from graphql_schema.analysis.schema import AnalysisMutation, AnalysisQuery
+from graphql_schema.analysis.schema import (
+    AnalysisMutation,
+    AnalysisQuery,
+    AnalysisSubscription,
+)
 from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
 from graphql_schema.datasets.files import FilesMutation
 from graphql_schema.datasets.schema import (
@@ -74,7 +78,7 @@ Mutation = merge_types("Mutation", (
 ))
 Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
                                              ChatSubscription, ExperimentsSubscription,
-                                             KnowledgeSubscription))
+                                             KnowledgeSubscription, AnalysisSubscription))
 
 
 class Schema(strawberry.Schema):

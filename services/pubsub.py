@@ -52,6 +52,10 @@ def knowledge_document_channel(document_id: uuid.UUID) -> str:
     return f"knowledge_document:{document_id}"
 
 
+def analysis_job_channel(job_id: uuid.UUID) -> str:
+    return f"analysis_job:{job_id}"
+
+
 class Sink(Protocol):
     """What the reader hands a channel's events to: a subscriber's queue or a shared sink."""
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
 import strawberry
 
 from db.loaders.analysis import ANALYSIS_JOBS
+from graphql_schema.analysis.events import AnalysisJobProgressEvent
 from graphql_schema.analysis.inputs import (
     AnalysisJobFilter,
     AnalysisJobOrder,
@@ -20,7 +24,7 @@ from graphql_schema.analysis.payloads import (
 from graphql_schema.analysis.types import AnalysisJob
 from graphql_schema.context import Info
 from graphql_schema.relations import connection
-from resolvers.analysis import jobs
+from resolvers.analysis import jobs, subscriptions
 
 
 @strawberry.type
@@ -47,3 +51,16 @@ class AnalysisMutation:
     async def delete_analysis_job(self, info: Info, input: DeleteAnalysisJobInput
                                   ) -> DeleteAnalysisJobPayload:
         return await jobs.delete_analysis_job(info, input)
+
+
+@strawberry.type
+class AnalysisSubscription:
+    @strawberry.subscription(description="An analysis job's status changes and progress. The "
+                                         "first event is the job as it is; the stream ends "
+                                         "after its final status (completed, failed, "
+                                         "cancelled).")
+    async def analysis_job_progress(self, info: Info, job_id: strawberry.ID
+                                    ) -> AsyncGenerator[AnalysisJobProgressEvent, None]:
+        async with aclosing(subscriptions.analysis_job_progress(info, job_id)) as events:
+            async for event in events:  # closed at once when the client goes, so the
+                yield event             # Redis channel is left right away

@@ -2,7 +2,9 @@
 
 Each needs analysis:write in the job's organization: NOT_FOUND when the caller cannot see it,
 FORBIDDEN when it may only read. A job's file must be a live file of the same organization.
-Input problems come back together as userErrors and nothing is written.
+Input problems come back together as userErrors and nothing is written. A cancelled job's
+new status goes to `analysisJobProgress` subscribers after the commit, and a running analysis
+stops reading its log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from resolvers.datasets.references import same_organization_file
 from resolvers.input_checks import Checks, json_or_empty
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
 from resolvers.nodes import forget, fresh_node
+from resolvers.system.live import node_record, publish
+from services.charging.progress import JOB, STATUS_CHANGED
+from services.pubsub import analysis_job_channel
 
 PERMISSION = "analysis:write"
 NAME_MAX = 200
@@ -104,6 +109,9 @@ async def cancel_analysis_job(info: Info, input: CancelAnalysisJobInput
                            resource_id=job.id, organization_id=job.organization_id,
                            old={"status": old}, new={"status": "cancelled"})
         node = await fresh_node(info, types.AnalysisJob, job.id)
+        if node is not None:
+            await publish(info, analysis_job_channel(job.id),
+                          {"type": STATUS_CHANGED, JOB: node_record(node)})
         return CancelAnalysisJobPayload(analysis_job=node)
 
     return await mutation_payload(body, lambda e: CancelAnalysisJobPayload(user_errors=e))
