@@ -1,8 +1,8 @@
 """createKnowledgeCollection, addKnowledgeDocument, deleteKnowledgeDocument, reindexCollection.
 
 Each needs knowledge:write in the collection's organization: NOT_FOUND when the caller cannot
-see it, FORBIDDEN when it may only read. Ingestion happens after commit, in the background
-worker (services/knowledge/worker.py), which this wakes.
+see it, FORBIDDEN when it may only read. A document to ingest gets a document_processing job
+in the same transaction (services/jobs/): committed together, or neither.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
+from services.jobs.enqueue import enqueue, enqueue_many
+from services.jobs.tasks import INGEST_DOCUMENT
 from services.vectorstores import (
     EXTERNAL,
     VectorStoreError,
@@ -56,13 +58,6 @@ from services.vectorstores import (
 WRITE = "knowledge:write"
 MAX_DOCUMENT_TEXT = 2_000_000
 PENDING = "uploading"
-
-
-def wake_worker(info: Info) -> None:
-    request = info.context.request
-    worker = getattr(request.app.state, "knowledge", None) if request is not None else None
-    if worker is not None:
-        worker.wake()
 
 
 async def readable_collection(info: Info, collection_id: uuid.UUID) -> types.KnowledgeCollection:
@@ -162,11 +157,11 @@ async def add_document(info: Info, input: AddKnowledgeDocumentInput
                 update(KnowledgeCollection).where(KnowledgeCollection.id == collection_id)
                 .values(document_count=KnowledgeCollection.document_count + 1))
             await tx.session.flush()
+            await enqueue(tx.session, INGEST_DOCUMENT, document_id=str(row.id))
             await tx.audit("knowledge_document.create", resource_type="KnowledgeDocument",
                            resource_id=row.id, organization_id=collection.organization_id,
                            new={"title": title, "collection_id": collection_id,
                                 "file_id": file.id if file else None})
-        wake_worker(info)
         document = await info.context.loaders.node(types.KnowledgeDocument).load(row.id)
         return AddKnowledgeDocumentPayload(document=document)
 
@@ -227,10 +222,11 @@ async def reindex_collection(info: Info, input: ReindexCollectionInput
                        KnowledgeDocument.deleted_at.is_(None))
                 .values(upload_status=PENDING, processing_error=None)
                 .returning(KnowledgeDocument.id))).all()
+            await enqueue_many(tx.session, INGEST_DOCUMENT,
+                               [{"document_id": str(document_id)} for (document_id,) in queued])
             await tx.audit("knowledge_collection.reindex", resource_type="KnowledgeCollection",
                            resource_id=collection_id, organization_id=collection.organization_id,
                            new={"documents": len(queued)})
-        wake_worker(info)
         return ReindexCollectionPayload(collection=collection, queued_documents=len(queued))
 
     return await mutation_payload(body, lambda e: ReindexCollectionPayload(user_errors=e))
