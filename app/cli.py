@@ -83,8 +83,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit("worker: --concurrency must be at least 1")
     configure(settings)
     with embedded_services(settings) as (database, redis):
-        asyncio.run(run_worker(settings, database, redis, queues=queues,
-                               concurrency=args.concurrency))
+        if not asyncio.run(run_worker(settings, database, redis, queues=queues,
+                                      concurrency=args.concurrency)):
+            sys.exit(1)
 
 
 @contextmanager

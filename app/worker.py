@@ -29,7 +29,9 @@ log = logging.getLogger("aiplatform")
 
 
 async def run_worker(settings: Settings, database_url: str, redis_url: str | None, *,
-                     queues: Sequence[str], concurrency: int | None) -> None:
+                     queues: Sequence[str], concurrency: int | None) -> bool:
+    """Run until SIGTERM or SIGINT (True), or until a worker stops on its own, having lost
+    its database for good (False: the process should exit non-zero and be restarted)."""
     telemetry.configure()
     db = Database(database_url, pool_size=settings.db_pool_size,
                   max_overflow=settings.db_max_overflow)
@@ -50,7 +52,10 @@ async def run_worker(settings: Settings, database_url: str, redis_url: str | Non
         await asyncio.wait([stopped, ended], return_when=asyncio.FIRST_COMPLETED)
         for waiting in (stopped, ended):
             waiting.cancel()
+        if not stop.is_set():
+            log.error("a worker stopped on its own; stopping the others")
         log.info("worker stopping")
+        return stop.is_set()
     finally:
         if tier is not None:
             await tier.close()
