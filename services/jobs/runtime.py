@@ -88,7 +88,8 @@ def job_middleware(res: Resources) -> Callable[..., Awaitable[Any]]:
 
 class Backoff(BaseRetryStrategy):
     """Up to AIPLATFORM_JOB_MAX_RETRIES more runs, waiting backoff * 2^(attempt - 1) seconds
-    before each (backoff: AIPLATFORM_JOB_RETRY_BACKOFF_SECONDS); a timeout is final."""
+    before each (backoff: AIPLATFORM_JOB_RETRY_BACKOFF_SECONDS); a timeout is final, and a job
+    a shutdown interrupted runs again at once, whatever its attempts (it did not fail)."""
 
     MAX_WAIT_SECONDS = 3600.0
 
@@ -97,9 +98,9 @@ class Backoff(BaseRetryStrategy):
         self.backoff = settings.job_retry_backoff_seconds
 
     def get_retry_decision(self, *, exception: BaseException, job: Any) -> RetryDecision | None:
-        if job.attempts >= self.max_retries or isinstance(exception, JobTimedOut):
-            return None
         if isinstance(exception, asyncio.CancelledError):  # aborted by a shutdown: run again
             return RetryDecision(retry_in={"seconds": 0})
+        if job.attempts >= self.max_retries or isinstance(exception, JobTimedOut):
+            return None
         wait = min(self.backoff * 2 ** job.attempts, self.MAX_WAIT_SECONDS)
         return RetryDecision(retry_in={"seconds": wait})  # type: ignore[typeddict-item]

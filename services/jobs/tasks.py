@@ -8,10 +8,11 @@ are served all the same: their tasks join this list.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from services import upkeep
+from services import performance, upkeep
 from services.jobs.enqueue import enqueue_many
 from services.jobs.queues import DOCUMENT_PROCESSING, MAINTENANCE
 from services.jobs.registry import TaskSpec
@@ -48,6 +49,12 @@ async def resume_documents(timestamp: int) -> int:
     return len(orphans)
 
 
+async def roll_up_performance(timestamp: int) -> int:
+    """The usage of the minute before the tick, as performance metrics."""
+    tick = datetime.fromtimestamp(timestamp, UTC)
+    return await performance.roll_up(resources().db, performance.minute_before(tick))
+
+
 async def delete_expired_sessions(timestamp: int) -> int:
     return await upkeep.delete_expired_sessions(resources().db)
 
@@ -61,6 +68,8 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(INGEST_DOCUMENT, DOCUMENT_PROCESSING, ingest_document),
     TaskSpec("knowledge.resume_documents", MAINTENANCE, resume_documents,
              cron="*/5 * * * *", lock="knowledge.resume_documents"),
+    TaskSpec("performance.roll_up", MAINTENANCE, roll_up_performance, cron="* * * * *",
+             lock="performance.roll_up"),
     TaskSpec("upkeep.delete_expired_sessions", MAINTENANCE, delete_expired_sessions,
              cron="7 * * * *", lock="upkeep"),
     TaskSpec("upkeep.apply_retention", MAINTENANCE, apply_retention,

@@ -133,3 +133,36 @@ async def test_upkeep_deletes_expired_sessions_and_rows_past_their_retention_onl
     assert await column(db, "SELECT message FROM system_logs") == ["new"]
     assert await column(db, "SELECT action FROM audit_logs") == ["new"]
     assert await column(db, "SELECT request_type FROM model_usage_logs") == ["new"]
+
+
+async def test_usage_of_a_minute_is_rolled_up_into_performance_metrics_once(
+        db: Database, worker: Popen) -> None:
+    minute = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    async with db.sessionmaker() as session, session.begin():
+        org = await make_organization(session)
+        model, quiet = await make_model(session, organization=org), \
+            await make_model(session, organization=org)
+        for n, (status, ms) in enumerate([("success", 100), ("success", 200), ("success", 300),
+                                          ("error", 1000)]):
+            session.add(ModelUsageLog(organization_id=org.id, model_id=model.id,
+                                      request_type="chat", status=status, duration_ms=ms,
+                                      input_tokens=10, output_tokens=5 * n, cost=0.5,
+                                      created_at=minute + timedelta(seconds=10 * n)))
+        for outside in (minute - timedelta(seconds=1), minute + timedelta(minutes=1)):
+            session.add(ModelUsageLog(organization_id=org.id, model_id=quiet.id,
+                                      request_type="chat", status="success", duration_ms=1,
+                                      created_at=outside))
+        tick = int((minute + timedelta(minutes=1, seconds=5)).timestamp())
+        first = await enqueue(session, "performance.roll_up", timestamp=tick)
+    await ended(db, first)
+    async with db.sessionmaker() as session, session.begin():  # again: the same rows
+        again = await enqueue(session, "performance.roll_up", timestamp=tick)
+    await ended(db, again)
+
+    rows = await db.fetch("SELECT model_id, metric_name, metric_value, recorded_at "
+                          "FROM performance_metrics")
+    values = {r["metric_name"]: r["metric_value"] for r in rows}
+    assert {(r["model_id"], r["recorded_at"]) for r in rows} == {(model.id, minute)}
+    assert values == {"requests": 4, "error_rate": 0.25, "latency_p50_ms": 250,
+                      "latency_p95_ms": pytest.approx(895), "latency_p99_ms": pytest.approx(979),
+                      "tokens_in": 40, "tokens_out": 30, "cost": 2.0}
