@@ -11,7 +11,7 @@ Adding a document enqueues a `document_processing` job in the same transaction
 A killed worker's lock dies with its connection and its job goes back to the queue
 (services/jobs/recovery.py): the next worker resumes the row. The row locks, not the jobs,
 make a document ingested once however many jobs name it; `drain` ingests every claimable row
-in-process (tests, the CLI).
+in-process (tests).
 
 Qdrant and Chroma are written before that commit (pgvector inside it): the document is
 completed only once its chunks are stored; a store failure fails the document with the store's
@@ -98,7 +98,7 @@ class IngestionWorker:
         return await self._ingest_claimed(document_id)
 
     async def drain(self) -> int:
-        """Ingest claimable documents here until none is left (tests, CLI); the number
+        """Ingest claimable documents here until none is left (tests); the number
         handled."""
         handled = 0
         while (document_id := await self._claim()) is not None:
