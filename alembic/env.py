@@ -35,8 +35,18 @@ def database_url() -> str:
     return url
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The worker tier's job queue (procrastinate_*, migration 0008) is procrastinate's
+    schema, not the models': autogenerate and `check` leave it alone."""
+    return not (type_ == "table" and name is not None and name.startswith(JOB_QUEUE_PREFIX))
+
+
+JOB_QUEUE_PREFIX = "procrastinate_"
+
+
 def configure(**kwargs: object) -> None:
-    context.configure(target_metadata=target_metadata, compare_type=True, **kwargs)
+    context.configure(target_metadata=target_metadata, compare_type=True,
+                      include_name=include_name, **kwargs)
 
 
 def run_migrations_offline() -> None:

@@ -1,5 +1,5 @@
-"""`aiplatform` command line: serve, migrate, demo-data, export-schema, create-superuser,
-simulate-training, check-config."""
+"""`aiplatform` command line: serve, worker, migrate, demo-data, export-schema,
+create-superuser, simulate-training, check-config."""
 
 from __future__ import annotations
 
@@ -67,6 +67,43 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         if settings.embedded_redis:
             os.environ["REDIS_URL"] = services.redis_url
         uvicorn.run("app.main:create_app", **options)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from app.worker import run_worker
+    from services.jobs.queues import QUEUES
+    from services.logs import configure
+
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else QUEUES
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown or not queues:
+        sys.exit(f"worker: unknown queues {', '.join(unknown) or '(none given)'}; "
+                 f"choose among {', '.join(QUEUES)}")
+    if args.concurrency is not None and args.concurrency < 1:
+        sys.exit("worker: --concurrency must be at least 1")
+    configure(settings)
+    with embedded_services(settings) as (database, redis):
+        if not asyncio.run(run_worker(settings, database, redis, queues=queues,
+                                      concurrency=args.concurrency)):
+            sys.exit(1)
+
+
+@contextmanager
+def embedded_services(settings: Settings) -> Iterator[tuple[str, str]]:
+    """The configured database and Redis, or the embedded ones: those of a `serve` running on
+    the same data folder, else started (migrated) here and stopped after the block."""
+    if settings.database_url is not None and settings.redis_url is not None:
+        yield settings.database_url, settings.redis_url
+        return
+    from app.embedded import EmbeddedServices
+    from db import migrate
+
+    with EmbeddedServices(settings.data_dir.resolve(), postgres=settings.embedded_postgres,
+                          redis=settings.embedded_redis) as services:
+        if settings.embedded_postgres:
+            migrate.upgrade(services.database_url)
+        yield (settings.database_url or services.database_url,
+               settings.redis_url or services.redis_url)
 
 
 def share_metrics(settings: Settings) -> None:
@@ -184,7 +221,7 @@ def cmd_check_config(args: argparse.Namespace, settings: Settings) -> None:
 
 
 # commands that run the server or change its database: they refuse unusable settings at once
-CHECKED = {"serve", "migrate"}
+CHECKED = {"serve", "worker", "migrate"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=cmd_serve)
+
+    work = sub.add_parser("worker", help="run jobs of the worker tier (all queues by default)")
+    work.add_argument("--queues", help="comma-separated, e.g. charging_analysis,maintenance")
+    work.add_argument("--concurrency", type=int,
+                      help="jobs at once per queue (default: each queue's setting)")
+    work.set_defaults(func=cmd_worker)
 
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.add_argument("--revision", default="head")

@@ -5,7 +5,9 @@ redis-server, runs the migrations, and stops both servers on shutdown, which uvi
 on Ctrl-C and SIGTERM.
 
 Shutdown is graceful (app/shutdown.py): by the lifespan's exit, running chat replies get what
-is left of the grace period, and those still running then end as failed.
+is left of the grace period, and those still running then end as failed. The in-process
+worker (AIPLATFORM_RUN_WORKER) lets its running jobs finish within the grace period too;
+those still running are queued again for the next worker.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from app.shutdown import GracefulShutdown
 from db import migrate
 from db.session import Database
 from services import metrics, telemetry
-from services.knowledge.worker import IngestionWorker, storage_reader
+from services.jobs.runtime import Resources
+from services.jobs.tier import WorkerTier
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
 from services.settings import Settings
@@ -80,10 +83,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.event_streams = shutdown.streams
         app.state.generations = GenerationTasks()
         app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
-        app.state.knowledge = IngestionWorker(
-            db, app.state.pubsub,
-            read_file=storage_reader(app.state.storage, settings.max_upload_bytes))
-        app.state.knowledge.start()  # its first pass resumes ingestion a killed server left
+        if settings.run_worker:  # jobs of every queue (services/jobs/), here in-process
+            app.state.jobs = WorkerTier(Resources(settings, db, app.state.storage, redis,
+                                                  app.state.pubsub))
+            await app.state.jobs.start()
         tune_gc()
         with shutdown.on_signals():
             yield
@@ -91,8 +94,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if getattr(app.state, "generations", None) is not None:
             # before the bus and pools they use; replies may finish within the grace period
             await app.state.generations.close(shutdown.remaining())
-        if getattr(app.state, "knowledge", None) is not None:
-            await app.state.knowledge.close()
+        if getattr(app.state, "jobs", None) is not None:
+            await app.state.jobs.close()  # running jobs get the grace period too
         if getattr(app.state, "vector_stores", None) is not None:
             await app.state.vector_stores.close()  # after the worker, its last user
         if getattr(app.state, "pubsub", None) is not None:

@@ -67,6 +67,18 @@ REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis calls that failed while
                        "carried on (by component: pubsub, a reader that resubscribes)",
                        ("component",))
 PUBSUB_REDIS_ERRORS = REDIS_ERRORS.labels("pubsub")
+# the worker tier (services/jobs/): queues as a scrape finds them in the database, and the
+# jobs this process ran
+JOBS = Gauge("aiplatform_jobs", "Worker jobs in the database by queue and status (todo: "
+             "queued, doing: running, failed, succeeded, cancelled, aborted), read by the "
+             "answering process at scrape time", ("queue", "status"),
+             multiprocess_mode="livemostrecent")
+JOBS_RUNNING = Gauge("aiplatform_jobs_running", "Jobs running in this server's workers, by "
+                     "queue", ("queue",), multiprocess_mode="livesum")
+JOB_DURATION = Histogram(
+    "aiplatform_job_duration_seconds", "Time jobs ran, by queue and outcome (succeeded, "
+    "failed, aborted)", ("queue", "outcome"),
+    buckets=(0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200))
 
 OPERATION = "graphql_operation"  # the key of `Operation` in a request's ASGI state
 
@@ -152,6 +164,16 @@ def observe_reply(provider: str, prompt_tokens: int, completion_tokens: int,
     children[0].inc(prompt_tokens)
     children[1].inc(completion_tokens)
     children[2].observe(seconds)
+
+
+def jobs_running(queue: str) -> Gauge:
+    """The running jobs' gauge of one queue (the queues are the worker tier's fixed few)."""
+    gauge: Gauge = labelled(JOBS_RUNNING, queue)
+    return gauge
+
+
+def observe_job(queue: str, outcome: str, seconds: float) -> None:
+    labelled(JOB_DURATION, queue, outcome).observe(seconds)
 
 
 def exposition() -> bytes:

@@ -173,6 +173,35 @@ class Settings(BaseSettings):
         """AIPLATFORM_OIDC_ALLOWED_DOMAINS as a list of lower-case domains."""
         return [d.strip().lower().lstrip("@") for d in (self.oidc_allowed_domains or "").split(",")
                 if d.strip()]
+    # Worker tier (services/jobs/): `serve` runs a worker in-process unless this is false
+    # (production: separate `aiplatform worker` processes)
+    run_worker: bool = True
+    # Jobs each worker process runs at once, and the longest one may run, per queue
+    queue_charging_analysis_concurrency: int = Field(default=4, ge=1, le=1000)
+    queue_charging_analysis_timeout_seconds: float = Field(default=3600.0, gt=0)
+    queue_model_training_concurrency: int = Field(default=2, ge=1, le=1000)
+    queue_model_training_timeout_seconds: float = Field(default=7200.0, gt=0)
+    queue_document_processing_concurrency: int = Field(default=6, ge=1, le=1000)
+    queue_document_processing_timeout_seconds: float = Field(default=1800.0, gt=0)
+    queue_data_processing_concurrency: int = Field(default=2, ge=1, le=1000)
+    queue_data_processing_timeout_seconds: float = Field(default=3600.0, gt=0)
+    queue_maintenance_concurrency: int = Field(default=1, ge=1, le=1000)
+    queue_maintenance_timeout_seconds: float = Field(default=900.0, gt=0)
+    # A failed job runs again up to this many times, after backoff * 2^(attempt - 1) seconds
+    job_max_retries: int = Field(default=3, ge=0, le=100)
+    job_retry_backoff_seconds: float = Field(default=10.0, gt=0)
+    # Workers mark themselves alive this often; the jobs of one silent for the stalled time
+    # (killed, cut off) go back to their queue, once, for another worker
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_stalled_seconds: float = Field(default=60.0, gt=0)
+    # Modules with more tasks (comma-separated), imported by workers: each defines TASKS
+    worker_import_paths: str = ""
+
+    # Upkeep (services/upkeep.py): rows older than this many days are deleted (0: kept)
+    retention_days_system_logs: int = Field(default=30, ge=0)
+    retention_days_audit_logs: int = Field(default=365, ge=0)
+    retention_days_usage_logs: int = Field(default=90, ge=0)
+    retention_days_jobs: int = Field(default=14, ge=0)  # finished worker jobs
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -216,6 +245,9 @@ def problems(settings: Settings) -> list[str]:
     if settings.cors_allow_credentials and "*" in settings.allowed_origins:
         found.append("AIPLATFORM_CORS_ORIGINS may not be * with "
                      "AIPLATFORM_CORS_ALLOW_CREDENTIALS (name the origins)")
+    if settings.worker_stalled_seconds <= 2 * settings.worker_heartbeat_seconds:
+        found.append("AIPLATFORM_WORKER_STALLED_SECONDS must exceed twice "
+                     "AIPLATFORM_WORKER_HEARTBEAT_SECONDS (a live worker would seem stalled)")
     if settings.default_page_size > settings.max_page_size:
         found.append("AIPLATFORM_DEFAULT_PAGE_SIZE must not exceed AIPLATFORM_MAX_PAGE_SIZE")
     if settings.oidc_issuer and not (settings.oidc_client_id and settings.oidc_client_secret):

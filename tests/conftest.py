@@ -75,7 +75,10 @@ def settings(database_url: str, redis_url: str,
     """The tests' settings: files, Qdrant and Chroma folders in a data folder of this run."""
     return Settings(database_url=database_url, redis_url=redis_url, mask_errors=True,
                     secret_key=SecretStr(secrets.token_urlsafe(32)),
-                    data_dir=tmp_path_factory.mktemp("app-data"))
+                    data_dir=tmp_path_factory.mktemp("app-data"),
+                    # tests run jobs themselves (in-process, or in worker processes of
+                    # tests/jobs) instead of a worker racing them inside the app
+                    run_worker=False)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +94,7 @@ async def db(app: Starlette, database_url: str) -> AsyncIterator[Database]:
     yield app.state.db
     if getattr(app.state, "system_log", None) is not None:
         await app.state.system_log.flush()  # the test's log records land before the truncation
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    tables = ", ".join([t.name for t in Base.metadata.sorted_tables] + ["procrastinate_jobs"])
     con = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         # a background task (ingestion, a chat reply) may still be writing what the test left

@@ -50,11 +50,13 @@ def stop(proc: subprocess.Popen) -> None:
 @contextmanager
 def app_servers(settings: Settings, count: int = 1, **env: str) -> Iterator[list[str]]:
     """Base URLs (http://127.0.0.1:port) of `count` uvicorn processes serving the app on the
-    test database and Redis, like separate production workers; stopped on exit."""
+    test database and Redis, like separate production workers; stopped on exit. They run no
+    worker tier unless `AIPLATFORM_RUN_WORKER="true"` is given: tests run jobs themselves."""
     assert settings.database_url and settings.redis_url and settings.secret_key
     environment = {**os.environ, "DATABASE_URL": settings.database_url,
                    "REDIS_URL": settings.redis_url, "AIPLATFORM_ACCESS_LOG": "false",
-                   "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value(), **env}
+                   "AIPLATFORM_SECRET_KEY": settings.secret_key.get_secret_value(),
+                   "AIPLATFORM_RUN_WORKER": "false", **env}
     ports = [free_port() for _ in range(count)]
     procs = [subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",

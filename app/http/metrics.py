@@ -5,13 +5,20 @@ token (Prometheus' `authorization` setting); otherwise keep the port away from t
 from __future__ import annotations
 
 import hmac
+import logging
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.http.errors import error_response
 from db.session import Database
-from services.metrics import CONTENT_TYPE, DB_CONNECTIONS, exposition
+from services.jobs.queues import QUEUES
+from services.metrics import CONTENT_TYPE, DB_CONNECTIONS, JOBS, exposition
+
+log = logging.getLogger("aiplatform")
+JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+JOB_COUNTS = ("SELECT queue_name, status::text, count(*) FROM procrastinate_jobs "
+              "GROUP BY queue_name, status")
 
 
 async def metrics(request: Request) -> Response:
@@ -24,6 +31,7 @@ async def metrics(request: Request) -> Response:
     db = getattr(request.app.state, "db", None)  # absent without the lifespan
     if db is not None:
         observe_pools(db)
+        await observe_jobs(db)
     return Response(exposition(), media_type=CONTENT_TYPE)
 
 
@@ -38,3 +46,18 @@ def observe_pools(db: Database) -> None:
     writes = db.engine.pool
     DB_CONNECTIONS.labels("writes", "in_use").set(writes.checkedout())  # type: ignore[attr-defined]
     DB_CONNECTIONS.labels("writes", "idle").set(writes.checkedin())  # type: ignore[attr-defined]
+
+
+async def observe_jobs(db: Database) -> None:
+    """The worker tier's jobs by queue and status as the database holds them, whichever
+    processes (servers, `aiplatform worker`s) run them: queue depth is `todo`, running is
+    `doing`. Statuses without jobs read 0, so a drained queue shows as drained."""
+    try:
+        rows = await db.fetch(JOB_COUNTS)
+    except Exception:  # the scrape still answers with what this process knows
+        log.warning("could not count the worker tier's jobs", exc_info=True)
+        return
+    counts = {(queue, status): 0 for queue in QUEUES for status in JOB_STATUSES}
+    counts.update({(queue, status): n for queue, status, n in rows if queue in QUEUES})
+    for (queue, status), n in counts.items():
+        JOBS.labels(queue, status).set(n)

@@ -37,9 +37,12 @@ from resolvers.mutations import InvalidInput, Problem, mutation_payload, require
 from resolvers.nodes import forget, fresh_node
 from resolvers.system.live import node_record, publish
 from services.charging.progress import JOB, STATUS_CHANGED
+from services.jobs.enqueue import enqueue
+from services.jobs.tasks import ANALYSE_CHARGING_LOG
 from services.pubsub import analysis_job_channel
 
 PERMISSION = "analysis:write"
+CHARGING = "charging"  # the analysis type a worker runs (services/charging/)
 NAME_MAX = 200
 CANCELLABLE = ("pending", "queued", "processing")
 
@@ -74,6 +77,8 @@ async def create_analysis_job(info: Info, input: CreateAnalysisJobInput
                               created_by=info.context.principal.user_id, **values, **described)
             tx.session.add(job)
             await tx.session.flush()
+            if job.analysis_type == CHARGING:  # run by a worker once this transaction commits
+                await enqueue(tx.session, ANALYSE_CHARGING_LOG, job_id=str(job.id))
             await tx.audit("analysis_job.create", resource_type="AnalysisJob",
                            resource_id=job.id, organization_id=org_id,
                            new={**values, "file_id": file_id, "status": "pending"})

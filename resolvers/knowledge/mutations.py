@@ -2,8 +2,8 @@
 resolvers/knowledge/reindex.py).
 
 Each needs knowledge:write in the collection's organization: NOT_FOUND when the caller cannot
-see it, FORBIDDEN when it may only read. Ingestion happens after commit, in the background
-worker (services/knowledge/worker.py), which this wakes.
+see it, FORBIDDEN when it may only read. A document to ingest gets a document_processing job
+in the same transaction (services/jobs/): committed together, or neither.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
+from services.jobs.enqueue import enqueue
+from services.jobs.tasks import INGEST_DOCUMENT
 from services.knowledge.metadata import metadata_problem
 from services.vectorstores import (
     EXTERNAL,
@@ -56,13 +58,6 @@ from services.vectorstores import (
 WRITE = "knowledge:write"
 MAX_DOCUMENT_TEXT = 2_000_000
 PENDING = "uploading"
-
-
-def wake_worker(info: Info) -> None:
-    request = info.context.request
-    worker = getattr(request.app.state, "knowledge", None) if request is not None else None
-    if worker is not None:
-        worker.wake()
 
 
 async def readable_collection(info: Info, collection_id: uuid.UUID) -> types.KnowledgeCollection:
@@ -166,11 +161,11 @@ async def add_document(info: Info, input: AddKnowledgeDocumentInput
                 update(KnowledgeCollection).where(KnowledgeCollection.id == collection_id)
                 .values(document_count=KnowledgeCollection.document_count + 1))
             await tx.session.flush()
+            await enqueue(tx.session, INGEST_DOCUMENT, document_id=str(row.id))
             await tx.audit("knowledge_document.create", resource_type="KnowledgeDocument",
                            resource_id=row.id, organization_id=collection.organization_id,
                            new={"title": title, "collection_id": collection_id,
                                 "file_id": file.id if file else None})
-        wake_worker(info)
         document = await info.context.loaders.node(types.KnowledgeDocument).load(row.id)
         return AddKnowledgeDocumentPayload(document=document)
 

@@ -19,7 +19,7 @@ from graphql_schema.knowledge.payloads import KnowledgeErrorCode, ReindexCollect
 from graphql_schema.relay import decode_global_id_of
 from resolvers.input_checks import Checks
 from resolvers.knowledge.models import embedding_model_choice, store_fits
-from resolvers.knowledge.mutations import PENDING, readable_collection, wake_worker
+from resolvers.knowledge.mutations import PENDING, readable_collection
 from resolvers.mutations import (
     InvalidInput,
     Problem,
@@ -28,6 +28,8 @@ from resolvers.mutations import (
     write,
 )
 from services.embeddings import EMBEDDING_MODEL_ID
+from services.jobs.enqueue import enqueue_many
+from services.jobs.tasks import INGEST_DOCUMENT
 from services.vectorstores import VectorStoreError, store_for
 
 
@@ -75,12 +77,13 @@ async def reindex_collection(info: Info, input: ReindexCollectionInput
                        KnowledgeDocument.deleted_at.is_(None))
                 .values(upload_status=PENDING, processing_error=None)
                 .returning(KnowledgeDocument.id))).all()
+            await enqueue_many(tx.session, INGEST_DOCUMENT,
+                               [{"document_id": str(document_id)} for (document_id,) in queued])
             change = {"embedding_model": moving[0]} if moving is not None else {}
             await tx.audit("knowledge_collection.reindex", resource_type="KnowledgeCollection",
                            resource_id=collection_id, organization_id=collection.organization_id,
                            old={"embedding_model": collection.embedding_model} if change else None,
                            new={"documents": len(queued), **change})
-        wake_worker(info)
         loader = info.context.loaders.node(types.KnowledgeCollection)
         loader.clear(collection_id)
         return ReindexCollectionPayload(collection=await loader.load(collection_id),

@@ -82,9 +82,11 @@ async def resources_from(settings: Settings) -> AsyncIterator[ChargingResources]
         await db.close()
 
 
-async def run_charging_analysis(job_id: uuid.UUID) -> None:
-    """Analyse the job's uploaded charging log; idempotent (a rerun replaces its results)."""
-    resources = ChargingResources.current()
+async def run_charging_analysis(job_id: uuid.UUID,
+                                resources: ChargingResources | None = None) -> None:
+    """Analyse the job's uploaded charging log; idempotent (a rerun replaces its results).
+    `resources`: the worker's; else the process's installed ones, else opened from settings."""
+    resources = resources or ChargingResources.current()
     if resources is not None:
         await _Run(resources, job_id).run()
         return

@@ -1,13 +1,17 @@
-"""Background ingestion: a document moves uploading (pending) → processing → completed (ready)
-or failed, its state kept in its knowledge_documents row so a restart loses nothing.
+"""Ingestion: a document moves uploading (pending) → processing → completed (ready) or
+failed, its state kept in its knowledge_documents row so a restart loses nothing.
 
-A pass claims one row at a time:
-1. a short transaction picks a pending row, or one left `processing` that no live worker holds
-   (`FOR UPDATE SKIP LOCKED`), marks it processing and commits (subscribers see PROCESSING);
+Adding a document enqueues a `document_processing` job in the same transaction
+(services/jobs/tasks.py); the job's worker calls `process`:
+1. a short transaction claims the row (`FOR UPDATE SKIP LOCKED`: pending, or left
+   `processing` by a worker that died), marks it processing and commits (subscribers see
+   PROCESSING);
 2. a second transaction locks the row again and holds the lock while the text is extracted,
    chunked and embedded, then replaces the chunks and marks it completed in one commit.
-A killed server's lock dies with its connection, so its `processing` rows are claimable at
-once: the next pass of any process (including the startup pass) resumes them.
+A killed worker's lock dies with its connection and its job goes back to the queue
+(services/jobs/recovery.py): the next worker resumes the row. The row locks, not the jobs,
+make a document ingested once however many jobs name it; `drain` ingests every claimable row
+in-process (tests).
 
 Qdrant and Chroma are written before that commit (pgvector inside it): the document is
 completed only once its chunks are stored; a store failure fails the document with the store's
@@ -17,7 +21,6 @@ reason, and a commit lost after the store write is retried, overwriting the same
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,7 +40,6 @@ from services.storage.base import Storage
 from services.vectorstores import Chunk, VectorStoreError, store_for
 
 log = logging.getLogger("aiplatform.knowledge")
-POLL_SECONDS = 5.0  # other processes' new documents are found at least this often
 MAX_ERROR = 2000
 
 FileReader = Callable[[Any], Awaitable[bytes]]
@@ -48,6 +50,7 @@ UPDATE knowledge_documents SET upload_status = 'processing', processing_error = 
 WHERE id = (SELECT d.id FROM knowledge_documents d
             JOIN knowledge_collections c ON c.id = d.collection_id AND c.deleted_at IS NULL
             WHERE d.upload_status IN ('uploading', 'processing') AND d.deleted_at IS NULL
+              AND (CAST(:id AS uuid) IS NULL OR d.id = :id)
             ORDER BY d.created_at, d.id FOR UPDATE OF d SKIP LOCKED LIMIT 1)
 RETURNING id""")
 LOCK = text("""
@@ -83,64 +86,38 @@ def storage_reader(storage: Storage, limit: int) -> FileReader:
 
 
 class IngestionWorker:
-    """Created by the app lifespan (`app.state.knowledge`); `wake()` after a commit that made
-    work, `close()` on shutdown."""
+    """Ingests documents for a document_processing job (`process`) or, in-process, every
+    claimable one (`drain`)."""
 
     def __init__(self, db: Database, pubsub: PubSub | None,
                  read_file: FileReader = no_file_storage) -> None:
         self.db, self.pubsub, self.read_file = db, pubsub, read_file
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._pass: asyncio.Future[int] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="knowledge-ingestion")
+    async def process(self, document_id: uuid.UUID) -> str | None:
+        """completed or failed; None when the document is gone, done, or held by another
+        worker."""
+        if await self._claim(document_id) is None:
+            return None
+        return await self._ingest_claimed(document_id)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:  # the first pass is the startup pass: it resumes a killed server's rows
-            self._wake.clear()
-            self._pass = asyncio.ensure_future(self.run_pending())
-            try:
-                await self._pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("knowledge ingestion pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-
-    async def drain(self) -> None:
-        """Until nothing is pending: wait for a running pass, then run one here (tests, CLI)."""
-        while True:
-            if self._pass is not None and not self._pass.done():
-                await asyncio.wait([self._pass])
-            if await self.run_pending() == 0 and (self._pass is None or self._pass.done()):
-                return
-
-    async def run_pending(self) -> int:
-        """Ingest claimable documents until none is left; the number handled."""
+    async def drain(self) -> int:
+        """Ingest claimable documents here until none is left (tests); the number
+        handled."""
         handled = 0
         while (document_id := await self._claim()) is not None:
-            await self._publish(document_id, "processing")
-            status = await self.ingest(document_id)
-            if status is not None:
-                handled += 1
-                await self._publish(document_id, status)
+            handled += await self._ingest_claimed(document_id) is not None
         return handled
 
-    async def _claim(self) -> uuid.UUID | None:
+    async def _ingest_claimed(self, document_id: uuid.UUID) -> str | None:
+        await self._publish(document_id, "processing")
+        status = await self.ingest(document_id)
+        if status is not None:
+            await self._publish(document_id, status)
+        return status
+
+    async def _claim(self, document_id: uuid.UUID | None = None) -> uuid.UUID | None:
         async with self.db.sessionmaker() as session, session.begin():
-            return (await session.execute(CLAIM)).scalar_one_or_none()
+            return (await session.execute(CLAIM, {"id": document_id})).scalar_one_or_none()
 
     async def ingest(self, document_id: uuid.UUID) -> str | None:
         """completed or failed; None when another worker holds it or it is gone."""

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from strawberry.relay import to_base64
 
+from services.knowledge.worker import IngestionWorker
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session, make_message
@@ -78,7 +79,7 @@ async def orgs(app, client, session) -> Orgs:
     ids["b_collection"], ids["b_document"] = await collection_with_text(
         client, headers["b_owner"], to_base64("Organization", b.id),
         TEXT.replace(WORD, "ordinary"))
-    await app.state.knowledge.drain()
+    await IngestionWorker(app.state.db, None).drain()  # the documents are text
     return Orgs(headers, ids)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from strawberry.relay import to_base64
 
-from services.knowledge.worker import IngestionWorker
+from services.knowledge.worker import IngestionWorker, storage_reader
 from tests.chat.conftest import stub_url  # noqa: F401 (the OpenAI-compatible stub server)
 from tests.conftest import bearer_headers
 from tests.factories.identity import make_membership, make_organization, make_user
@@ -42,8 +42,10 @@ async def acme(app, session) -> Acme:
 
 @pytest.fixture
 def worker(app) -> IngestionWorker:
-    """The app's own worker: `await worker.drain()` runs ingestion to the end, in-process."""
-    return app.state.knowledge
+    """`await worker.drain()` runs ingestion to the end, in-process, as a document_processing
+    job's worker would (the app runs no worker in tests)."""
+    return IngestionWorker(app.state.db, app.state.pubsub, read_file=storage_reader(
+        app.state.storage, app.state.settings.max_upload_bytes))
 
 
 CREATE = """mutation ($input: CreateKnowledgeCollectionInput!) {
