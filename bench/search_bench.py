@@ -14,7 +14,9 @@ words in each language, plus rare words put into exactly 20 messages or into one
 Each query class is ten queries (one or two words), each run `--runs` times after one warm-up
 run, as the member (scoped like the server's `search`), with the statement and parameters the
 resolver sends (resolvers/search/statements.py) on one connection; printed: rows matching,
-p50 and p99 (nearest rank) in milliseconds. Then, for the frequent words, how much of the
+p50 and p99 (nearest rank) in milliseconds, and from the server process's scheduler
+statistics (Linux) the CPU time each query took and how long it waited for a CPU: on a
+machine that others load, latency is mostly that wait. Then, for the frequent words, how much of the
 first page the bounded candidate set gives up: the share of the exact first page (every match
 ranked) that the served first page holds.
 """
@@ -135,6 +137,17 @@ def query_classes(top_zh: list[str], top_en: list[str]) -> dict[str, list[str]]:
     }
 
 
+def schedstat(pid: int) -> tuple[float, float]:
+    """(ms on a CPU, ms waiting for one) of a process so far, from Linux's scheduler: what a
+    query costs the server, and how much of its time other work on the machine took."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            ran, waited, _ = stat.read().split()
+    except OSError:  # not Linux, or another machine's server
+        return 0.0, 0.0
+    return int(ran) / 1e6, int(waited) / 1e6
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
@@ -209,11 +222,15 @@ async def run(url: str, count: int, runs: int) -> None:
         org, user = ids
         principal = Principal.member(user, {org: "viewer"})
         classes = query_classes(await top_words(con, ZH), await top_words(con, EN))
+        backend = await con.fetchval("SELECT pg_backend_pid()")
         print(f"\n| query class ({count:,} messages, first page of {PAGE}) | rows matching "
-              "(median) | p50 ms | p99 ms |")
-        print("|---|---:|---:|---:|")
+              "(median) | p50 ms | p99 ms | server CPU p50 ms | p99 | waiting for a CPU, "
+              "median ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for label, queries in classes.items():
             times: list[float] = []
+            cpu: list[float] = []
+            waited: list[float] = []
             found: list[int] = []
             for query in queries:
                 prepared = statements.prepare(statements.CHAT, query, PAGE + 1, principal)
@@ -221,12 +238,18 @@ async def run(url: str, count: int, runs: int) -> None:
                 sql, params = prepared
                 await con.fetch(sql, *params)  # warm
                 for _ in range(runs):
+                    ran, delayed = schedstat(backend)
                     began = time.perf_counter()
                     await con.fetch(sql, *params)
                     times.append((time.perf_counter() - began) * 1000)
+                    ran_after, delayed_after = schedstat(backend)
+                    cpu.append(ran_after - ran)
+                    waited.append(delayed_after - delayed)
                 found.append(await matches(con, query))
             print(f"| {label} (e.g. {queries[0]!r}) | {statistics.median(found):,.0f} | "
-                  f"{statistics.median(times):.1f} | {percentile(times, 99):.1f} |")
+                  f"{statistics.median(times):.1f} | {percentile(times, 99):.1f} | "
+                  f"{statistics.median(cpu):.1f} | {percentile(cpu, 99):.1f} | "
+                  f"{statistics.median(waited):.1f} |")
         print("\nWhat the bounded candidate set gives up (frequent words):")
         for label in ("Chinese, frequent word", "English, frequent word"):
             kept, exact_ms = [], []
