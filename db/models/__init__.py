@@ -2,6 +2,7 @@
 which alembic's autogenerate and `check` compare against the database."""
 
 from db.base import Base
+from db.models.accounts import Invitation, PasswordReset
 from db.models.ai_models import AIModel, ModelUsageLog, ModelVersion, PerformanceMetric
 from db.models.analysis import AnalysisJob, AnalysisResult
 from db.models.chat import ChatMessage, ChatSession
@@ -22,6 +23,7 @@ from db.models.identity import (
     UserSession,
 )
 from db.models.knowledge import KnowledgeCollection, KnowledgeDocument, RagQuery
+from db.models.mail import OutboxMail
 from db.models.system import AuditLog, Notification, SystemLog, SystemSetting
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Experiment",
     "File",
     "Group",
+    "Invitation",
     "GroupMember",
     "GroupPermission",
     "KnowledgeCollection",
@@ -52,7 +55,9 @@ __all__ = [
     "ModelVersion",
     "Notification",
     "ObjectPermission",
+    "OutboxMail",
     "Organization",
+    "PasswordReset",
     "PerformanceMetric",
     "Permission",
     "Project",

@@ -136,8 +136,13 @@ class User(UUIDPk, Timestamps, SoftDelete, Base):
     bio: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True, server_default="active")
     is_superuser: Mapped[bool] = flag(False)
-    settings: Mapped[dict[str, Any]] = jsonb_object()
+    settings: Mapped[dict[str, Any]] = jsonb_object()  # the user's preferences
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # BCP 47 (`zh-CN`): the language of mails and analysis results; NULL: the organization's
+    locale: Mapped[str | None] = mapped_column(String(35))
+    # the avatar among the files of one of the user's organizations (files -> users too)
+    avatar_file_id: Mapped[uuid.UUID | None] = fk("files.id", ondelete="SET NULL", nullable=True,
+                                                  index=False, use_alter=True)
 
 
 class Membership(UUIDPk, Timestamps, Base):
