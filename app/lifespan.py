@@ -26,6 +26,7 @@ from db import migrate
 from db.session import Database
 from services import metrics, telemetry
 from services.knowledge.worker import IngestionWorker, storage_reader
+from services.mail.sender import MailSender
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
 from services.settings import Settings
@@ -82,6 +83,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             db, app.state.pubsub,
             read_file=storage_reader(app.state.storage, settings.max_upload_bytes))
         app.state.knowledge.start()  # its first pass resumes ingestion a killed server left
+        app.state.mail = MailSender(db, settings)
+        app.state.mail.start()  # sends the outbox (with AIPLATFORM_SMTP_URL set)
         tune_gc()
         with shutdown.on_signals():
             yield
@@ -91,6 +94,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.generations.close(shutdown.remaining())
         if getattr(app.state, "knowledge", None) is not None:
             await app.state.knowledge.close()
+        if getattr(app.state, "mail", None) is not None:
+            await app.state.mail.close()
         if getattr(app.state, "vector_stores", None) is not None:
             await app.state.vector_stores.close()  # after the worker, its last user
         if getattr(app.state, "pubsub", None) is not None:

@@ -154,6 +154,17 @@ class Settings(BaseSettings):
     chroma_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = Field(
         default=None, validation_alias=AliasChoices("CHROMA_URL", "AIPLATFORM_CHROMA_URL"))
 
+    # Accounts: mails (invitations, password resets) go out through an outbox. SMTP_URL is
+    # smtp://host:port, smtp://user:pass@host:587?starttls=true or smtps://user:pass@host:465;
+    # unset (the embedded default): mails are logged and kept in the outbox (superusers read
+    # it as `mailOutbox`). PUBLIC_URL is the frontend's base URL, which mailed links point at.
+    smtp_url: Annotated[str | None, AfterValidator(_url("smtp", "smtps"))] = None
+    mail_from: str = "AI Platform <noreply@localhost>"
+    public_url: Annotated[str, AfterValidator(_url("http", "https"))] = "http://localhost:3000"
+    # requestPasswordReset and resetPassword per hour, per email asked about and per client IP
+    password_reset_per_hour_email: int = Field(default=5, ge=1)
+    password_reset_per_hour_ip: int = Field(default=30, ge=1)
+
     @property
     def allowed_origins(self) -> list[str]:
         """AIPLATFORM_CORS_ORIGINS as a list (empty: same origin only)."""

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import Maybe
 from strawberry.scalars import JSON
 
-from graphql_schema.identity.enums import MembershipRole, UserStatus
+from graphql_schema.identity.enums import MailKind, MailStatus, MembershipRole, UserStatus
 from graphql_schema.relay import OrderDirection
 
 
@@ -204,8 +204,9 @@ class AddMemberInput:
 
 
 
-@strawberry.input(description="Add a person by email; an account in `pending` status is created "
-                              "when none exists. Same permissions as addMember.")
+@strawberry.input(description="Invite a person by email: an invitation is mailed, to accept with "
+                              "acceptInvitation (whether or not the email has an account "
+                              "already). Same permissions as addMember.")
 class InviteMemberInput:
     organization_id: strawberry.ID
     email: str
@@ -224,3 +225,100 @@ class UpdateMemberRoleInput:
                               "remove their own membership.")
 class RemoveMemberInput:
     membership_id: strawberry.ID
+
+
+@strawberry.input(description="Accept a mailed invitation. Without an account for the invited "
+                              "email, one is created with `username` and `password`; with one, "
+                              "`password` must be its password (a `pending` account, made by an "
+                              "older invitation, is activated with them instead).")
+class AcceptInvitationInput:
+    token: str
+    username: str | None = None
+    password: str
+
+
+@strawberry.input(description="Needs member:manage in the invitation's organization.")
+class RevokeInvitationInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    email: str
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str
+    new_password: str
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears one.")
+class UpdateProfileInput:
+    first_name: Maybe[str | None]
+    last_name: Maybe[str | None]
+    locale: Maybe[str | None] = strawberry.field(
+        description="A BCP 47 tag such as `zh-CN` or `en`: the language of your mails and of "
+                    "analysis results. null: your organization's.")
+    avatar_file_id: Maybe[strawberry.ID | None] = strawberry.field(
+        description="A file of one of your organizations.")
+    preferences: Maybe[JSON] = strawberry.field(
+        description="A JSON object; replaces the old one.")
+
+
+@strawberry.input(description="One of your own login sessions.")
+class RevokeSessionInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Mails matching all given conditions.")
+class OutboxMailFilter:
+    to_address: str | None = None
+    kind: MailKind | None = None
+    status: MailStatus | None = None
+    created_after: datetime | None = None
+
+
+@strawberry.enum
+class OutboxMailOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class OutboxMailOrder:
+    field: OutboxMailOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input(description="Sessions matching all given conditions.")
+class UserSessionFilter:
+    created_after: datetime | None = None
+
+
+@strawberry.enum
+class UserSessionOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class UserSessionOrder:
+    field: UserSessionOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input(description="Invitations matching all given conditions.")
+class InvitationFilter:
+    email: str | None = None
+    role: MembershipRole | None = None
+
+
+@strawberry.enum
+class InvitationOrderField(Enum):
+    ID = ("id",)
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class InvitationOrder:
+    field: InvitationOrderField
+    direction: OrderDirection = OrderDirection.ASC

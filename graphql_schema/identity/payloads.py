@@ -15,6 +15,7 @@ from graphql_schema.errors import UserError
 from graphql_schema.identity.types import (
     ApiKey,
     Group,
+    Invitation,
     Membership,
     ObjectPermissionGrant,
     Organization,
@@ -35,6 +36,11 @@ class AccountErrorCode(StrEnum):
     REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
     SESSION_REVOKED = "SESSION_REVOKED"
+    INVITATION_TOKEN_INVALID = "INVITATION_TOKEN_INVALID"
+    RESET_TOKEN_INVALID = "RESET_TOKEN_INVALID"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    INVALID_LOCALE = "INVALID_LOCALE"
+    INVALID = "INVALID"
 
 
 
@@ -178,7 +184,14 @@ class AddMemberPayload:
 
 @strawberry.type(description="Codes: INVALID (email), ALREADY_MEMBER, ACCOUNT_CLOSED.")
 class InviteMemberPayload:
-    membership: Membership | None = None
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="The invitation just mailed (its token only in the mail).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeInvitationPayload:
+    revoked_invitation_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -193,4 +206,44 @@ class UpdateMemberRolePayload:
 @strawberry.type(description="Code LAST_OWNER: an organization keeps at least one owner.")
 class RemoveMemberPayload:
     removed_membership_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVITATION_TOKEN_INVALID (used, revoked, expired or "
+                             "unknown), INVALID_CREDENTIALS (the existing account's password), "
+                             "ACCOUNT_CLOSED, INVALID_USERNAME, TAKEN, PASSWORD_TOO_SHORT, "
+                             "PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR.")
+class AcceptInvitationPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="`ok` whether or not the email has an account (a mail goes only "
+                             "to a known, active one). Code INVALID_EMAIL.")
+class RequestPasswordResetPayload:
+    ok: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Every session of the account ends: log in with the new "
+                             "password. Codes: RESET_TOKEN_INVALID (used, expired or unknown), "
+                             "PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR.")
+class ResetPasswordPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID (a name over 150 characters, preferences not an "
+                             "object), INVALID_LOCALE.")
+class UpdateProfilePayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeSessionPayload:
+    revoked_session_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import strawberry
 
-from db.loaders.identity import ORGANIZATIONS, USERS
+from db.loaders.identity import MAIL_OUTBOX, ORGANIZATIONS, USERS
 from graphql_schema.context import Info
 from graphql_schema.identity.inputs import (
+    AcceptInvitationInput,
     AddGroupMemberInput,
     AddMemberInput,
     ChangePasswordInput,
@@ -23,16 +24,24 @@ from graphql_schema.identity.inputs import (
     LogInInput,
     OrganizationFilter,
     OrganizationOrder,
+    OutboxMailFilter,
+    OutboxMailOrder,
     RefreshTokenInput,
     RemoveMemberInput,
+    RequestPasswordResetInput,
+    ResetPasswordInput,
     RevokeApiKeyInput,
+    RevokeInvitationInput,
+    RevokeSessionInput,
     SignUpInput,
     UpdateMemberRoleInput,
     UpdateOrganizationInput,
+    UpdateProfileInput,
     UserFilter,
     UserOrder,
 )
 from graphql_schema.identity.payloads import (
+    AcceptInvitationPayload,
     AddGroupMemberPayload,
     AddMemberPayload,
     ChangePasswordPayload,
@@ -45,18 +54,26 @@ from graphql_schema.identity.payloads import (
     LogOutPayload,
     RefreshTokenPayload,
     RemoveMemberPayload,
+    RequestPasswordResetPayload,
+    ResetPasswordPayload,
     RevokeApiKeyPayload,
+    RevokeInvitationPayload,
+    RevokeSessionPayload,
     SignUpPayload,
     UpdateMemberRolePayload,
     UpdateOrganizationPayload,
+    UpdateProfilePayload,
 )
-from graphql_schema.identity.types import Organization, User
+from graphql_schema.identity.types import Organization, OutboxMail, User
 from graphql_schema.relations import connection
 from resolvers.identity import (
     accounts,
     api_keys,
     groups,
+    invitations,
     organizations,
+    password_reset,
+    profile,
     queries,
 )
 
@@ -79,6 +96,12 @@ class IdentityQuery:
     users = connection(
         USERS, User, UserFilter, UserOrder,
         description="Users who share an organization with you.",
+    )
+
+    mail_outbox = connection(
+        MAIL_OUTBOX, OutboxMail, OutboxMailFilter, OutboxMailOrder,
+        description="Mails the platform queued, newest first: superusers only (without "
+                    "AIPLATFORM_SMTP_URL this is where they stay).",
     )
 
 
@@ -109,6 +132,34 @@ class AccountsMutation:
     async def change_password(self, info: Info, input: ChangePasswordInput
                               ) -> ChangePasswordPayload:
         return await accounts.change_password(info, input)
+
+    @strawberry.mutation(description="Mail a password-reset link to the account with this "
+                                     "email; the same answer when there is none.")
+    async def request_password_reset(self, info: Info, input: RequestPasswordResetInput
+                                     ) -> RequestPasswordResetPayload:
+        return await password_reset.request_password_reset(info, input)
+
+    @strawberry.mutation(description="Set a new password with a mailed reset token; every "
+                                     "session of the account ends.")
+    async def reset_password(self, info: Info, input: ResetPasswordInput
+                             ) -> ResetPasswordPayload:
+        return await password_reset.reset_password(info, input)
+
+    @strawberry.mutation(description="Change your names, language, avatar or preferences.")
+    async def update_profile(self, info: Info, input: UpdateProfileInput
+                             ) -> UpdateProfilePayload:
+        return await profile.update_profile(info, input)
+
+    @strawberry.mutation(description="End one of your login sessions (`viewer { sessions }`).")
+    async def revoke_session(self, info: Info, input: RevokeSessionInput
+                             ) -> RevokeSessionPayload:
+        return await profile.revoke_session(info, input)
+
+    @strawberry.mutation(description="Join an organization with a mailed invitation token; "
+                                     "you are logged in.")
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput
+                                ) -> AcceptInvitationPayload:
+        return await invitations.accept_invitation(info, input)
 
 
 
@@ -160,9 +211,15 @@ class OrganizationsMutation:
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         return await organizations.add_member(info, input)
 
-    @strawberry.mutation(description="Add a person to an organization by email.")
+    @strawberry.mutation(description="Invite a person by email: the invitation is mailed, "
+                                     "valid for 7 days, to accept with acceptInvitation.")
     async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
-        return await organizations.invite_member(info, input)
+        return await invitations.invite_member(info, input)
+
+    @strawberry.mutation(description="Withdraw a pending invitation; its link stops working.")
+    async def revoke_invitation(self, info: Info, input: RevokeInvitationInput
+                                ) -> RevokeInvitationPayload:
+        return await invitations.revoke_invitation(info, input)
 
     @strawberry.mutation(description="Change a member's role.")
     async def update_member_role(self, info: Info, input: UpdateMemberRoleInput
