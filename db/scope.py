@@ -121,6 +121,8 @@ def _restrict(table: str, alias: str, principal: Principal, params: list[object]
     if table == AUDIT_TABLE:  # the audit trail is for those holding audit:read (owners, admins)
         params.append([o for o in principal.organization_ids if principal.can(AUDIT_READ, o)])
         return f"{alias}.organization_id = ANY(${len(params)}::uuid[])"
+    if table not in (ORGANIZATION_TABLE, USER_TABLE) and not _has_organization(table):
+        return "FALSE"  # other platform tables (the mail outbox) are for superusers only
     params.append(list(principal.organization_ids))
     orgs = f"${len(params)}::uuid[]"
     if table == ORGANIZATION_TABLE:
@@ -134,8 +136,6 @@ def _restrict(table: str, alias: str, principal: Principal, params: list[object]
             f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
             f"AND sm.organization_id = ANY({orgs})))"
         )
-    if not _has_organization(table):
-        return "FALSE"  # other platform tables are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"
 
 
