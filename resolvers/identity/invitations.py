@@ -148,23 +148,25 @@ async def accept_invitation(info: Info, input: AcceptInvitationInput
 
     async def body() -> AcceptInvitationPayload:
         rows = await info.context.db.fetch(
-            "SELECT i.email, u.id, u.status, u.deleted_at IS NOT NULL, u.password_hash, "
-            "u.username FROM invitations i LEFT JOIN users u ON u.email = i.email "
+            "SELECT i.organization_id, i.email, u.id, u.status, u.deleted_at IS NOT NULL, "
+            "u.password_hash, u.username FROM invitations i LEFT JOIN users u "
+            "ON u.email = i.email "
             "WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL "
             "AND i.expires_at > now()", token_hash)
         if not rows:
             raise InvalidInput(TOKEN_INVALID)
-        email, user_id, status, deleted, old_hash, old_username = rows[0]
+        org_id, email, user_id, status, deleted, old_hash, old_username = rows[0]
         username = (input.username or "").strip() or old_username
         new_hash = await _checked_password(input, email, user_id, status, deleted, old_hash,
                                            username)
         async with write(info) as tx:
+            # the organization first, as inviting does: two locks taken in one order
+            await lock_organization(tx.session, org_id)
             invitation = await tx.session.scalar(select(Invitation).where(
                 Invitation.token_hash == token_hash, *PENDING).with_for_update())
             if invitation is None or invitation.expires_at <= datetime.now(UTC):
                 raise InvalidInput(TOKEN_INVALID)
             user = await _account(tx, invitation.email, user_id, old_hash, username, new_hash)
-            await lock_organization(tx.session, invitation.organization_id)
             if await membership_of(tx.session, invitation.organization_id, user.id) is None:
                 tx.session.add(Membership(organization_id=invitation.organization_id,
                                           user_id=user.id, role=invitation.role))
