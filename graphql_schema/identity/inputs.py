@@ -322,3 +322,15 @@ class InvitationOrderField(Enum):
 class InvitationOrder:
     field: InvitationOrderField
     direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Platform superusers only.")
+class SuspendUserInput:
+    user_id: strawberry.ID
+    reason: str | None = strawberry.field(default=None,
+                                          description="Kept in the audit trail.")
+
+
+@strawberry.input(description="Platform superusers only.")
+class ReactivateUserInput:
+    user_id: strawberry.ID

@@ -41,6 +41,8 @@ class AccountErrorCode(StrEnum):
     ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
     INVALID_LOCALE = "INVALID_LOCALE"
     INVALID = "INVALID"
+    ALREADY_SUSPENDED = "ALREADY_SUSPENDED"
+    NOT_SUSPENDED = "NOT_SUSPENDED"
 
 
 
@@ -246,4 +248,18 @@ class UpdateProfilePayload:
 @strawberry.type
 class RevokeSessionPayload:
     revoked_session_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="The account's sessions end and its API keys stop until "
+                             "reactivateUser. Codes: INVALID (your own account), "
+                             "ALREADY_SUSPENDED.")
+class SuspendUserPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Code NOT_SUSPENDED.")
+class ReactivateUserPayload:
+    user: User | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -26,6 +26,7 @@ from graphql_schema.identity.inputs import (
     OrganizationOrder,
     OutboxMailFilter,
     OutboxMailOrder,
+    ReactivateUserInput,
     RefreshTokenInput,
     RemoveMemberInput,
     RequestPasswordResetInput,
@@ -34,6 +35,7 @@ from graphql_schema.identity.inputs import (
     RevokeInvitationInput,
     RevokeSessionInput,
     SignUpInput,
+    SuspendUserInput,
     UpdateMemberRoleInput,
     UpdateOrganizationInput,
     UpdateProfileInput,
@@ -52,6 +54,7 @@ from graphql_schema.identity.payloads import (
     InviteMemberPayload,
     LogInPayload,
     LogOutPayload,
+    ReactivateUserPayload,
     RefreshTokenPayload,
     RemoveMemberPayload,
     RequestPasswordResetPayload,
@@ -60,6 +63,7 @@ from graphql_schema.identity.payloads import (
     RevokeInvitationPayload,
     RevokeSessionPayload,
     SignUpPayload,
+    SuspendUserPayload,
     UpdateMemberRolePayload,
     UpdateOrganizationPayload,
     UpdateProfilePayload,
@@ -68,6 +72,7 @@ from graphql_schema.identity.types import Organization, OutboxMail, User
 from graphql_schema.relations import connection
 from resolvers.identity import (
     accounts,
+    administration,
     api_keys,
     groups,
     invitations,
@@ -160,6 +165,17 @@ class AccountsMutation:
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput
                                 ) -> AcceptInvitationPayload:
         return await invitations.accept_invitation(info, input)
+
+    @strawberry.mutation(description="Suspend an account (platform superusers): its sessions "
+                                     "end and its API keys stop at once.")
+    async def suspend_user(self, info: Info, input: SuspendUserInput) -> SuspendUserPayload:
+        return await administration.suspend_user(info, input)
+
+    @strawberry.mutation(description="Lift a suspension (platform superusers); the account "
+                                     "logs in again, its API keys work again.")
+    async def reactivate_user(self, info: Info, input: ReactivateUserInput
+                              ) -> ReactivateUserPayload:
+        return await administration.reactivate_user(info, input)
 
 
 
