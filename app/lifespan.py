@@ -29,6 +29,7 @@ from services.knowledge.worker import IngestionWorker, storage_reader
 from services.mail.sender import MailSender
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
+from services.purge import OrganizationPurger
 from services.settings import Settings
 from services.system_log import SystemLogWriter
 from services.vectorstores import VectorStores
@@ -85,6 +86,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.knowledge.start()  # its first pass resumes ingestion a killed server left
         app.state.mail = MailSender(db, settings)
         app.state.mail.start()  # sends the outbox (with AIPLATFORM_SMTP_URL set)
+        app.state.purge = OrganizationPurger(db, settings, app.state.storage)
+        app.state.purge.start()  # deleted organizations, once their purge period is over
         tune_gc()
         with shutdown.on_signals():
             yield
@@ -96,6 +99,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.knowledge.close()
         if getattr(app.state, "mail", None) is not None:
             await app.state.mail.close()
+        if getattr(app.state, "purge", None) is not None:
+            await app.state.purge.close()  # before the vector stores it may be using
         if getattr(app.state, "vector_stores", None) is not None:
             await app.state.vector_stores.close()  # after the worker, its last user
         if getattr(app.state, "pubsub", None) is not None:

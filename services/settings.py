@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     # requestPasswordReset and resetPassword per hour, per email asked about and per client IP
     password_reset_per_hour_email: int = Field(default=5, ge=1)
     password_reset_per_hour_ip: int = Field(default=30, ge=1)
+    # A deleted organization (deleteOrganization) is purged with everything in it, stored
+    # files and vector-store points included, this many days later
+    organization_purge_days: int = Field(default=30, ge=0)
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -1,7 +1,8 @@
-"""Accounts: invitations, password resets, the mail outbox, and profile columns of users.
+"""Accounts: invitations, password resets, the mail outbox, profile columns of users, and
+deleted organizations.
 
 Upgrade: tables invitations, password_resets and mail_outbox; users.locale (BCP 47) and
-users.avatar_file_id (a file, SET NULL when it goes).
+users.avatar_file_id (a file, SET NULL when it goes); organizations.deleted_at.
 Downgrade: drops them.
 
 Revision ID: 0010
@@ -37,6 +38,8 @@ def _id() -> sa.Column:
 
 
 def upgrade() -> None:
+    op.add_column("organizations", sa.Column("deleted_at", sa.DateTime(timezone=True),
+                                             nullable=True))
     op.add_column("users", sa.Column("locale", sa.String(length=35), nullable=True))
     op.add_column("users", sa.Column("avatar_file_id", sa.UUID(), nullable=True))
     op.create_foreign_key(op.f("fk_users_avatar_file_id_files"), "users", "files",
@@ -123,3 +126,4 @@ def downgrade() -> None:
     op.drop_constraint(op.f("fk_users_avatar_file_id_files"), "users", type_="foreignkey")
     op.drop_column("users", "avatar_file_id")
     op.drop_column("users", "locale")
+    op.drop_column("organizations", "deleted_at")

@@ -2,13 +2,15 @@
 
 from db.loaders.base import Order, Relation, Through
 
-ORGANIZATIONS = Relation("organizations", "organizations")
+# a deleted organization (deleted_at) is gone for everyone, superusers included
+ORGANIZATIONS = Relation("organizations", "organizations", live_only=True)
 USERS = Relation("users", "users", live_only=True)
 MEMBERSHIPS_BY_ORGANIZATION = Relation("members", "memberships", parent_key="organization_id")
 MEMBERSHIPS_BY_USER = Relation("memberships", "memberships", parent_key="user_id")
 ORGANIZATIONS_BY_USER = Relation(
     "organizations", "organizations", parent_key="id",
     through=Through("memberships", parent_column="user_id", child_column="organization_id"),
+    live_only=True,
 )
 # user_sessions and invitations: db/scope.py shows only live sessions and pending invitations
 SESSIONS_BY_USER = Relation(

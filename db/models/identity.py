@@ -109,7 +109,10 @@ MEMBERSHIP_ROLES = ("owner", "admin", "member", "viewer")
 USER_STATUSES = ("active", "inactive", "suspended", "pending")
 
 
-class Organization(UUIDPk, Timestamps, Base):
+class Organization(UUIDPk, Timestamps, SoftDelete, Base):
+    """`deleted_at`: deleted by its owner; gone for its members at once, purged (with
+    everything in it) AIPLATFORM_ORGANIZATION_PURGE_DAYS later."""
+
     __tablename__ = "organizations"
 
     name: Mapped[str] = mapped_column(String(200))

@@ -334,3 +334,8 @@ class SuspendUserInput:
 @strawberry.input(description="Platform superusers only.")
 class ReactivateUserInput:
     user_id: strawberry.ID
+
+
+@strawberry.input(description="Needs organization:delete (owners).")
+class DeleteOrganizationInput:
+    id: strawberry.ID

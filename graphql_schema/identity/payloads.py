@@ -263,3 +263,9 @@ class SuspendUserPayload:
 class ReactivateUserPayload:
     user: User | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteOrganizationPayload:
+    deleted_organization_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -19,6 +19,7 @@ from graphql_schema.identity.inputs import (
     CreateApiKeyInput,
     CreateGroupInput,
     CreateOrganizationInput,
+    DeleteOrganizationInput,
     GrantObjectPermissionInput,
     InviteMemberInput,
     LogInInput,
@@ -50,6 +51,7 @@ from graphql_schema.identity.payloads import (
     CreateApiKeyPayload,
     CreateGroupPayload,
     CreateOrganizationPayload,
+    DeleteOrganizationPayload,
     GrantObjectPermissionPayload,
     InviteMemberPayload,
     LogInPayload,
@@ -74,6 +76,7 @@ from resolvers.identity import (
     accounts,
     administration,
     api_keys,
+    deletion,
     groups,
     invitations,
     organizations,
@@ -222,6 +225,14 @@ class OrganizationsMutation:
     async def update_organization(self, info: Info, input: UpdateOrganizationInput
                                   ) -> UpdateOrganizationPayload:
         return await organizations.update_organization(info, input)
+
+    @strawberry.mutation(description="Delete an organization (owners): it and everything in "
+                                     "it disappear at once for its members, its API keys are "
+                                     "revoked; it is purged AIPLATFORM_ORGANIZATION_PURGE_DAYS "
+                                     "later.")
+    async def delete_organization(self, info: Info, input: DeleteOrganizationInput
+                                  ) -> DeleteOrganizationPayload:
+        return await deletion.delete_organization(info, input)
 
     @strawberry.mutation(description="Add an existing user to an organization.")
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:

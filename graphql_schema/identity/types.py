@@ -62,6 +62,7 @@ EXPERIMENT_INPUTS = "graphql_schema.experiments.inputs"
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
 class Organization(TableNode):
     _table = "organizations"
+    _live_only = True
 
     id: relay.NodeID[uuid.UUID]
     name: str
