@@ -84,12 +84,10 @@ class SignUpInput:
                                                  "or email.")
 
 
-
 @strawberry.input
 class LogInInput:
     login: str = strawberry.field(description="Your email or your username.")
     password: str
-
 
 
 @strawberry.input
@@ -97,12 +95,10 @@ class RefreshTokenInput:
     refresh_token: str
 
 
-
 @strawberry.input
 class ChangePasswordInput:
     current_password: str
     new_password: str
-
 
 
 @strawberry.input(description="API keys matching all given conditions.")
@@ -112,7 +108,6 @@ class ApiKeyFilter:
     created_before: datetime | None = None
 
 
-
 @strawberry.enum
 class ApiKeyOrderField(Enum):
     ID = ("id",)
@@ -120,12 +115,10 @@ class ApiKeyOrderField(Enum):
     CREATED_AT = ("created_at", "id")
 
 
-
 @strawberry.input
 class ApiKeyOrder:
     field: ApiKeyOrderField
     direction: OrderDirection = OrderDirection.ASC
-
 
 
 @strawberry.input(description="A new key for you in one organization (needs `apikey:manage`).")
@@ -138,42 +131,12 @@ class CreateApiKeyInput:
                                                    description="Never expires when null.")
 
 
-
 @strawberry.input
 class RevokeApiKeyInput:
     id: strawberry.ID
 
 
-
-@strawberry.input(description="Needs group:manage; every codename must be one you hold.")
-class CreateGroupInput:
-    organization_id: strawberry.ID
-    name: str
-    description: str | None = None
-    permissions: list[str] = strawberry.field(
-        default_factory=list, description="Codenames such as `deployment:manage`.")
-
-
-
-@strawberry.input(description="Needs group:manage (in the organization or on the group) and "
-                              "every permission the group grants; the user must be a member.")
-class AddGroupMemberInput:
-    group_id: strawberry.ID
-    user_id: strawberry.ID
-
-
-
-@strawberry.input(description="Grant `permission` on one object to a user or a group (exactly "
-                              "one). Needs group:manage and the permission itself.")
-class GrantObjectPermissionInput:
-    object_id: strawberry.ID
-    permission: str
-    user_id: strawberry.ID | None = None
-    group_id: strawberry.ID | None = None
-
-
 SLUG_HELP = "3 to 100 of a-z, 0-9 and `-`; starts and ends with a letter or digit."
-
 
 
 @strawberry.input(description="A new organization; you become its owner.")
@@ -181,7 +144,6 @@ class CreateOrganizationInput:
     name: str
     slug: str = strawberry.field(description=SLUG_HELP)
     description: str | None = None
-
 
 
 @strawberry.input(description="Only the fields you pass change; `description: null` clears it. "
@@ -194,14 +156,12 @@ class UpdateOrganizationInput:
     settings: Maybe[JSON] = strawberry.field(description="A JSON object; replaces the old one.")
 
 
-
 @strawberry.input(description="Add an existing user. Needs member:manage (owner:manage to add "
                               "an owner).")
 class AddMemberInput:
     organization_id: strawberry.ID
     user_id: strawberry.ID
     role: MembershipRole = MembershipRole.MEMBER
-
 
 
 @strawberry.input(description="Invite a person by email: an invitation is mailed, to accept with "
@@ -213,12 +173,10 @@ class InviteMemberInput:
     role: MembershipRole = MembershipRole.MEMBER
 
 
-
 @strawberry.input(description="Needs member:manage, and owner:manage when owners are involved.")
 class UpdateMemberRoleInput:
     membership_id: strawberry.ID
     role: MembershipRole
-
 
 
 @strawberry.input(description="Needs member:manage (owner:manage for an owner); anyone may "
@@ -339,3 +297,39 @@ class ReactivateUserInput:
 @strawberry.input(description="Needs organization:delete (owners).")
 class DeleteOrganizationInput:
     id: strawberry.ID
+
+
+@strawberry.input(description="Groups matching all given conditions.")
+class GroupFilter:
+    name_contains: str | None = None
+
+
+@strawberry.enum
+class GroupOrderField(Enum):
+    NAME = ("name", "id")
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class GroupOrder:
+    field: GroupOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Object grants matching all given conditions.")
+class ObjectPermissionFilter:
+    resource_id: strawberry.ID | None = strawberry.field(
+        default=None, name="objectId", description="Grants on this object (a global ID).")
+    user_id: strawberry.ID | None = None
+    group_id: strawberry.ID | None = None
+
+
+@strawberry.enum
+class ObjectPermissionOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class ObjectPermissionOrder:
+    field: ObjectPermissionOrderField
+    direction: OrderDirection = OrderDirection.ASC

@@ -128,6 +128,7 @@ class GroupErrorCode(StrEnum):
     NOT_MEMBER = "NOT_MEMBER"
     ALREADY_MEMBER = "ALREADY_MEMBER"
     ALREADY_GRANTED = "ALREADY_GRANTED"
+    NOT_GRANTED = "NOT_GRANTED"
 
 
 
@@ -268,4 +269,41 @@ class ReactivateUserPayload:
 @strawberry.type
 class DeleteOrganizationPayload:
     deleted_organization_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID, TAKEN (name), UNKNOWN_PERMISSION.")
+class UpdateGroupPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteGroupPayload:
+    deleted_group_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Code NOT_MEMBER (not in the group).")
+class RemoveGroupMemberPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeObjectPermissionPayload:
+    revoked_object_permission_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: UNKNOWN_PERMISSION, NOT_MEMBER, ALREADY_GRANTED.")
+class GrantUserPermissionPayload:
+    membership: Membership | None = strawberry.field(
+        default=None, description="The member, with `permissions` (their direct grants).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: NOT_MEMBER, NOT_GRANTED.")
+class RevokeUserPermissionPayload:
+    membership: Membership | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -11,16 +11,24 @@ import strawberry
 
 from db.loaders.identity import MAIL_OUTBOX, ORGANIZATIONS, USERS
 from graphql_schema.context import Info
+from graphql_schema.identity.grant_inputs import (
+    AddGroupMemberInput,
+    CreateGroupInput,
+    DeleteGroupInput,
+    GrantObjectPermissionInput,
+    GrantUserPermissionInput,
+    RemoveGroupMemberInput,
+    RevokeObjectPermissionInput,
+    RevokeUserPermissionInput,
+    UpdateGroupInput,
+)
 from graphql_schema.identity.inputs import (
     AcceptInvitationInput,
-    AddGroupMemberInput,
     AddMemberInput,
     ChangePasswordInput,
     CreateApiKeyInput,
-    CreateGroupInput,
     CreateOrganizationInput,
     DeleteOrganizationInput,
-    GrantObjectPermissionInput,
     InviteMemberInput,
     LogInInput,
     OrganizationFilter,
@@ -51,21 +59,27 @@ from graphql_schema.identity.payloads import (
     CreateApiKeyPayload,
     CreateGroupPayload,
     CreateOrganizationPayload,
+    DeleteGroupPayload,
     DeleteOrganizationPayload,
     GrantObjectPermissionPayload,
+    GrantUserPermissionPayload,
     InviteMemberPayload,
     LogInPayload,
     LogOutPayload,
     ReactivateUserPayload,
     RefreshTokenPayload,
+    RemoveGroupMemberPayload,
     RemoveMemberPayload,
     RequestPasswordResetPayload,
     ResetPasswordPayload,
     RevokeApiKeyPayload,
     RevokeInvitationPayload,
+    RevokeObjectPermissionPayload,
     RevokeSessionPayload,
+    RevokeUserPermissionPayload,
     SignUpPayload,
     SuspendUserPayload,
+    UpdateGroupPayload,
     UpdateMemberRolePayload,
     UpdateOrganizationPayload,
     UpdateProfilePayload,
@@ -77,6 +91,8 @@ from resolvers.identity import (
     administration,
     api_keys,
     deletion,
+    grants,
+    group_changes,
     groups,
     invitations,
     organizations,
@@ -210,6 +226,37 @@ class GroupsMutation:
     async def grant_object_permission(self, info: Info, input: GrantObjectPermissionInput
                                       ) -> GrantObjectPermissionPayload:
         return await groups.grant_object_permission(info, input)
+
+    @strawberry.mutation(description="Rename a group, change its description or replace its "
+                                     "permissions.")
+    async def update_group(self, info: Info, input: UpdateGroupInput) -> UpdateGroupPayload:
+        return await group_changes.update_group(info, input)
+
+    @strawberry.mutation(description="Delete a group with its memberships and grants.")
+    async def delete_group(self, info: Info, input: DeleteGroupInput) -> DeleteGroupPayload:
+        return await group_changes.delete_group(info, input)
+
+    @strawberry.mutation(description="Take a user out of a group.")
+    async def remove_group_member(self, info: Info, input: RemoveGroupMemberInput
+                                  ) -> RemoveGroupMemberPayload:
+        return await group_changes.remove_group_member(info, input)
+
+    @strawberry.mutation(description="Revoke a grant on one object "
+                                     "(`Organization.objectPermissions`).")
+    async def revoke_object_permission(self, info: Info, input: RevokeObjectPermissionInput
+                                       ) -> RevokeObjectPermissionPayload:
+        return await grants.revoke_object_permission(info, input)
+
+    @strawberry.mutation(description="Grant a permission to a member directly, in one "
+                                     "organization (`Membership.permissions`).")
+    async def grant_user_permission(self, info: Info, input: GrantUserPermissionInput
+                                    ) -> GrantUserPermissionPayload:
+        return await grants.grant_user_permission(info, input)
+
+    @strawberry.mutation(description="Revoke a permission granted to a member directly.")
+    async def revoke_user_permission(self, info: Info, input: RevokeUserPermissionInput
+                                     ) -> RevokeUserPermissionPayload:
+        return await grants.revoke_user_permission(info, input)
 
 
 

@@ -17,11 +17,17 @@ from db.loaders.datasets import DATASETS_BY_ORGANIZATION
 from db.loaders.deployments import DEPLOYMENTS_BY_ORGANIZATION
 from db.loaders.experiments import PROJECTS_BY_ORGANIZATION
 from db.loaders.identity import (
+    GROUPS_BY_ORGANIZATION,
     INVITATIONS_BY_ORGANIZATION,
+    MEMBERS_BY_GROUP,
     MEMBERSHIPS_BY_ORGANIZATION,
     MEMBERSHIPS_BY_USER,
+    OBJECT_PERMISSIONS_BY_ORGANIZATION,
     ORGANIZATIONS_BY_USER,
     SESSIONS_BY_USER,
+    codename_by_permission,
+    codenames_by_group,
+    codenames_by_membership,
 )
 from db.loaders.knowledge import KNOWLEDGE_COLLECTIONS_BY_ORGANIZATION
 from db.loaders.system import AUDIT_LOGS_BY_ORGANIZATION, NOTIFICATIONS_BY_USER
@@ -30,15 +36,22 @@ from graphql_schema.identity.enums import MailKind, MailStatus, MembershipRole, 
 from graphql_schema.identity.inputs import (
     ApiKeyFilter,
     ApiKeyOrder,
+    GroupFilter,
+    GroupOrder,
     InvitationFilter,
     InvitationOrder,
     MembershipFilter,
     MembershipOrder,
+    ObjectPermissionFilter,
+    ObjectPermissionOrder,
     OrganizationFilter,
     OrganizationOrder,
+    UserFilter,
+    UserOrder,
     UserSessionFilter,
     UserSessionOrder,
 )
+from graphql_schema.node import node_types
 from graphql_schema.relations import connection, lazy, to_one
 from graphql_schema.relay import TableNode
 
@@ -130,6 +143,17 @@ class Organization(TableNode):
                     "hold member:manage here.",
     )
 
+    groups = connection(
+        GROUPS_BY_ORGANIZATION, lazy("Group", __name__), GroupFilter, GroupOrder,
+        description="Groups of this organization.",
+    )
+
+    object_permissions = connection(
+        OBJECT_PERMISSIONS_BY_ORGANIZATION, lazy("ObjectPermissionGrant", __name__),
+        ObjectPermissionFilter, ObjectPermissionOrder,
+        description="Grants on single objects of this organization, to users or groups.",
+    )
+
 
 @strawberry.type(description="A person with an account on the platform.")
 class User(TableNode):
@@ -207,6 +231,11 @@ class Membership(TableNode):
 
     organization = to_one(Organization, "organization_id")
 
+    @strawberry.field(description="Codenames granted to this member directly "
+                                   "(grantUserPermission), on top of the role.")
+    async def permissions(self, info: Info) -> list[str]:
+        return await info.context.loaders.batch(codenames_by_membership).load(self.id)
+
 
 @strawberry.type(description="A key for scripts and training jobs: `Authorization: Bearer "
                              "aip_<prefix>_<secret>`. Acts for its owner in one organization, "
@@ -245,25 +274,42 @@ class Group(TableNode):
 
     organization = to_one(Organization, "organization_id")
 
+    members = connection(
+        MEMBERS_BY_GROUP, User, UserFilter, UserOrder,
+        description="The users in this group.",
+    )
+
+    @strawberry.field(description="Codenames the group adds to its members' roles.")
+    async def permissions(self, info: Info) -> list[str]:
+        return await info.context.loaders.batch(codenames_by_group).load(self.id)
 
 
 @strawberry.type(description="One permission on one object, for a user or a group.")
-class ObjectPermissionGrant:
-    id: strawberry.ID
-    permission: str
-    object_id: strawberry.ID = strawberry.field(description="Global ID of the object.")
+class ObjectPermissionGrant(TableNode):
+    _table = "object_permissions"
+
+    id: relay.NodeID[uuid.UUID]
+    created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    permission_id: strawberry.Private[uuid.UUID]
+    resource_type: strawberry.Private[str]
+    resource_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID | None]
     group_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return None if self.user_id is None else \
-            await info.context.loaders.node(User).load(self.user_id)
+    user = to_one(User, "user_id")
 
-    @strawberry.field
-    async def group(self, info: Info) -> Group | None:
-        return None if self.group_id is None else \
-            await info.context.loaders.node(Group).load(self.group_id)
+    group = to_one(Group, "group_id")
+
+    @strawberry.field(description="The codename granted.")
+    async def permission(self, info: Info) -> str:
+        return await info.context.loaders.batch(codename_by_permission).load(
+            self.permission_id)
+
+    @strawberry.field(description="Global ID of the object.")
+    def object_id(self) -> strawberry.ID:
+        name = next(n for n, t in node_types().items() if t._table == self.resource_type)
+        return strawberry.ID(relay.to_base64(name, self.resource_id))
 
 
 

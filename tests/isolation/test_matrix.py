@@ -59,6 +59,7 @@ ID_ALIASES = {
     "ids": "Notification",  # markNotificationsRead
     "avatarFileId": "File",  # updateProfile
     "Session": "UserSession",  # revokeSession
+    "ObjectPermission": "ObjectPermissionGrant",  # revokeObjectPermission
 }
 VERBS = ("update", "delete", "remove", "revoke", "archive", "promote", "scale", "cancel",
          "complete", "fail", "start", "regenerate", "reindex", "grant", "add", "invite",

@@ -18,10 +18,12 @@ from db.models import (
     Group,
     Invitation,
     ModelUsageLog,
+    ObjectPermission,
     OutboxMail,
     PerformanceMetric,
     UserSession,
 )
+from resolvers.identity.groups import permission_ids
 from services.security.api_keys import generate_api_key
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.analysis import make_analysis_job, make_analysis_result
@@ -121,7 +123,15 @@ async def build_world(session: AsyncSession, name: str) -> World:
                       subject=f"{name} invitation", text_body="link", html_body="<p>link</p>")
     session.add_all([usage, metric, api_key, group, invitation, login, mail])
     await session.flush()
+    permission = (await permission_ids(session, ["dataset:write"]))["dataset:write"]
+    grant = ObjectPermission(organization_id=org.id, permission_id=permission,
+                             group_id=group.id, resource_type="datasets",
+                             resource_id=dataset.id)
+    session.add(grant)
+    await session.flush()
+    o["ObjectPermissionGrant"] = grant
     o["ModelUsageLog"], o["PerformanceMetric"], o["ApiKey"] = usage, metric, api_key
     o["Group"], o["Invitation"], o["UserSession"] = group, invitation, login
     o["OutboxMail"] = mail
     return w
+
