@@ -21,6 +21,9 @@ AUDIT_TABLE = "audit_logs"
 AUDIT_READ = "audit:read"
 SETTINGS_TABLE = "system_settings"
 SYSTEM_LOG_TABLE = "system_logs"
+SESSION_TABLE = "user_sessions"
+INVITATION_TABLE = "invitations"
+INVITATIONS_READ = "member:manage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,24 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
 
     Appends its parameters to `params` and returns None when no restriction applies.
     """
+    if table == SESSION_TABLE:  # an ended login is history, for no one to list
+        live = f"{alias}.revoked_at IS NULL AND {alias}.expires_at > now()"
+        own = _restrict(table, alias, principal, params)
+        return live if own is None else f"{live} AND {own}"
+    if table == INVITATION_TABLE:  # a settled invitation is history (the audit trail has it)
+        pending = (f"{alias}.accepted_at IS NULL AND {alias}.revoked_at IS NULL "
+                   f"AND {alias}.expires_at > now()")
+        if principal.organization_ids is None:
+            return pending
+        # pending ones are for those who manage members (they hold emails of outsiders)
+        params.append([o for o in principal.organization_ids
+                       if principal.can(INVITATIONS_READ, o)])
+        return f"{pending} AND {alias}.organization_id = ANY(${len(params)}::uuid[])"
+    return _restrict(table, alias, principal, params)
+
+
+def _restrict(table: str, alias: str, principal: Principal, params: list[object]
+              ) -> str | None:
     if principal.organization_ids is None:
         return None
     if table == SETTINGS_TABLE:  # platform settings: the public ones are for everyone
@@ -100,6 +121,8 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
     if table == AUDIT_TABLE:  # the audit trail is for those holding audit:read (owners, admins)
         params.append([o for o in principal.organization_ids if principal.can(AUDIT_READ, o)])
         return f"{alias}.organization_id = ANY(${len(params)}::uuid[])"
+    if table not in (ORGANIZATION_TABLE, USER_TABLE) and not _has_organization(table):
+        return "FALSE"  # other platform tables (the mail outbox) are for superusers only
     params.append(list(principal.organization_ids))
     orgs = f"${len(params)}::uuid[]"
     if table == ORGANIZATION_TABLE:
@@ -113,8 +136,6 @@ def visible(table: str, alias: str, principal: Principal, params: list[object]) 
             f"({own}EXISTS (SELECT 1 FROM memberships sm WHERE sm.user_id = {alias}.id "
             f"AND sm.organization_id = ANY({orgs})))"
         )
-    if not _has_organization(table):
-        return "FALSE"  # other platform tables are for superusers only
     return f"{alias}.organization_id = ANY({orgs})"
 
 

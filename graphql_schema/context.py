@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -46,6 +47,22 @@ class Loaders:
         self._nodes: dict[tuple[type, str], DataLoader[Any, Any]] = {}
         self._pages: dict[tuple[Relation, type, PageQuery], DataLoader[uuid.UUID, Page]] = {}
         self._counts: dict[tuple[Relation, tuple[Condition, ...]], DataLoader[uuid.UUID, int]] = {}
+        self._batches: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
+
+    def batch(self, load: Callable[[Database, list[Any]], Awaitable[list[Any]]]
+              ) -> DataLoader[Any, Any]:
+        """A loader around a batch function of db/loaders (`(db, keys)` -> values in key
+        order), for values that are not rows of a node type (a group's codenames). Its keys
+        come from nodes the caller could read, so the function does no scoping of its own."""
+        loader = self._batches.get(load)
+        if loader is None:
+            db = self._db
+
+            async def run(keys: list[Any]) -> list[Any]:
+                return await load(db, keys)
+
+            loader = self._batches[load] = DataLoader(load_fn=run)
+        return loader
 
     def node(self, node_type: type[TableNode], key: str = "id") -> DataLoader[Any, Any]:
         """Nodes by primary key, or by another unique column such as `slug`."""

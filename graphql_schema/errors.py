@@ -49,6 +49,16 @@ class Unauthenticated(ApiError):
     code = ErrorCode.UNAUTHENTICATED
 
 
+class RateLimited(ApiError):
+    """A limit of one operation (password resets), beyond the per-request limits; carries
+    `retryAfter` in whole seconds, as the HTTP refusal's body does."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retryAfter=retry_after)
+
+
 @strawberry.type(description="A problem with the input of a mutation; nothing was written.")
 class UserError:
     field: list[str] | None

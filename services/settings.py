@@ -165,8 +165,6 @@ class Settings(BaseSettings):
     oidc_roles_claim: str | None = None
     # the callback URL registered at the provider (unset: this server's /auth/oidc/callback)
     oidc_redirect_uri: Annotated[str | None, AfterValidator(_url("http", "https"))] = None
-    # the frontend's base URL: links in mails, the end of a single sign-on (unset: this server)
-    public_url: Annotated[str | None, AfterValidator(_url("http", "https"))] = None
 
     @property
     def oidc_domains(self) -> list[str]:
@@ -202,6 +200,20 @@ class Settings(BaseSettings):
     retention_days_audit_logs: int = Field(default=365, ge=0)
     retention_days_usage_logs: int = Field(default=90, ge=0)
     retention_days_jobs: int = Field(default=14, ge=0)  # finished worker jobs
+    # Accounts: mails (invitations, password resets) go out through an outbox. SMTP_URL is
+    # smtp://host:port, smtp://user:pass@host:587?starttls=true or smtps://user:pass@host:465;
+    # unset (the embedded default): mails are logged and kept in the outbox (superusers read
+    # it as `mailOutbox`). PUBLIC_URL is the frontend's base URL, which mailed links point at
+    # and where a single sign-on ends.
+    smtp_url: Annotated[str | None, AfterValidator(_url("smtp", "smtps"))] = None
+    mail_from: str = "AI Platform <noreply@localhost>"
+    public_url: Annotated[str, AfterValidator(_url("http", "https"))] = "http://localhost:3000"
+    # requestPasswordReset and resetPassword per hour, per email asked about and per client IP
+    password_reset_per_hour_email: int = Field(default=5, ge=1)
+    password_reset_per_hour_ip: int = Field(default=30, ge=1)
+    # A deleted organization (deleteOrganization) is purged with everything in it, stored
+    # files and vector-store points included, this many days later
+    organization_purge_days: int = Field(default=30, ge=0)
 
     @property
     def allowed_origins(self) -> list[str]:

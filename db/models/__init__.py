@@ -2,6 +2,7 @@
 which alembic's autogenerate and `check` compare against the database."""
 
 from db.base import Base
+from db.models.accounts import Invitation, PasswordReset
 from db.models.ai_models import AIModel, ModelUsageLog, ModelVersion, PerformanceMetric
 from db.models.analysis import AnalysisJob, AnalysisResult
 from db.models.chat import ChatMessage, ChatSession
@@ -23,6 +24,7 @@ from db.models.identity import (
     UserSession,
 )
 from db.models.knowledge import KnowledgeCollection, KnowledgeDocument, RagQuery
+from db.models.mail import OutboxMail
 from db.models.system import AuditLog, Notification, SystemLog, SystemSetting
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "GroupPermission",
+    "Invitation",
     "KnowledgeCollection",
     "KnowledgeDocument",
     "Membership",
@@ -54,6 +57,8 @@ __all__ = [
     "Notification",
     "ObjectPermission",
     "Organization",
+    "OutboxMail",
+    "PasswordReset",
     "PerformanceMetric",
     "Permission",
     "Project",

@@ -109,7 +109,10 @@ MEMBERSHIP_ROLES = ("owner", "admin", "member", "viewer")
 USER_STATUSES = ("active", "inactive", "suspended", "pending")
 
 
-class Organization(UUIDPk, Timestamps, Base):
+class Organization(UUIDPk, Timestamps, SoftDelete, Base):
+    """`deleted_at`: deleted by its owner; gone for its members at once, purged (with
+    everything in it) AIPLATFORM_ORGANIZATION_PURGE_DAYS later."""
+
     __tablename__ = "organizations"
 
     name: Mapped[str] = mapped_column(String(200))
@@ -136,8 +139,13 @@ class User(UUIDPk, Timestamps, SoftDelete, Base):
     bio: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True, server_default="active")
     is_superuser: Mapped[bool] = flag(False)
-    settings: Mapped[dict[str, Any]] = jsonb_object()
+    settings: Mapped[dict[str, Any]] = jsonb_object()  # the user's preferences
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # BCP 47 (`zh-CN`): the language of mails and analysis results; NULL: the organization's
+    locale: Mapped[str | None] = mapped_column(String(35))
+    # the avatar among the files of one of the user's organizations (files -> users too)
+    avatar_file_id: Mapped[uuid.UUID | None] = fk("files.id", ondelete="SET NULL", nullable=True,
+                                                  index=False, use_alter=True)
 
 
 class Membership(UUIDPk, Timestamps, Base):

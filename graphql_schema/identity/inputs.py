@@ -9,7 +9,7 @@ import strawberry
 from strawberry import Maybe
 from strawberry.scalars import JSON
 
-from graphql_schema.identity.enums import MembershipRole, UserStatus
+from graphql_schema.identity.enums import MailKind, MailStatus, MembershipRole, UserStatus
 from graphql_schema.relay import OrderDirection
 
 
@@ -97,18 +97,15 @@ class LogInInput:
     password: str
 
 
-
 @strawberry.input
 class RefreshTokenInput:
     refresh_token: str
-
 
 
 @strawberry.input
 class ChangePasswordInput:
     current_password: str
     new_password: str
-
 
 
 @strawberry.input(description="API keys matching all given conditions.")
@@ -118,7 +115,6 @@ class ApiKeyFilter:
     created_before: datetime | None = None
 
 
-
 @strawberry.enum
 class ApiKeyOrderField(Enum):
     ID = ("id",)
@@ -126,12 +122,10 @@ class ApiKeyOrderField(Enum):
     CREATED_AT = ("created_at", "id")
 
 
-
 @strawberry.input
 class ApiKeyOrder:
     field: ApiKeyOrderField
     direction: OrderDirection = OrderDirection.ASC
-
 
 
 @strawberry.input(description="A new key for you in one organization (needs `apikey:manage`).")
@@ -144,42 +138,12 @@ class CreateApiKeyInput:
                                                    description="Never expires when null.")
 
 
-
 @strawberry.input
 class RevokeApiKeyInput:
     id: strawberry.ID
 
 
-
-@strawberry.input(description="Needs group:manage; every codename must be one you hold.")
-class CreateGroupInput:
-    organization_id: strawberry.ID
-    name: str
-    description: str | None = None
-    permissions: list[str] = strawberry.field(
-        default_factory=list, description="Codenames such as `deployment:manage`.")
-
-
-
-@strawberry.input(description="Needs group:manage (in the organization or on the group) and "
-                              "every permission the group grants; the user must be a member.")
-class AddGroupMemberInput:
-    group_id: strawberry.ID
-    user_id: strawberry.ID
-
-
-
-@strawberry.input(description="Grant `permission` on one object to a user or a group (exactly "
-                              "one). Needs group:manage and the permission itself.")
-class GrantObjectPermissionInput:
-    object_id: strawberry.ID
-    permission: str
-    user_id: strawberry.ID | None = None
-    group_id: strawberry.ID | None = None
-
-
 SLUG_HELP = "3 to 100 of a-z, 0-9 and `-`; starts and ends with a letter or digit."
-
 
 
 @strawberry.input(description="A new organization; you become its owner.")
@@ -187,7 +151,6 @@ class CreateOrganizationInput:
     name: str
     slug: str = strawberry.field(description=SLUG_HELP)
     description: str | None = None
-
 
 
 @strawberry.input(description="Only the fields you pass change; `description: null` clears it. "
@@ -200,7 +163,6 @@ class UpdateOrganizationInput:
     settings: Maybe[JSON] = strawberry.field(description="A JSON object; replaces the old one.")
 
 
-
 @strawberry.input(description="Add an existing user. Needs member:manage (owner:manage to add "
                               "an owner).")
 class AddMemberInput:
@@ -209,14 +171,13 @@ class AddMemberInput:
     role: MembershipRole = MembershipRole.MEMBER
 
 
-
-@strawberry.input(description="Add a person by email; an account in `pending` status is created "
-                              "when none exists. Same permissions as addMember.")
+@strawberry.input(description="Invite a person by email: an invitation is mailed, to accept with "
+                              "acceptInvitation (whether or not the email has an account "
+                              "already). Same permissions as addMember.")
 class InviteMemberInput:
     organization_id: strawberry.ID
     email: str
     role: MembershipRole = MembershipRole.MEMBER
-
 
 
 @strawberry.input(description="Needs member:manage, and owner:manage when owners are involved.")
@@ -225,8 +186,157 @@ class UpdateMemberRoleInput:
     role: MembershipRole
 
 
-
 @strawberry.input(description="Needs member:manage (owner:manage for an owner); anyone may "
                               "remove their own membership.")
 class RemoveMemberInput:
     membership_id: strawberry.ID
+
+
+@strawberry.input(description="Accept a mailed invitation. Without an account for the invited "
+                              "email, one is created with `username` and `password`; with one, "
+                              "`password` must be its password (a `pending` account, made by an "
+                              "older invitation, is activated with them instead).")
+class AcceptInvitationInput:
+    token: str
+    username: str | None = None
+    password: str
+
+
+@strawberry.input(description="Needs member:manage in the invitation's organization.")
+class RevokeInvitationInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    email: str
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str
+    new_password: str
+
+
+@strawberry.input(description="Only the fields you pass change; `null` clears one.")
+class UpdateProfileInput:
+    first_name: Maybe[str | None]
+    last_name: Maybe[str | None]
+    locale: Maybe[str | None] = strawberry.field(
+        description="A BCP 47 tag such as `zh-CN` or `en`: the language of your mails and of "
+                    "analysis results. null: your organization's.")
+    avatar_file_id: Maybe[strawberry.ID | None] = strawberry.field(
+        description="A file of one of your organizations.")
+    preferences: Maybe[JSON] = strawberry.field(
+        description="A JSON object; replaces the old one.")
+
+
+@strawberry.input(description="One of your own login sessions.")
+class RevokeSessionInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Mails matching all given conditions.")
+class OutboxMailFilter:
+    to_address: str | None = None
+    kind: MailKind | None = None
+    status: MailStatus | None = None
+    created_after: datetime | None = None
+
+
+@strawberry.enum
+class OutboxMailOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class OutboxMailOrder:
+    field: OutboxMailOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input(description="Sessions matching all given conditions.")
+class UserSessionFilter:
+    created_after: datetime | None = None
+
+
+@strawberry.enum
+class UserSessionOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class UserSessionOrder:
+    field: UserSessionOrderField
+    direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.input(description="Invitations matching all given conditions.")
+class InvitationFilter:
+    email: str | None = None
+    role: MembershipRole | None = None
+
+
+@strawberry.enum
+class InvitationOrderField(Enum):
+    ID = ("id",)
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class InvitationOrder:
+    field: InvitationOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Platform superusers only.")
+class SuspendUserInput:
+    user_id: strawberry.ID
+    reason: str | None = strawberry.field(default=None,
+                                          description="Kept in the audit trail.")
+
+
+@strawberry.input(description="Platform superusers only.")
+class ReactivateUserInput:
+    user_id: strawberry.ID
+
+
+@strawberry.input(description="Needs organization:delete (owners).")
+class DeleteOrganizationInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="Groups matching all given conditions.")
+class GroupFilter:
+    name_contains: str | None = None
+
+
+@strawberry.enum
+class GroupOrderField(Enum):
+    NAME = ("name", "id")
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class GroupOrder:
+    field: GroupOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input(description="Object grants matching all given conditions.")
+class ObjectPermissionFilter:
+    resource_id: strawberry.ID | None = strawberry.field(
+        default=None, name="objectId", description="Grants on this object (a global ID).")
+    user_id: strawberry.ID | None = None
+    group_id: strawberry.ID | None = None
+
+
+@strawberry.enum
+class ObjectPermissionOrderField(Enum):
+    CREATED_AT = ("created_at", "id")
+
+
+@strawberry.input
+class ObjectPermissionOrder:
+    field: ObjectPermissionOrderField
+    direction: OrderDirection = OrderDirection.ASC

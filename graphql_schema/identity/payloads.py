@@ -15,6 +15,7 @@ from graphql_schema.errors import UserError
 from graphql_schema.identity.types import (
     ApiKey,
     Group,
+    Invitation,
     Membership,
     ObjectPermissionGrant,
     Organization,
@@ -36,6 +37,13 @@ class AccountErrorCode(StrEnum):
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
     SESSION_REVOKED = "SESSION_REVOKED"
     OIDC_CODE_INVALID = "OIDC_CODE_INVALID"
+    INVITATION_TOKEN_INVALID = "INVITATION_TOKEN_INVALID"
+    RESET_TOKEN_INVALID = "RESET_TOKEN_INVALID"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    INVALID_LOCALE = "INVALID_LOCALE"
+    INVALID = "INVALID"
+    ALREADY_SUSPENDED = "ALREADY_SUSPENDED"
+    NOT_SUSPENDED = "NOT_SUSPENDED"
 
 
 
@@ -131,6 +139,7 @@ class GroupErrorCode(StrEnum):
     NOT_MEMBER = "NOT_MEMBER"
     ALREADY_MEMBER = "ALREADY_MEMBER"
     ALREADY_GRANTED = "ALREADY_GRANTED"
+    NOT_GRANTED = "NOT_GRANTED"
 
 
 
@@ -189,7 +198,14 @@ class AddMemberPayload:
 
 @strawberry.type(description="Codes: INVALID (email), ALREADY_MEMBER, ACCOUNT_CLOSED.")
 class InviteMemberPayload:
-    membership: Membership | None = None
+    invitation: Invitation | None = strawberry.field(
+        default=None, description="The invitation just mailed (its token only in the mail).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeInvitationPayload:
+    revoked_invitation_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -204,4 +220,101 @@ class UpdateMemberRolePayload:
 @strawberry.type(description="Code LAST_OWNER: an organization keeps at least one owner.")
 class RemoveMemberPayload:
     removed_membership_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+
+@strawberry.type(description="Codes: INVITATION_TOKEN_INVALID (used, revoked, expired or "
+                             "unknown), INVALID_CREDENTIALS (the existing account's password), "
+                             "ACCOUNT_CLOSED, INVALID_USERNAME, TAKEN, PASSWORD_TOO_SHORT, "
+                             "PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR.")
+class AcceptInvitationPayload:
+    user: User | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="`ok` whether or not the email has an account (a mail goes only "
+                             "to a known, active one). Code INVALID_EMAIL.")
+class RequestPasswordResetPayload:
+    ok: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Every session of the account ends: log in with the new "
+                             "password. Codes: RESET_TOKEN_INVALID (used, expired or unknown), "
+                             "PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, PASSWORD_TOO_SIMILAR.")
+class ResetPasswordPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID (a name over 150 characters, preferences not an "
+                             "object), INVALID_LOCALE.")
+class UpdateProfilePayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeSessionPayload:
+    revoked_session_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="The account's sessions end and its API keys stop until "
+                             "reactivateUser. Codes: INVALID (your own account), "
+                             "ALREADY_SUSPENDED.")
+class SuspendUserPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Code NOT_SUSPENDED.")
+class ReactivateUserPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteOrganizationPayload:
+    deleted_organization_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID, TAKEN (name), UNKNOWN_PERMISSION.")
+class UpdateGroupPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteGroupPayload:
+    deleted_group_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Code NOT_MEMBER (not in the group).")
+class RemoveGroupMemberPayload:
+    group: Group | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeObjectPermissionPayload:
+    revoked_object_permission_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: UNKNOWN_PERMISSION, NOT_MEMBER, ALREADY_GRANTED.")
+class GrantUserPermissionPayload:
+    membership: Membership | None = strawberry.field(
+        default=None, description="The member, with `permissions` (their direct grants).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: NOT_MEMBER, NOT_GRANTED.")
+class RevokeUserPermissionPayload:
+    membership: Membership | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -9,31 +9,51 @@ from __future__ import annotations
 
 import strawberry
 
-from db.loaders.identity import ORGANIZATIONS, USERS
+from db.loaders.identity import MAIL_OUTBOX, ORGANIZATIONS, USERS
 from graphql_schema.context import Info
-from graphql_schema.identity.inputs import (
+from graphql_schema.identity.grant_inputs import (
     AddGroupMemberInput,
+    CreateGroupInput,
+    DeleteGroupInput,
+    GrantObjectPermissionInput,
+    GrantUserPermissionInput,
+    RemoveGroupMemberInput,
+    RevokeObjectPermissionInput,
+    RevokeUserPermissionInput,
+    UpdateGroupInput,
+)
+from graphql_schema.identity.inputs import (
+    AcceptInvitationInput,
     AddMemberInput,
     ChangePasswordInput,
     CompleteOidcLoginInput,
     CreateApiKeyInput,
-    CreateGroupInput,
     CreateOrganizationInput,
-    GrantObjectPermissionInput,
+    DeleteOrganizationInput,
     InviteMemberInput,
     LogInInput,
     OrganizationFilter,
     OrganizationOrder,
+    OutboxMailFilter,
+    OutboxMailOrder,
+    ReactivateUserInput,
     RefreshTokenInput,
     RemoveMemberInput,
+    RequestPasswordResetInput,
+    ResetPasswordInput,
     RevokeApiKeyInput,
+    RevokeInvitationInput,
+    RevokeSessionInput,
     SignUpInput,
+    SuspendUserInput,
     UpdateMemberRoleInput,
     UpdateOrganizationInput,
+    UpdateProfileInput,
     UserFilter,
     UserOrder,
 )
 from graphql_schema.identity.payloads import (
+    AcceptInvitationPayload,
     AddGroupMemberPayload,
     AddMemberPayload,
     ChangePasswordPayload,
@@ -41,24 +61,45 @@ from graphql_schema.identity.payloads import (
     CreateApiKeyPayload,
     CreateGroupPayload,
     CreateOrganizationPayload,
+    DeleteGroupPayload,
+    DeleteOrganizationPayload,
     GrantObjectPermissionPayload,
+    GrantUserPermissionPayload,
     InviteMemberPayload,
     LogInPayload,
     LogOutPayload,
+    ReactivateUserPayload,
     RefreshTokenPayload,
+    RemoveGroupMemberPayload,
     RemoveMemberPayload,
+    RequestPasswordResetPayload,
+    ResetPasswordPayload,
     RevokeApiKeyPayload,
+    RevokeInvitationPayload,
+    RevokeObjectPermissionPayload,
+    RevokeSessionPayload,
+    RevokeUserPermissionPayload,
     SignUpPayload,
+    SuspendUserPayload,
+    UpdateGroupPayload,
     UpdateMemberRolePayload,
     UpdateOrganizationPayload,
+    UpdateProfilePayload,
 )
-from graphql_schema.identity.types import Organization, User
+from graphql_schema.identity.types import Organization, OutboxMail, User
 from graphql_schema.relations import connection
 from resolvers.identity import (
     accounts,
+    administration,
     api_keys,
+    deletion,
+    grants,
+    group_changes,
     groups,
+    invitations,
     organizations,
+    password_reset,
+    profile,
     queries,
     single_sign_on,
 )
@@ -82,6 +123,12 @@ class IdentityQuery:
     users = connection(
         USERS, User, UserFilter, UserOrder,
         description="Users who share an organization with you.",
+    )
+
+    mail_outbox = connection(
+        MAIL_OUTBOX, OutboxMail, OutboxMailFilter, OutboxMailOrder,
+        description="Mails the platform queued, newest first: superusers only (without "
+                    "AIPLATFORM_SMTP_URL this is where they stay).",
     )
 
 
@@ -119,6 +166,45 @@ class AccountsMutation:
                               ) -> ChangePasswordPayload:
         return await accounts.change_password(info, input)
 
+    @strawberry.mutation(description="Mail a password-reset link to the account with this "
+                                     "email; the same answer when there is none.")
+    async def request_password_reset(self, info: Info, input: RequestPasswordResetInput
+                                     ) -> RequestPasswordResetPayload:
+        return await password_reset.request_password_reset(info, input)
+
+    @strawberry.mutation(description="Set a new password with a mailed reset token; every "
+                                     "session of the account ends.")
+    async def reset_password(self, info: Info, input: ResetPasswordInput
+                             ) -> ResetPasswordPayload:
+        return await password_reset.reset_password(info, input)
+
+    @strawberry.mutation(description="Change your names, language, avatar or preferences.")
+    async def update_profile(self, info: Info, input: UpdateProfileInput
+                             ) -> UpdateProfilePayload:
+        return await profile.update_profile(info, input)
+
+    @strawberry.mutation(description="End one of your login sessions (`viewer { sessions }`).")
+    async def revoke_session(self, info: Info, input: RevokeSessionInput
+                             ) -> RevokeSessionPayload:
+        return await profile.revoke_session(info, input)
+
+    @strawberry.mutation(description="Join an organization with a mailed invitation token; "
+                                     "you are logged in.")
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput
+                                ) -> AcceptInvitationPayload:
+        return await invitations.accept_invitation(info, input)
+
+    @strawberry.mutation(description="Suspend an account (platform superusers): its sessions "
+                                     "end and its API keys stop at once.")
+    async def suspend_user(self, info: Info, input: SuspendUserInput) -> SuspendUserPayload:
+        return await administration.suspend_user(info, input)
+
+    @strawberry.mutation(description="Lift a suspension (platform superusers); the account "
+                                     "logs in again, its API keys work again.")
+    async def reactivate_user(self, info: Info, input: ReactivateUserInput
+                              ) -> ReactivateUserPayload:
+        return await administration.reactivate_user(info, input)
+
 
 
 @strawberry.type
@@ -150,6 +236,37 @@ class GroupsMutation:
                                       ) -> GrantObjectPermissionPayload:
         return await groups.grant_object_permission(info, input)
 
+    @strawberry.mutation(description="Rename a group, change its description or replace its "
+                                     "permissions.")
+    async def update_group(self, info: Info, input: UpdateGroupInput) -> UpdateGroupPayload:
+        return await group_changes.update_group(info, input)
+
+    @strawberry.mutation(description="Delete a group with its memberships and grants.")
+    async def delete_group(self, info: Info, input: DeleteGroupInput) -> DeleteGroupPayload:
+        return await group_changes.delete_group(info, input)
+
+    @strawberry.mutation(description="Take a user out of a group.")
+    async def remove_group_member(self, info: Info, input: RemoveGroupMemberInput
+                                  ) -> RemoveGroupMemberPayload:
+        return await group_changes.remove_group_member(info, input)
+
+    @strawberry.mutation(description="Revoke a grant on one object "
+                                     "(`Organization.objectPermissions`).")
+    async def revoke_object_permission(self, info: Info, input: RevokeObjectPermissionInput
+                                       ) -> RevokeObjectPermissionPayload:
+        return await grants.revoke_object_permission(info, input)
+
+    @strawberry.mutation(description="Grant a permission to a member directly, in one "
+                                     "organization (`Membership.permissions`).")
+    async def grant_user_permission(self, info: Info, input: GrantUserPermissionInput
+                                    ) -> GrantUserPermissionPayload:
+        return await grants.grant_user_permission(info, input)
+
+    @strawberry.mutation(description="Revoke a permission granted to a member directly.")
+    async def revoke_user_permission(self, info: Info, input: RevokeUserPermissionInput
+                                     ) -> RevokeUserPermissionPayload:
+        return await grants.revoke_user_permission(info, input)
+
 
 
 @strawberry.type
@@ -165,13 +282,27 @@ class OrganizationsMutation:
                                   ) -> UpdateOrganizationPayload:
         return await organizations.update_organization(info, input)
 
+    @strawberry.mutation(description="Delete an organization (owners): it and everything in "
+                                     "it disappear at once for its members, its API keys are "
+                                     "revoked; it is purged AIPLATFORM_ORGANIZATION_PURGE_DAYS "
+                                     "later.")
+    async def delete_organization(self, info: Info, input: DeleteOrganizationInput
+                                  ) -> DeleteOrganizationPayload:
+        return await deletion.delete_organization(info, input)
+
     @strawberry.mutation(description="Add an existing user to an organization.")
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         return await organizations.add_member(info, input)
 
-    @strawberry.mutation(description="Add a person to an organization by email.")
+    @strawberry.mutation(description="Invite a person by email: the invitation is mailed, "
+                                     "valid for 7 days, to accept with acceptInvitation.")
     async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
-        return await organizations.invite_member(info, input)
+        return await invitations.invite_member(info, input)
+
+    @strawberry.mutation(description="Withdraw a pending invitation; its link stops working.")
+    async def revoke_invitation(self, info: Info, input: RevokeInvitationInput
+                                ) -> RevokeInvitationPayload:
+        return await invitations.revoke_invitation(info, input)
 
     @strawberry.mutation(description="Change a member's role.")
     async def update_member_role(self, info: Info, input: UpdateMemberRoleInput

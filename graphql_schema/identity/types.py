@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -16,22 +17,41 @@ from db.loaders.datasets import DATASETS_BY_ORGANIZATION
 from db.loaders.deployments import DEPLOYMENTS_BY_ORGANIZATION
 from db.loaders.experiments import PROJECTS_BY_ORGANIZATION
 from db.loaders.identity import (
+    GROUPS_BY_ORGANIZATION,
+    INVITATIONS_BY_ORGANIZATION,
+    MEMBERS_BY_GROUP,
     MEMBERSHIPS_BY_ORGANIZATION,
     MEMBERSHIPS_BY_USER,
+    OBJECT_PERMISSIONS_BY_ORGANIZATION,
     ORGANIZATIONS_BY_USER,
+    SESSIONS_BY_USER,
+    codename_by_permission,
+    codenames_by_group,
+    codenames_by_membership,
 )
 from db.loaders.knowledge import KNOWLEDGE_COLLECTIONS_BY_ORGANIZATION
 from db.loaders.system import AUDIT_LOGS_BY_ORGANIZATION, NOTIFICATIONS_BY_USER
 from graphql_schema.context import Info
-from graphql_schema.identity.enums import MembershipRole, UserStatus
+from graphql_schema.identity.enums import MailKind, MailStatus, MembershipRole, UserStatus
 from graphql_schema.identity.inputs import (
     ApiKeyFilter,
     ApiKeyOrder,
+    GroupFilter,
+    GroupOrder,
+    InvitationFilter,
+    InvitationOrder,
     MembershipFilter,
     MembershipOrder,
+    ObjectPermissionFilter,
+    ObjectPermissionOrder,
     OrganizationFilter,
     OrganizationOrder,
+    UserFilter,
+    UserOrder,
+    UserSessionFilter,
+    UserSessionOrder,
 )
+from graphql_schema.node import node_types
 from graphql_schema.relations import connection, lazy, to_one
 from graphql_schema.relay import TableNode
 
@@ -55,6 +75,7 @@ EXPERIMENT_INPUTS = "graphql_schema.experiments.inputs"
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
 class Organization(TableNode):
     _table = "organizations"
+    _live_only = True
 
     id: relay.NodeID[uuid.UUID]
     name: str
@@ -115,6 +136,24 @@ class Organization(TableNode):
                      "whatever your role)."),
     )
 
+    invitations = connection(
+        INVITATIONS_BY_ORGANIZATION, lazy("Invitation", __name__), InvitationFilter,
+        InvitationOrder,
+        description="Pending invitations (not accepted, revoked or expired); empty unless you "
+                    "hold member:manage here.",
+    )
+
+    groups = connection(
+        GROUPS_BY_ORGANIZATION, lazy("Group", __name__), GroupFilter, GroupOrder,
+        description="Groups of this organization.",
+    )
+
+    object_permissions = connection(
+        OBJECT_PERMISSIONS_BY_ORGANIZATION, lazy("ObjectPermissionGrant", __name__),
+        ObjectPermissionFilter, ObjectPermissionOrder,
+        description="Grants on single objects of this organization, to users or groups.",
+    )
+
 
 @strawberry.type(description="A person with an account on the platform.")
 class User(TableNode):
@@ -132,6 +171,25 @@ class User(TableNode):
     is_superuser: bool
     created_at: datetime
     last_login_at: datetime | None
+    locale: str | None = strawberry.field(
+        description="BCP 47 (`zh-CN`): the language of mails and analysis results; null: the "
+                    "organization's.")
+    avatar_file_id: strawberry.Private[uuid.UUID | None]
+    settings: strawberry.Private[Any]
+
+    avatar_file = to_one(lazy("File", DATASETS), "avatar_file_id",
+                         description="The avatar, if you may read that file.")
+
+    @strawberry.field(description="Your own preferences (a JSON object); null on anyone "
+                                   "else's account.")
+    def preferences(self, info: Info) -> JSON | None:
+        return self.settings if info.context.principal.user_id == self.id else None
+
+    sessions = connection(
+        SESSIONS_BY_USER, lazy("UserSession", __name__), UserSessionFilter, UserSessionOrder,
+        description="Live login sessions, newest first; only your own are ever listed "
+                    "(`viewer { sessions }`).",
+    )
 
     organizations = connection(
         ORGANIZATIONS_BY_USER, Organization, OrganizationFilter, OrganizationOrder,
@@ -173,6 +231,11 @@ class Membership(TableNode):
 
     organization = to_one(Organization, "organization_id")
 
+    @strawberry.field(description="Codenames granted to this member directly "
+                                   "(grantUserPermission), on top of the role.")
+    async def permissions(self, info: Info) -> list[str]:
+        return await info.context.loaders.batch(codenames_by_membership).load(self.id)
+
 
 @strawberry.type(description="A key for scripts and training jobs: `Authorization: Bearer "
                              "aip_<prefix>_<secret>`. Acts for its owner in one organization, "
@@ -211,22 +274,94 @@ class Group(TableNode):
 
     organization = to_one(Organization, "organization_id")
 
+    members = connection(
+        MEMBERS_BY_GROUP, User, UserFilter, UserOrder,
+        description="The users in this group.",
+    )
+
+    @strawberry.field(description="Codenames the group adds to its members' roles.")
+    async def permissions(self, info: Info) -> list[str]:
+        return await info.context.loaders.batch(codenames_by_group).load(self.id)
 
 
 @strawberry.type(description="One permission on one object, for a user or a group.")
-class ObjectPermissionGrant:
-    id: strawberry.ID
-    permission: str
-    object_id: strawberry.ID = strawberry.field(description="Global ID of the object.")
+class ObjectPermissionGrant(TableNode):
+    _table = "object_permissions"
+
+    id: relay.NodeID[uuid.UUID]
+    created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    permission_id: strawberry.Private[uuid.UUID]
+    resource_type: strawberry.Private[str]
+    resource_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID | None]
     group_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return None if self.user_id is None else \
-            await info.context.loaders.node(User).load(self.user_id)
+    user = to_one(User, "user_id")
 
-    @strawberry.field
-    async def group(self, info: Info) -> Group | None:
-        return None if self.group_id is None else \
-            await info.context.loaders.node(Group).load(self.group_id)
+    group = to_one(Group, "group_id")
+
+    @strawberry.field(description="The codename granted.")
+    async def permission(self, info: Info) -> str:
+        return await info.context.loaders.batch(codename_by_permission).load(
+            self.permission_id)
+
+    @strawberry.field(description="Global ID of the object.")
+    def object_id(self) -> strawberry.ID:
+        name = next(n for n, t in node_types().items() if t._table == self.resource_type)
+        return strawberry.ID(relay.to_base64(name, self.resource_id))
+
+
+
+@strawberry.type(description="One of your logins: a device or browser holding tokens.")
+class UserSession(TableNode):
+    _table = "user_sessions"
+
+    id: relay.NodeID[uuid.UUID]
+    created_at: datetime
+    last_used_at: datetime = strawberry.field(description="When its tokens were last issued "
+                                                          "(log in or refresh).")
+    ip_address: str | None
+    user_agent: str | None
+    expires_at: datetime
+
+    @strawberry.field(description="Whether this is the session making this request.")
+    def current(self, info: Info) -> bool:
+        return info.context.principal.session_id == self.id
+
+
+@strawberry.type(description="An email invited into an organization, pending until accepted "
+                             "(acceptInvitation), revoked or expired.")
+class Invitation(TableNode):
+    _table = "invitations"
+
+    id: relay.NodeID[uuid.UUID]
+    email: str
+    role: MembershipRole
+    created_at: datetime
+    expires_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    invited_by: strawberry.Private[uuid.UUID | None]
+
+    organization = to_one(Organization, "organization_id")
+
+    inviter = to_one(User, "invited_by", description="Who invited, while the account exists.")
+
+
+@strawberry.type(description="A mail of the outbox, with its links (and so their tokens): "
+                             "platform-level, superusers only.")
+class OutboxMail(TableNode):
+    _table = "mail_outbox"
+
+    id: relay.NodeID[uuid.UUID]
+    kind: MailKind
+    to_address: str
+    language: str = strawberry.field(description="`en` or `zh`.")
+    subject: str
+    text_body: str
+    html_body: str
+    status: MailStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -82,10 +82,10 @@ async def sign_up(info: Info, input: SignUpInput) -> SignUpPayload:
                 raise InvalidInput(_taken({c for c in ("email", "username")
                                            if f"uq_users_{c}" in str(clash.orig)})) from None
             tokens = await open_session(tx.session, info.context.settings, user_id=user.id,
-                                        **_client(info))
+                                        **client_of(info))
             await _audit(tx, "user.sign_up", actor=user.id, resource_type="user",
                          resource_id=user.id, new={"email": email, "username": username})
-        return SignUpPayload(user=_node(user), access_token=tokens.access_token,
+        return SignUpPayload(user=user_node(user), access_token=tokens.access_token,
                              refresh_token=tokens.refresh_token)
 
     return await mutation_payload(body, lambda errors: SignUpPayload(user_errors=errors))
@@ -110,9 +110,9 @@ async def log_in(info: Info, input: LogInInput) -> LogInPayload:
                 raise InvalidInput(BAD_LOGIN)
             user.password_hash = new_hash
             user.last_login_at = datetime.now(UTC)
-            node = _node(user)
+            node = user_node(user)
             tokens = await open_session(tx.session, info.context.settings, user_id=user.id,
-                                        **_client(info))
+                                        **client_of(info))
             await _audit(tx, "session.log_in", actor=user.id, resource_type="user_session",
                          resource_id=tokens.session_id, new={"user_id": user.id})
         return LogInPayload(user=node, access_token=tokens.access_token,
@@ -167,7 +167,7 @@ async def refresh_token(info: Info, input: RefreshTokenInput) -> RefreshTokenPay
 async def log_out(info: Info) -> LogOutPayload:
     _, session_id = _login_session(info)
     async with write(info) as tx:
-        await _revoke(tx, UserSession.id == session_id)
+        await revoke_sessions(tx, UserSession.id == session_id)
         await tx.audit("session.log_out", resource_type="user_session", resource_id=session_id,
                        organization_id=None)
     await invalidate_session(info.context.redis, session_id)
@@ -177,7 +177,7 @@ async def log_out(info: Info) -> LogOutPayload:
 async def log_out_everywhere(info: Info) -> LogOutPayload:
     user_id, _ = _login_session(info)
     async with write(info) as tx:
-        revoked = await _revoke(tx, UserSession.user_id == user_id)
+        revoked = await revoke_sessions(tx, UserSession.user_id == user_id)
         await tx.audit("session.log_out_everywhere", resource_type="user", resource_id=user_id,
                        organization_id=None, new={"revoked_sessions": len(revoked)})
     await invalidate_session(info.context.redis, *revoked)
@@ -196,7 +196,7 @@ async def change_password(info: Info, input: ChangePasswordInput) -> ChangePassw
                                                  input.current_password) else [
             Problem("currentPassword", "The current password is wrong",
                     Code.INVALID_CREDENTIALS)]
-        problems += _password_problems(input.new_password, "newPassword", username=username,
+        problems += password_problems(input.new_password, "newPassword", username=username,
                                        email=email)
         if problems:
             raise InvalidInput(problems)
@@ -207,7 +207,7 @@ async def change_password(info: Info, input: ChangePasswordInput) -> ChangePassw
                 raise InvalidInput(Problem("currentPassword", "The current password is wrong",
                                            Code.INVALID_CREDENTIALS))
             user.password_hash = new_hash
-            revoked = await _revoke(tx, UserSession.user_id == user_id,
+            revoked = await revoke_sessions(tx, UserSession.user_id == user_id,
                                     UserSession.id != session_id)
             await tx.audit("user.change_password", resource_type="user", resource_id=user_id,
                            organization_id=None, new={"revoked_sessions": len(revoked)})
@@ -228,7 +228,7 @@ def _login_session(info: Info) -> tuple[uuid.UUID, uuid.UUID]:
     return principal.user_id, principal.session_id
 
 
-async def _revoke(tx: Transaction, *where: Any) -> list[uuid.UUID]:
+async def revoke_sessions(tx: Transaction, *where: Any) -> list[uuid.UUID]:
     """Revoke the matching live sessions; returns their ids (to drop from the cache)."""
     result = await tx.session.execute(
         update(UserSession).where(UserSession.revoked_at.is_(None), *where)
@@ -244,7 +244,7 @@ async def _audit(tx: Transaction, action: str, *, actor: uuid.UUID, resource_typ
                    organization_id=None, new=new, actor_id=actor)
 
 
-def _client(info: Info) -> dict[str, str | None]:
+def client_of(info: Info) -> dict[str, str | None]:
     request = info.context.request
     if request is None:
         return {"ip_address": None, "user_agent": None}
@@ -252,30 +252,30 @@ def _client(info: Info) -> dict[str, str | None]:
             "user_agent": request.headers.get("user-agent")}
 
 
-def _node(user: User) -> types.User:
+def user_node(user: User) -> types.User:
     return types.User.from_record(tuple(getattr(user, c) for c in types.User.columns()))
 
 
 def account_problems(email: str, username: str, password: str) -> list[Problem]:
     """Everything wrong with a new account's fields (email already lower-cased)."""
-    return _email_problems(email) + _username_problems(username) + _password_problems(
+    return email_problems(email) + username_problems(username) + password_problems(
         password, "password", username=username, email=email)
 
 
-def _email_problems(email: str) -> list[Problem]:
+def email_problems(email: str) -> list[Problem]:
     if len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
         return [Problem("email", "Enter a valid email address", Code.INVALID_EMAIL)]
     return []
 
 
-def _username_problems(username: str) -> list[Problem]:
+def username_problems(username: str) -> list[Problem]:
     if not USERNAME.fullmatch(username):
         return [Problem("username", "Use 3 to 150 letters, digits, `_`, `.` or `-`",
                         Code.INVALID_USERNAME)]
     return []
 
 
-def _password_problems(password: str, field: str, *, username: str, email: str
+def password_problems(password: str, field: str, *, username: str, email: str
                        ) -> list[Problem]:
     if len(password) < MIN_PASSWORD:
         return [Problem(field, f"Use at least {MIN_PASSWORD} characters",

@@ -20,7 +20,7 @@ from db.permissions import ALL_PERMISSIONS
 from graphql_schema.context import Info
 from graphql_schema.errors import Forbidden, NotFound
 from graphql_schema.identity import types
-from graphql_schema.identity.inputs import (
+from graphql_schema.identity.grant_inputs import (
     AddGroupMemberInput,
     CreateGroupInput,
     GrantObjectPermissionInput,
@@ -63,12 +63,12 @@ SELECT p.codename, op.resource_id FROM object_permissions op
 JOIN permissions p ON p.id = op.permission_id WHERE op.group_id = $1"""
 
 
-def _unknown(codenames: list[str], field: str) -> list[Problem]:
+def unknown_codenames(codenames: list[str], field: str) -> list[Problem]:
     return [Problem(field, f"Unknown permission {c!r}", Code.UNKNOWN_PERMISSION)
             for c in codenames if c not in ALL_PERMISSIONS]
 
 
-def _forbid_unheld(codenames: list[str]) -> None:
+def forbid_unheld(codenames: list[str]) -> None:
     if codenames:
         raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(codenames)}",
                         permission=codenames[0])
@@ -86,7 +86,7 @@ async def permission_ids(session: AsyncSession, codenames: list[str]) -> dict[st
     return {codename: pk for codename, pk in rows.all()}
 
 
-async def _group_node(info: Info, group_id: uuid.UUID) -> GroupNode | None:
+async def group_node(info: Info, group_id: uuid.UUID) -> GroupNode | None:
     return await info.context.loaders.node(GroupNode).load(group_id)
 
 
@@ -97,12 +97,12 @@ async def create_group(info: Info, input: CreateGroupInput) -> CreateGroupPayloa
 
     async def body() -> CreateGroupPayload:
         name, codenames = input.name.strip(), sorted(set(input.permissions))
-        problems = _unknown(codenames, "permissions")
+        problems = unknown_codenames(codenames, "permissions")
         if not name or len(name) > NAME_MAX:
             problems.insert(0, Problem("name", f"name: 1 to {NAME_MAX} characters", Code.INVALID))
         if problems:
             raise InvalidInput(problems)
-        _forbid_unheld([c for c in codenames if not info.context.principal.can(c, org_id)])
+        forbid_unheld([c for c in codenames if not info.context.principal.can(c, org_id)])
         async with write(info) as tx:
             group = Group(organization_id=org_id, name=name, description=input.description)
             tx.session.add(group)
@@ -119,7 +119,7 @@ async def create_group(info: Info, input: CreateGroupInput) -> CreateGroupPayloa
                                                         "description": input.description,
                                                         "permissions": codenames})
         await refresh_after_commit(info)
-        return CreateGroupPayload(group=await _group_node(info, group.id))
+        return CreateGroupPayload(group=await group_node(info, group.id))
 
     return await mutation_payload(body, lambda e: CreateGroupPayload(user_errors=e))
 
@@ -139,7 +139,7 @@ async def add_group_member(info: Info, input: AddGroupMemberInput) -> AddGroupMe
             unheld = [c for c, obj in await info.context.db.fetch(GROUP_GRANTS_SQL, group_id)
                       if not (info.context.principal.can(c, org_id) if obj is None
                               else await can_on_object(info, c, org_id, obj))]
-            _forbid_unheld(sorted(set(unheld)))
+            forbid_unheld(sorted(set(unheld)))
             if await membership_of(tx.session, org_id, user_id) is None:
                 raise InvalidInput(Problem("userId", "Not a member of the group's organization",
                                            Code.NOT_MEMBER))
@@ -152,7 +152,7 @@ async def add_group_member(info: Info, input: AddGroupMemberInput) -> AddGroupMe
             await tx.audit("group.add_member", resource_type="group", resource_id=group_id,
                            organization_id=org_id, new={"user_id": user_id})
         await refresh_after_commit(info, user_id)
-        return AddGroupMemberPayload(group=await _group_node(info, group_id))
+        return AddGroupMemberPayload(group=await group_node(info, group_id))
 
     return await mutation_payload(body, lambda e: AddGroupMemberPayload(user_errors=e))
 
@@ -172,14 +172,14 @@ async def grant_object_permission(info: Info, input: GrantObjectPermissionInput
     await require_on_object(info, "group:manage", org_id, object_id)
 
     async def body() -> GrantObjectPermissionPayload:
-        problems = _unknown([input.permission], "permission")
+        problems = unknown_codenames([input.permission], "permission")
         if (input.user_id is None) == (input.group_id is None):
             problems.append(Problem("userId", "Pass exactly one of userId and groupId",
                                     Code.INVALID))
         if problems:
             raise InvalidInput(problems)
         if not await can_on_object(info, input.permission, org_id, object_id):
-            _forbid_unheld([input.permission])
+            forbid_unheld([input.permission])
         user_id = group_id = None
         async with write(info) as tx:
             await lock_organization(tx.session, org_id)
@@ -208,9 +208,8 @@ async def grant_object_permission(info: Info, input: GrantObjectPermissionInput
                                 "object_id": object_id, "user_id": user_id,
                                 "group_id": group_id})
         await refresh_after_commit(info)
-        return GrantObjectPermissionPayload(grant=ObjectPermissionGrant(
-            id=str(grant.id), permission=input.permission, object_id=input.object_id,
-            user_id=user_id, group_id=group_id))
+        node = await info.context.loaders.node(ObjectPermissionGrant).load(grant.id)
+        return GrantObjectPermissionPayload(grant=node)
 
     return await mutation_payload(body, lambda e: GrantObjectPermissionPayload(user_errors=e))
 

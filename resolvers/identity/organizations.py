@@ -34,7 +34,6 @@ from graphql_schema.identity import types
 from graphql_schema.identity.inputs import (
     AddMemberInput,
     CreateOrganizationInput,
-    InviteMemberInput,
     RemoveMemberInput,
     UpdateMemberRoleInput,
     UpdateOrganizationInput,
@@ -42,7 +41,6 @@ from graphql_schema.identity.inputs import (
 from graphql_schema.identity.payloads import (
     AddMemberPayload,
     CreateOrganizationPayload,
-    InviteMemberPayload,
     OrganizationErrorCode,
     RemoveMemberPayload,
     UpdateMemberRolePayload,
@@ -60,7 +58,6 @@ from resolvers.mutations import (
 from services.security.principals import invalidate_user, load_user, principal_of_user
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,98}[a-z0-9]$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 200
 OWNER = "owner"
 Code = OrganizationErrorCode
@@ -232,7 +229,7 @@ def _organization_changes(input: UpdateOrganizationInput
 # ------------------------------------------------------------------ members
 
 
-def _require_role_change(info: Info, organization_id: uuid.UUID, *roles: str) -> None:
+def require_role_change(info: Info, organization_id: uuid.UUID, *roles: str) -> None:
     require(info, "member:manage", organization_id)
     if OWNER in roles:
         require(info, "owner:manage", organization_id)
@@ -255,7 +252,7 @@ async def add_member(info: Info, input: AddMemberInput) -> AddMemberPayload:
                                  field="organizationId")
     user_id = decode_global_id_of(input.user_id, types.User, field="userId")
     role = input.role.value
-    _require_role_change(info, org_id, role)
+    require_role_change(info, org_id, role)
 
     async def body() -> AddMemberPayload:
         async with write(info) as tx:
@@ -271,53 +268,6 @@ async def add_member(info: Info, input: AddMemberInput) -> AddMemberPayload:
         return AddMemberPayload(membership=await _membership_payload_node(info, membership.id))
 
     return await mutation_payload(body, lambda e: AddMemberPayload(user_errors=e))
-
-
-async def invite_member(info: Info, input: InviteMemberInput) -> InviteMemberPayload:
-    org_id = decode_global_id_of(input.organization_id, types.Organization,
-                                 field="organizationId")
-    role = input.role.value
-    _require_role_change(info, org_id, role)
-
-    async def body() -> InviteMemberPayload:
-        email = input.email.strip().lower()
-        if len(email) > 255 or not EMAIL.fullmatch(email):
-            raise InvalidInput(Problem("email", "Not an email address", Code.INVALID))
-        async with write(info) as tx:
-            await lock_organization(tx.session, org_id)
-            user = await tx.session.scalar(select(User).where(User.email == email))
-            created = user is None
-            if user is None:
-                user = User(email=email, username=await _free_username(tx.session, email),
-                            status="pending")
-                tx.session.add(user)
-                await tx.session.flush()
-            elif user.deleted_at is not None:
-                raise InvalidInput(Problem("email", "This account was closed",
-                                           Code.ACCOUNT_CLOSED))
-            membership = await _add_membership(tx.session, org_id, user, role, "email")
-            await tx.audit("membership.invite", resource_type="membership",
-                           resource_id=membership.id, organization_id=org_id,
-                           new={**_membership_values(membership), "email": email,
-                                "user_created": created})
-        await refresh_after_commit(info, user.id)
-        return InviteMemberPayload(membership=await _membership_payload_node(info, membership.id))
-
-    return await mutation_payload(body, lambda e: InviteMemberPayload(user_errors=e))
-
-
-async def _free_username(session: AsyncSession, email: str) -> str:
-    """The email's local part made a valid username, with `-2`, `-3`, ... when taken."""
-    base = re.sub(r"[^a-z0-9._-]+", "-", email.split("@", 1)[0]).strip("-.")[:140] or "user"
-    if len(base) < 3:
-        base = f"{base}-user"
-    taken = set(await session.scalars(select(User.username).where(
-        (User.username == base) | User.username.startswith(f"{base}-", autoescape=True))))
-    n, candidate = 1, base
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 async def _locked_membership(info: Info, session: AsyncSession, global_id: str) -> Membership:
@@ -352,7 +302,7 @@ async def update_member_role(info: Info, input: UpdateMemberRoleInput
     async def body() -> UpdateMemberRolePayload:
         async with write(info) as tx:
             membership = await _locked_membership(info, tx.session, input.membership_id)
-            _require_role_change(info, membership.organization_id, membership.role, role)
+            require_role_change(info, membership.organization_id, membership.role, role)
             if role != OWNER:
                 await _check_not_last_owner(tx.session, membership, "role")
             old = _membership_values(membership)
@@ -373,7 +323,7 @@ async def remove_member(info: Info, input: RemoveMemberInput) -> RemoveMemberPay
         async with write(info) as tx:
             m = await _locked_membership(info, tx.session, input.membership_id)
             if m.user_id != info.context.principal.user_id:  # anyone may leave
-                _require_role_change(info, m.organization_id, m.role)
+                require_role_change(info, m.organization_id, m.role)
             await _check_not_last_owner(tx.session, m, "membershipId")
             org_id, user_id = m.organization_id, m.user_id
             for table in (GroupMember, UserPermission, ObjectPermission):

@@ -11,7 +11,7 @@ from graphql_schema.context import Info
 from graphql_schema.identity.inputs import CompleteOidcLoginInput
 from graphql_schema.identity.payloads import AccountErrorCode as Code
 from graphql_schema.identity.payloads import CompleteOidcLoginPayload
-from resolvers.identity.accounts import _client, _node
+from resolvers.identity.accounts import client_of, user_node
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
 from services.oidc.handoff import redeem_code
 from services.security.sessions import open_session
@@ -31,11 +31,11 @@ async def complete_oidc_login(info: Info, input: CompleteOidcLoginInput
             if user is None or user.status != "active" or user.deleted_at is not None:
                 raise InvalidInput(BAD_CODE)
             tokens = await open_session(tx.session, info.context.settings, user_id=user.id,
-                                        **_client(info))
+                                        **client_of(info))
             await tx.audit("session.log_in", resource_type="user_session",
                            resource_id=tokens.session_id, organization_id=None,
                            new={"user_id": user.id, "method": "oidc"}, actor_id=user.id)
-            node = _node(user)
+            node = user_node(user)
         return CompleteOidcLoginPayload(user=node, access_token=tokens.access_token,
                                         refresh_token=tokens.refresh_token)
 

@@ -19,8 +19,11 @@ from services.jobs.queues import CHARGING_ANALYSIS, DOCUMENT_PROCESSING, MAINTEN
 from services.jobs.registry import TaskSpec
 from services.jobs.runtime import resources
 from services.knowledge.worker import IngestionWorker, storage_reader
+from services.mail.sender import send_pending_mail
+from services.purge import purge_deleted_organizations
 
 INGEST_DOCUMENT = "knowledge.ingest_document"
+SEND_MAIL = "mail.send"
 ANALYSE_CHARGING_LOG = "charging.analyse"
 
 
@@ -59,6 +62,17 @@ async def analyse_charging_log(job_id: str) -> None:
                                 ChargingResources(res.db, res.redis, res.storage))
 
 
+async def send_mail(timestamp: int | None = None) -> int:
+    """The outbox's due mails (queued by a mutation's transaction, or due for a retry)."""
+    res = resources()
+    return await send_pending_mail(res.db, res.settings)
+
+
+async def purge_organizations(timestamp: int) -> int:
+    res = resources()
+    return len(await purge_deleted_organizations(res.db, res.settings, res.storage))
+
+
 async def roll_up_performance(timestamp: int) -> int:
     """The usage of the minute before the tick, as performance metrics."""
     tick = datetime.fromtimestamp(timestamp, UTC)
@@ -85,4 +99,8 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("upkeep.apply_retention", MAINTENANCE, apply_retention,
              cron="37 * * * *", lock="upkeep"),
     TaskSpec(ANALYSE_CHARGING_LOG, CHARGING_ANALYSIS, analyse_charging_log),
+    TaskSpec(SEND_MAIL, MAINTENANCE, send_mail),
+    TaskSpec("mail.retry", MAINTENANCE, send_mail, cron="* * * * *", lock="mail"),
+    TaskSpec("upkeep.purge_organizations", MAINTENANCE, purge_organizations,
+             cron="23 * * * *", lock="upkeep"),
 )

@@ -104,7 +104,8 @@ async def _apply_roles(session: AsyncSession, user: User, entries: object,
     if not wanted:
         return
     organizations = (await session.execute(select(Organization.id, Organization.slug).where(
-        Organization.slug.in_(wanted), Organization.is_active))).all()
+        Organization.slug.in_(wanted), Organization.is_active,
+        Organization.deleted_at.is_(None)))).all()
     for organization_id, slug in organizations:
         membership = await session.scalar(select(Membership).where(
             Membership.organization_id == organization_id, Membership.user_id == user.id

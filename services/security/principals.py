@@ -45,11 +45,14 @@ from services.settings import Settings, secret_key
 
 CACHE_TTL = 300
 
+# A deleted organization's memberships give nothing: everything in it is out of reach at once.
 USER_SQL = """
 SELECT u.status, u.deleted_at IS NOT NULL, u.is_superuser,
        coalesce(array_agg(m.organization_id) FILTER (WHERE m.id IS NOT NULL), '{}'),
        coalesce(array_agg(m.role) FILTER (WHERE m.id IS NOT NULL), '{}')
 FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+  AND NOT EXISTS (SELECT 1 FROM organizations o
+                  WHERE o.id = m.organization_id AND o.deleted_at IS NOT NULL)
 WHERE u.id = $1 GROUP BY u.id"""
 # Extra codenames per organization from the user's groups and direct grants (groups.py writes
 # them and invalidates `user:{id}`); they count only where the user is a member.

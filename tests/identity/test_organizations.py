@@ -35,7 +35,7 @@ mutation ($input: AddMemberInput!) {
 INVITE = """
 mutation ($input: InviteMemberInput!) {
   inviteMember(input: $input) {
-    membership { role user { username email status } } userErrors { field message code }
+    invitation { email role } userErrors { field message code }
   }
 }"""
 UPDATE_ROLE = """
@@ -267,7 +267,7 @@ async def test_every_successful_mutation_writes_one_audit_row(app, client, sessi
         ("organization.create", CREATE, {"name": "Second", "slug": "second"}),
         ("organization.update", UPDATE, {"id": org_id, "name": "Renamed"}),
         ("membership.create", ADD, {"organizationId": org_id, "userId": user_id}),
-        ("membership.invite", INVITE, {"organizationId": org_id, "email": "pat@example.com"}),
+        ("invitation.create", INVITE, {"organizationId": org_id, "email": "pat@example.com"}),
     ]
     for action, document, input in steps:
         count = len(await audit_rows(db))

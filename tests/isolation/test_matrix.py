@@ -34,13 +34,15 @@ from tests.isolation.world import World, build_world
 
 READ_REFUSALS = {"NOT_FOUND"}
 WRITE_REFUSALS = {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"}
-# a notification and an API key are their owner's alone; audit logs need audit:read
-HIDDEN_FROM_VIEWERS = {"Notification", "AuditLog", "ApiKey"}
+# a notification, an API key and a login session are their owner's alone; audit logs need
+# audit:read, pending invitations member:manage
+HIDDEN_FROM_VIEWERS = {"Notification", "AuditLog", "ApiKey", "UserSession", "Invitation"}
 # platform rows (no organization): only a superuser reads them, so a superuser is their control
-PLATFORM_ONLY = {"SystemSetting", "SystemLog"}
-PLATFORM_CONNECTIONS = {"systemSettings", "systemLogs"}
-# a member may leave an organization; retrieval is reading (it logs the query it answers)
-VIEWER_MAY = {"removeMember", "ragQuery"}
+PLATFORM_ONLY = {"SystemSetting", "SystemLog", "OutboxMail"}
+PLATFORM_CONNECTIONS = {"systemSettings", "systemLogs", "mailOutbox"}
+# a member may leave an organization; retrieval is reading (it logs the query it answers); a
+# profile's avatar may be any file its owner reads
+VIEWER_MAY = {"removeMember", "ragQuery", "updateProfile"}
 ID_ALIASES = {
     "organizationId": "Organization", "membershipId": "Membership", "userId": "User",
     "modelId": "AiModel", "modelVersionId": "ModelVersion", "sessionId": "ChatSession",
@@ -55,6 +57,9 @@ ID_ALIASES = {
     "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
     "Collection": "KnowledgeCollection",  # reindexCollection
     "ids": "Notification",  # markNotificationsRead
+    "avatarFileId": "File",  # updateProfile
+    "Session": "UserSession",  # revokeSession
+    "ObjectPermission": "ObjectPermissionGrant",  # revokeObjectPermission
 }
 VERBS = ("update", "delete", "remove", "revoke", "archive", "promote", "scale", "cancel",
          "complete", "fail", "start", "regenerate", "reindex", "grant", "add", "invite",

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ApiKey, Group, ModelUsageLog, PerformanceMetric
+from db.models import (
+    ApiKey,
+    Group,
+    Invitation,
+    ModelUsageLog,
+    ObjectPermission,
+    OutboxMail,
+    PerformanceMetric,
+    UserSession,
+)
+from resolvers.identity.groups import permission_ids
 from services.security.api_keys import generate_api_key
 from tests.factories.ai_models import make_model, make_model_version
 from tests.factories.analysis import make_analysis_job, make_analysis_result
@@ -103,8 +113,25 @@ async def build_world(session: AsyncSession, name: str) -> World:
     api_key = ApiKey(organization_id=org.id, user_id=owner.id, name=f"{name}-key",
                      prefix=prefix, key_hash=key_hash, scopes=["model:write"])
     group = Group(organization_id=org.id, name=f"{name}-group")
-    session.add_all([usage, metric, api_key, group])
+    invitation = Invitation(organization_id=org.id, email=f"{name}-invited@example.com",
+                            role="member", token_hash=f"{name}-invitation",
+                            expires_at=datetime.now(UTC) + timedelta(days=7))
+    login = UserSession(user_id=owner.id, token_hash=f"{name}-session",
+                        expires_at=datetime.now(UTC) + timedelta(days=1))
+    # a platform row: only a superuser reads the outbox
+    mail = OutboxMail(kind="invitation", to_address=invitation.email, language="en",
+                      subject=f"{name} invitation", text_body="link", html_body="<p>link</p>")
+    session.add_all([usage, metric, api_key, group, invitation, login, mail])
     await session.flush()
+    permission = (await permission_ids(session, ["dataset:write"]))["dataset:write"]
+    grant = ObjectPermission(organization_id=org.id, permission_id=permission,
+                             group_id=group.id, resource_type="datasets",
+                             resource_id=dataset.id)
+    session.add(grant)
+    await session.flush()
+    o["ObjectPermissionGrant"] = grant
     o["ModelUsageLog"], o["PerformanceMetric"], o["ApiKey"] = usage, metric, api_key
-    o["Group"] = group
+    o["Group"], o["Invitation"], o["UserSession"] = group, invitation, login
+    o["OutboxMail"] = mail
     return w
+
