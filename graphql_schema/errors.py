@@ -24,6 +24,15 @@ class ErrorCode(Enum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
+# The codes of request errors (GraphQL over HTTP): nothing could be executed, so an answer in
+# application/graphql-response+json has no `data` at all. Invalid variables are BAD_USER_INPUT.
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL (or over the token limit)
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # not valid against the schema, or the limits
+OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"  # no operation to run by that name
+REQUEST_ERRORS = frozenset({PARSE_FAILED, VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE,
+                            ErrorCode.BAD_USER_INPUT.value})  # the last one: without a path
+
+
 class ApiError(GraphQLError):
     """A deliberate error: its message is safe to show and it carries a code."""
 

@@ -7,22 +7,33 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSyntaxError, parse
 from starlette.requests import Request
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
 
-from graphql_schema.errors import ErrorCode
+from graphql_schema.errors import (
+    OPERATION_RESOLUTION_FAILURE,
+    PARSE_FAILED,
+    VALIDATION_FAILED,
+    ErrorCode,
+)
 from graphql_schema.planner.internals import core_schema
 from services.availability import ServiceUnavailable, outage_of
 from services.metrics import OPERATION, Operation
 from services.settings import Settings
 
+# strawberry's refusals of a request's operation (none to run, or not of an allowed type)
+REFUSED_OPERATIONS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
 
 def is_expected(error: GraphQLError) -> bool:
-    """Errors raised on purpose (ApiError, graphql-core's own) as opposed to crashes."""
+    """Errors raised on purpose (ApiError, graphql-core's own, strawberry's refusals of an
+    operation) as opposed to crashes."""
     original = error.original_error
-    return original is None or isinstance(original, GraphQLError)
+    return original is None or isinstance(original, (GraphQLError, *REFUSED_OPERATIONS))
 
 
 def outage(error: GraphQLError) -> ServiceUnavailable | None:
@@ -75,9 +86,14 @@ class ErrorCodes(MaskErrors):
 
 
 def _code_for(error: GraphQLError) -> str:
-    """Errors graphql-core raises itself: invalid documents and variables are the client's."""
+    """Errors graphql-core and strawberry raise themselves: documents that do not parse or
+    validate, operations that cannot be run and invalid variables are the client's."""
+    if isinstance(error, GraphQLSyntaxError):
+        return PARSE_FAILED
+    if isinstance(error.original_error, REFUSED_OPERATIONS):
+        return OPERATION_RESOLUTION_FAILURE
     if error.path is None and not error.message.startswith("Variable '$"):
-        return "GRAPHQL_VALIDATION_FAILED"
+        return VALIDATION_FAILED
     return ErrorCode.BAD_USER_INPUT.value
 
 
@@ -91,9 +107,16 @@ class Documents(SchemaExtension):
         self.caches = caches
 
     def on_parse(self) -> Iterator[None]:
+        """A document that does not parse is left to strawberry, which parses it again (with
+        the same token limit) where its syntax error becomes the operation's answer, coded
+        and sent on either transport: raised from here, it escapes the extensions (no code
+        over HTTP) and ends a socket's operation without a word to its client."""
         context = self.execution_context
-        context.graphql_document = self.caches.parse(
-            context.query, **context.parse_options, max_tokens=self.caches.max_tokens)
+        context.parse_options["max_tokens"] = self.caches.max_tokens
+        try:
+            context.graphql_document = self.caches.parse(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
         yield
 
     def on_validate(self) -> Iterator[None]:
