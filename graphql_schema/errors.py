@@ -33,6 +33,22 @@ REQUEST_ERRORS = frozenset({PARSE_FAILED, VALIDATION_FAILED, OPERATION_RESOLUTIO
                             ErrorCode.BAD_USER_INPUT.value})  # the last one: without a path
 
 
+def refused_value(error: BaseException | None) -> BaseException | None:
+    """PostgreSQL's error behind `error` when it refused a value (SQLSTATE class 22, data
+    exception: a NUL character in text, a string too long for its column, a number out of
+    range), else None. Such a value came from the client's input, past validation: it is
+    answered BAD_USER_INPUT, not masked as a crash. asyncpg's errors and SQLAlchemy's wrapper
+    of them both carry the SQLSTATE; the innermost one has PostgreSQL's own message."""
+    found, seen = None, set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            found = error
+        error = getattr(error, "orig", None) or error.__cause__
+    return found
+
+
 class ApiError(GraphQLError):
     """A deliberate error: its message is safe to show and it carries a code."""
 

@@ -19,6 +19,7 @@ from graphql_schema.errors import (
     PARSE_FAILED,
     VALIDATION_FAILED,
     ErrorCode,
+    refused_value,
 )
 from graphql_schema.planner.internals import core_schema
 from services.availability import ServiceUnavailable, outage_of
@@ -46,7 +47,9 @@ class ErrorCodes(MaskErrors):
     """Every error gets `extensions.code`; an unexpected exception's text never reaches the
     client (it is logged with its traceback instead). An outage of PostgreSQL or Redis, from
     any resolver or the planner, is SERVICE_UNAVAILABLE with a message naming the service
-    (even when masking is off): the client may retry, and it is not a bug to report.
+    (even when masking is off): the client may retry, and it is not a bug to report. A value
+    of the input that PostgreSQL refused (a NUL character, a string too long) is
+    BAD_USER_INPUT with PostgreSQL's reason, and the statement left out.
 
     `anonymise_error` and `should_mask_error` are MaskErrors' public knobs. Two methods it
     keeps private are overridden here, for want of a public way: `_process_errors`, because
@@ -57,15 +60,21 @@ class ErrorCodes(MaskErrors):
 
     def __init__(self, *, mask: bool = True) -> None:
         super().__init__(
-            should_mask_error=lambda e: not is_expected(e) and (mask or outage(e) is not None),
+            should_mask_error=lambda e: not is_expected(e) and (
+                mask or outage(e) is not None or refused_value(e.original_error) is not None),
             error_message="Internal server error")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         down = outage(error)
+        refused = refused_value(error.original_error)
         masked = super().anonymise_error(error)
         if down is not None:
             masked.message = down.message
             masked.extensions = {"code": ErrorCode.SERVICE_UNAVAILABLE.value}
+        elif refused is not None:  # PostgreSQL's reason, without the statement
+            reason = getattr(refused, "message", None) or str(refused)
+            masked.message = f"The database refused a value of the input: {reason}"
+            masked.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
         else:
             masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
         return masked
@@ -120,10 +129,14 @@ class Documents(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
+        """The limits only for a document the specification's rules found valid: they
+        assume one (strawberry's depth limiter fails on a spread of an unknown fragment)."""
         context = self.execution_context
-        context.pre_execution_errors = self.caches.validate(
-            core_schema(context.schema), context.graphql_document,
-            (*context.validation_rules, *self.caches.rules))
+        schema, document = core_schema(context.schema), context.graphql_document
+        errors = self.caches.validate(schema, document, tuple(context.validation_rules))
+        if not errors:
+            errors = self.caches.validate(schema, document, self.caches.rules)
+        context.pre_execution_errors = errors
         yield
 
 

@@ -66,6 +66,7 @@ REQUEST_DATA = "graphql_request_data"  # in the request's state: the body, decod
 REQUEST_BODY = "graphql_request_body"  # or the body itself, read but not one operation
 HTTP_STREAMS = (GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
 METHODS = ("GET", "POST")  # GraphQL over HTTP's; any other is a 405 naming them
+SUBSCRIPTION = OperationType.SUBSCRIPTION
 
 
 def outage_answer(error: Exception) -> Response:
@@ -221,15 +222,17 @@ class GraphQLApp(GraphQL[Context, None]):
                              sub_response: Response, context: Context,
                              root_value: None, request_data: GraphQLRequestData
                              ) -> ExecutionResult:
-        """strawberry's execution of one operation, with its refusals as request errors with
-        codes: no operation to run (400), or a mutation over GET (405, as GraphQL over HTTP
-        requires, naming POST)."""
+        """strawberry's execution of one operation that is answered once (subscriptions are
+        served over websockets), with its refusals as request errors with codes: no
+        operation to run (400), a subscription (400), a mutation over GET (405, as GraphQL
+        over HTTP requires, naming POST)."""
+        method = request_adapter.method
         try:
             return await self.schema.execute(
                 request_data.query, root_value=root_value,
                 variable_values=request_data.variables, context_value=context,
                 operation_name=request_data.operation_name,
-                allowed_operation_types=OperationType.from_http(request_adapter.method),
+                allowed_operation_types=OperationType.from_http(method) - {SUBSCRIPTION},
                 operation_extensions=request_data.extensions)
         except (CannotGetOperationTypeError, MissingQueryError) as error:
             message = (error.as_http_error_reason()
@@ -237,7 +240,10 @@ class GraphQLApp(GraphQL[Context, None]):
                        else "No GraphQL query found in the request")
             raise RequestError(400, message, OPERATION_RESOLUTION_FAILURE) from None
         except InvalidOperationTypeError as error:
-            raise RequestError(405, error.as_http_error_reason(request_adapter.method),
+            if error.operation_type is SUBSCRIPTION:
+                raise RequestError(400, "Subscriptions are served over websockets "
+                                        "(graphql-transport-ws or graphql-ws)") from None
+            raise RequestError(405, error.as_http_error_reason(method),
                                headers={"allow": "POST"}) from None
 
     @cached_property
