@@ -24,7 +24,7 @@ from tests.servers import app_servers
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"
 SEED = 13
-HTTP_REQUESTS = 2400
+HTTP_REQUESTS = 2100
 CONCURRENCY = 8
 SOCKET_OPERATIONS = 160  # per protocol, over SOCKETS sockets at once
 BROKEN_FRAMES = 40  # per protocol
