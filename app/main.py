@@ -41,8 +41,9 @@ from services.storage.local import download_file
 
 
 class GraphQLFirst:
-    """The innermost dispatch: /graphql's HTTP GET and POST to the GraphQL app, everything
-    else (other paths, other methods, /graphql's websockets) to the router.
+    """The innermost dispatch: /graphql's HTTP requests to the GraphQL app (which answers
+    other methods than GET and POST with a JSON 405), everything else (other paths,
+    /graphql's websockets) to the router.
 
     The router's matching and the exception middleware do nothing for the GraphQL app: it
     answers its own errors, and an unexpected one reaches the server error middleware like
@@ -53,8 +54,7 @@ class GraphQLFirst:
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope["path"] == "/graphql"
-                and scope["method"] in ("GET", "POST")):
+        if scope["type"] == "http" and scope["path"] == "/graphql":
             await self.graphql(scope, receive, send)
         else:
             await self.router(scope, receive, send)

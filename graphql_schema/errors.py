@@ -24,6 +24,31 @@ class ErrorCode(Enum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
+# The codes of request errors (GraphQL over HTTP): nothing could be executed, so an answer in
+# application/graphql-response+json has no `data` at all. Invalid variables are BAD_USER_INPUT.
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL (or over the token limit)
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # not valid against the schema, or the limits
+OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"  # no operation to run by that name
+REQUEST_ERRORS = frozenset({PARSE_FAILED, VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE,
+                            ErrorCode.BAD_USER_INPUT.value})  # the last one: without a path
+
+
+def refused_value(error: BaseException | None) -> BaseException | None:
+    """PostgreSQL's error behind `error` when it refused a value (SQLSTATE class 22, data
+    exception: a NUL character in text, a string too long for its column, a number out of
+    range), else None. Such a value came from the client's input, past validation: it is
+    answered BAD_USER_INPUT, not masked as a crash. asyncpg's errors and SQLAlchemy's wrapper
+    of them both carry the SQLSTATE; the innermost one has PostgreSQL's own message."""
+    found, seen = None, set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            found = error
+        error = getattr(error, "orig", None) or error.__cause__
+    return found
+
+
 class ApiError(GraphQLError):
     """A deliberate error: its message is safe to show and it carries a code."""
 

@@ -7,22 +7,34 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSyntaxError, parse
 from starlette.requests import Request
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
 
-from graphql_schema.errors import ErrorCode
+from graphql_schema.errors import (
+    OPERATION_RESOLUTION_FAILURE,
+    PARSE_FAILED,
+    VALIDATION_FAILED,
+    ErrorCode,
+    refused_value,
+)
 from graphql_schema.planner.internals import core_schema
 from services.availability import ServiceUnavailable, outage_of
 from services.metrics import OPERATION, Operation
 from services.settings import Settings
 
+# strawberry's refusals of a request's operation (none to run, or not of an allowed type)
+REFUSED_OPERATIONS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
 
 def is_expected(error: GraphQLError) -> bool:
-    """Errors raised on purpose (ApiError, graphql-core's own) as opposed to crashes."""
+    """Errors raised on purpose (ApiError, graphql-core's own, strawberry's refusals of an
+    operation) as opposed to crashes."""
     original = error.original_error
-    return original is None or isinstance(original, GraphQLError)
+    return original is None or isinstance(original, (GraphQLError, *REFUSED_OPERATIONS))
 
 
 def outage(error: GraphQLError) -> ServiceUnavailable | None:
@@ -35,7 +47,9 @@ class ErrorCodes(MaskErrors):
     """Every error gets `extensions.code`; an unexpected exception's text never reaches the
     client (it is logged with its traceback instead). An outage of PostgreSQL or Redis, from
     any resolver or the planner, is SERVICE_UNAVAILABLE with a message naming the service
-    (even when masking is off): the client may retry, and it is not a bug to report.
+    (even when masking is off): the client may retry, and it is not a bug to report. A value
+    of the input that PostgreSQL refused (a NUL character, a string too long) is
+    BAD_USER_INPUT with PostgreSQL's reason, and the statement left out.
 
     `anonymise_error` and `should_mask_error` are MaskErrors' public knobs. Two methods it
     keeps private are overridden here, for want of a public way: `_process_errors`, because
@@ -46,15 +60,21 @@ class ErrorCodes(MaskErrors):
 
     def __init__(self, *, mask: bool = True) -> None:
         super().__init__(
-            should_mask_error=lambda e: not is_expected(e) and (mask or outage(e) is not None),
+            should_mask_error=lambda e: not is_expected(e) and (
+                mask or outage(e) is not None or refused_value(e.original_error) is not None),
             error_message="Internal server error")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         down = outage(error)
+        refused = refused_value(error.original_error)
         masked = super().anonymise_error(error)
         if down is not None:
             masked.message = down.message
             masked.extensions = {"code": ErrorCode.SERVICE_UNAVAILABLE.value}
+        elif refused is not None:  # PostgreSQL's reason, without the statement
+            reason = getattr(refused, "message", None) or str(refused)
+            masked.message = f"The database refused a value of the input: {reason}"
+            masked.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
         else:
             masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
         return masked
@@ -75,9 +95,14 @@ class ErrorCodes(MaskErrors):
 
 
 def _code_for(error: GraphQLError) -> str:
-    """Errors graphql-core raises itself: invalid documents and variables are the client's."""
+    """Errors graphql-core and strawberry raise themselves: documents that do not parse or
+    validate, operations that cannot be run and invalid variables are the client's."""
+    if isinstance(error, GraphQLSyntaxError):
+        return PARSE_FAILED
+    if isinstance(error.original_error, REFUSED_OPERATIONS):
+        return OPERATION_RESOLUTION_FAILURE
     if error.path is None and not error.message.startswith("Variable '$"):
-        return "GRAPHQL_VALIDATION_FAILED"
+        return VALIDATION_FAILED
     return ErrorCode.BAD_USER_INPUT.value
 
 
@@ -91,16 +116,27 @@ class Documents(SchemaExtension):
         self.caches = caches
 
     def on_parse(self) -> Iterator[None]:
+        """A document that does not parse is left to strawberry, which parses it again (with
+        the same token limit) where its syntax error becomes the operation's answer, coded
+        and sent on either transport: raised from here, it escapes the extensions (no code
+        over HTTP) and ends a socket's operation without a word to its client."""
         context = self.execution_context
-        context.graphql_document = self.caches.parse(
-            context.query, **context.parse_options, max_tokens=self.caches.max_tokens)
+        context.parse_options["max_tokens"] = self.caches.max_tokens
+        try:
+            context.graphql_document = self.caches.parse(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
         yield
 
     def on_validate(self) -> Iterator[None]:
+        """The limits only for a document the specification's rules found valid: they
+        assume one (strawberry's depth limiter fails on a spread of an unknown fragment)."""
         context = self.execution_context
-        context.pre_execution_errors = self.caches.validate(
-            core_schema(context.schema), context.graphql_document,
-            (*context.validation_rules, *self.caches.rules))
+        schema, document = core_schema(context.schema), context.graphql_document
+        errors = self.caches.validate(schema, document, tuple(context.validation_rules))
+        if not errors:
+            errors = self.caches.validate(schema, document, self.caches.rules)
+        context.pre_execution_errors = errors
         yield
 
 

@@ -74,9 +74,10 @@ async def test_healthz_is_readyz(client) -> None:
     assert response.json() == {"status": "ok", "checks": {"postgresql": "ok", "redis": "ok"}}
 
 
-async def test_graphql_with_another_method_is_refused_by_the_router(client) -> None:
-    """GET and POST go straight to the GraphQL app (app/main.py); the rest still meet the
-    router, which answers 405 with the methods it allows."""
+async def test_graphql_with_another_method_is_a_json_405(client) -> None:
+    """Every method reaches the GraphQL app (app/main.py), which answers the ones other than
+    GET and POST with 405, the methods it allows, and a GraphQL error with a code."""
     refused = await client.put("/graphql", json={"query": QUERY})
     assert refused.status_code == 405
     assert {"GET", "POST"} <= set(refused.headers["allow"].replace(" ", "").split(","))
+    assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"

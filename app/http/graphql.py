@@ -5,7 +5,10 @@ Every HTTP request passes the guards (app/http/guards.py) first. Its body is rea
 once, with a persisted query's document filled in: a JSON POST by `json_request_data`, whose
 data the planner's known path answers if it answered the same query whole before, and which
 strawberry's `parse_http_body` takes over otherwise; any other request by strawberry alone.
-An outage of PostgreSQL or Redis is a 503 with Retry-After. Sockets: app/http/websockets.py.
+An outage of PostgreSQL or Redis is a 503 with Retry-After. A request that is not one GraphQL
+can run (another method, media type, a body that is not a JSON object, no operation to run,
+a document that does not parse) is answered in JSON too, with a code: `RequestError`.
+Sockets: app/http/websockets.py.
 """
 
 from __future__ import annotations
@@ -16,23 +19,35 @@ from typing import Any, Protocol
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.graphiql import graphiql_html
-from app.http.errors import service_unavailable
+from app.http.errors import RequestError, service_unavailable
 from app.http.event_streams import is_event_stream
 from app.http.guards import admit
 from app.http.negotiation import GRAPHQL_RESPONSE_JSON, response_media_type
 from app.http.persisted_queries import PersistedQueryError, fill_in_documents
-from app.http.request_data import is_json, read_body, replay, single_operation
+from app.http.request_data import (
+    is_json,
+    read_body,
+    refuse_media_type,
+    replay,
+    single_operation,
+    with_files,
+)
 from app.http.websockets import (
     LimitedLegacyWSHandler,
     LimitedTransportWSHandler,
@@ -42,6 +57,7 @@ from app.http.websockets import (
 )
 from db.scope import Principal
 from graphql_schema.context import Context
+from graphql_schema.errors import OPERATION_RESOLUTION_FAILURE, REQUEST_ERRORS
 from services.availability import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, outage_of
 from services.metrics import OPERATION, Operation
 from services.system_log import bind_request
@@ -50,6 +66,8 @@ RequestData = GraphQLRequestData | list[GraphQLRequestData]
 REQUEST_DATA = "graphql_request_data"  # in the request's state: the body, decoded once
 REQUEST_BODY = "graphql_request_body"  # or the body itself, read but not one operation
 HTTP_STREAMS = (GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
+METHODS = ("GET", "POST")  # GraphQL over HTTP's; any other is a 405 naming them
+SUBSCRIPTION = OperationType.SUBSCRIPTION
 
 
 def outage_answer(error: Exception) -> Response:
@@ -92,6 +110,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        if request.method not in METHODS:
+            await RequestError(405, "GraphQL is served over GET and POST only",
+                               headers={"allow": ", ".join(METHODS)}).response()(
+                scope, receive, send)
+            return
         try:
             refusal = await admit(request)
         except Exception as error:
@@ -107,8 +130,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 response = (await self.run(request) if known is None else Response(
                     orjson.dumps({"data": known.data}),
                     media_type=response_media_type(request.headers.get("accept", ""))))
-            except HTTPException as refused:  # what strawberry's own __call__ answers so
-                response = PlainTextResponse(refused.reason, status_code=refused.status_code)
+            except RequestError as refused:
+                response = refused.response()
+            except HTTPException as refused:  # strawberry's other refusals, in JSON too
+                response = RequestError(refused.status_code, refused.reason).response()
             except PersistedQueryError as answer:
                 response = answer.response()
             except ClientDisconnect:
@@ -166,9 +191,64 @@ class GraphQLApp(GraphQL[Context, None]):
         body = state.get(REQUEST_BODY)
         if body is not None:
             request_adapter = RequestAdapter(Request(request.scope, replay(body, request.receive)))
+        elif request.method == "POST":
+            refuse_media_type(request.headers.get("content-type"), self.multipart_uploads_enabled)
         data = await super().parse_http_body(request_adapter)
         await fill_in_documents(request.app.state, data)
         return data
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A JSON body, GET parameter or multipart part as strawberry reads it; what does not
+        decode (lone surrogates included), or is neither an object nor a list, is a request
+        error (strawberry would fail on a number or a string with a 500)."""
+        try:
+            decoded = self.decode_json(data)
+        except orjson.JSONDecodeError as error:
+            raise RequestError(400, f"Unable to parse the request as JSON: {error}") from None
+        if not isinstance(decoded, dict | list):
+            raise RequestError(400, "A GraphQL request, its variables and its extensions are "
+                                    'JSON objects, such as {"query": "{ __typename }"}')
+        return decoded
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, Any]:
+        """An upload's operations with its files in place (GraphQL multipart request); a form
+        that does not parse, or a `map` that does not fit the operations, is a request error."""
+        try:
+            form = await request.get_form_data()
+        except (ValueError, StarletteHTTPException) as error:
+            raise RequestError(400, f"Unable to parse the multipart body: {error}") from None
+        parts = [form.form.get(name, "{}") for name in ("operations", "map")]
+        operations, files_map = (self.parse_json(part) if isinstance(part, str | bytes)
+                                 else part for part in parts)
+        return with_files(operations, files_map, form.files)
+
+    async def execute_single(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+                             sub_response: Response, context: Context,
+                             root_value: None, request_data: GraphQLRequestData
+                             ) -> ExecutionResult:
+        """strawberry's execution of one operation that is answered once (subscriptions are
+        served over websockets), with its refusals as request errors with codes: no
+        operation to run (400), a subscription (400), a mutation over GET (405, as GraphQL
+        over HTTP requires, naming POST)."""
+        method = request_adapter.method
+        try:
+            return await self.schema.execute(
+                request_data.query, root_value=root_value,
+                variable_values=request_data.variables, context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=OperationType.from_http(method) - {SUBSCRIPTION},
+                operation_extensions=request_data.extensions)
+        except (CannotGetOperationTypeError, MissingQueryError) as error:
+            message = (error.as_http_error_reason()
+                       if isinstance(error, CannotGetOperationTypeError)
+                       else "No GraphQL query found in the request")
+            raise RequestError(400, message, OPERATION_RESOLUTION_FAILURE) from None
+        except InvalidOperationTypeError as error:
+            if error.operation_type is SUBSCRIPTION:
+                raise RequestError(400, "Subscriptions are served over websockets "
+                                        "(graphql-transport-ws or graphql-ws)") from None
+            raise RequestError(405, error.as_http_error_reason(method),
+                               headers={"allow": "POST"}) from None
 
     @cached_property
     def streams_over_http(self) -> bool:
@@ -216,18 +296,23 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Response:
         """Our JSON codec and negotiated media type; no data with errors is a 503 when each
         error is an outage (as the known path answers it), else, in the GraphQL over HTTP
-        media type, a 400 (a request error: nothing was executed)."""
+        media type, a 400, without `data` at all for a request error (a document that does
+        not parse or validate, invalid variables: nothing was executed)."""
         media_type = sub_response.media_type or "application/json"
         status_code = sub_response.status_code or 200
         errors = response_data.get("errors") if isinstance(response_data, dict) else None
         outage = False
         if errors and isinstance(response_data, dict) and response_data.get("data") is None:
-            outage = all((error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE
-                         for error in errors)
+            codes = [(error.get("extensions") or {}).get("code") for error in errors]
+            outage = all(code == SERVICE_UNAVAILABLE for code in codes)
             if outage:
                 status_code = 503
             elif media_type == GRAPHQL_RESPONSE_JSON:
                 status_code = 400
+                if all(code in REQUEST_ERRORS and "path" not in error
+                       for code, error in zip(codes, errors, strict=True)):
+                    response_data = response_data.copy()
+                    del response_data["data"]
         response = Response(self.encode_json(response_data), status_code=status_code,
                             media_type=media_type)
         if outage:

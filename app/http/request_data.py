@@ -6,13 +6,47 @@ strawberry's (`parse_http_body`), which reads the body again through `replay`.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from starlette.types import Message, Receive
+from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+
+from app.http.errors import RequestError
+
+MULTIPART = "multipart/form-data"
 
 
 def is_json(content_type: str | None) -> bool:
     """application/json, with or without parameters (charset)."""
     return (content_type or "").partition(";")[0].strip().lower() == "application/json"
+
+
+def refuse_media_type(content_type: str | None, multipart: bool) -> None:
+    """A POST's body is JSON (or, for uploads, a multipart form): any other media type is
+    refused with 415, as GraphQL over HTTP recommends."""
+    media_type, _ = parse_content_type(content_type or "")
+    if "application/json" not in media_type and not (multipart and media_type == MULTIPART):
+        raise RequestError(415, "A GraphQL POST's body is application/json"
+                                + (f" (or {MULTIPART} for uploads)" if multipart else ""))
+
+
+def with_files(operations: object, files_map: object, files: Mapping[str, Any]
+               ) -> dict[str, Any]:
+    """A multipart request's operations with each file of `map` at its paths; a map that is
+    not an object of lists of paths, or names a file or a path the request does not have,
+    is a request error."""
+    if not isinstance(files_map, dict) or not all(
+            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+            for paths in files_map.values()):
+        raise RequestError(400, "The multipart `map` is an object of lists of paths")
+    try:
+        return replace_placeholders_with_files(operations, files_map, files)  # type: ignore[arg-type]
+    except (LookupError, TypeError, ValueError):
+        raise RequestError(400, "The multipart `map` names a file or a path that the "
+                                "request does not have") from None
 
 
 def single_operation(decoded: object) -> GraphQLRequestData | None:

@@ -1,10 +1,12 @@
 """/graphql over websockets: authentication in `connection_init`, per-socket limits.
 
 A socket authenticates with `connection_init`'s payload (or the upgrade request's header) and
-is refused with 4401 and the refusal's code as reason. Each operation a socket starts counts
-against the same rate limit as HTTP requests, and a socket runs at most
-`ws_max_subscriptions` operations at once: an operation over either is refused alone, with an
-`error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS), the socket stays open.
+is refused with 4401 and the refusal's code as reason. A message the protocol does not
+describe closes a graphql-transport-ws socket with 4400 and gets an `error` message in
+graphql-ws. Each operation a socket starts counts against the same rate limit as HTTP
+requests, and a socket runs at most `ws_max_subscriptions` operations at once: an operation
+over either is refused alone, with an `error` message for its id (RATE_LIMITED or
+TOO_MANY_SUBSCRIPTIONS), the socket stays open.
 
 When the server shuts down, every open socket is closed with 1001 (going away), so clients
 reconnect to another process at once; uvicorn alone would close them with 1012.
@@ -22,8 +24,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message, SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage, StartMessage
 
 from app.http.errors import rate_limited
 from db.scope import Principal
@@ -38,6 +40,7 @@ from services.system_log import bind_user
 WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
 WS_GOING_AWAY = 1001  # the server is shutting down: reconnect (to another process)
 GOING_AWAY_REASON = "The server is shutting down"
+MAX_CLOSE_REASON = 123  # bytes: a control frame's 125, less the close code's 2
 
 
 @dataclass
@@ -97,10 +100,12 @@ class WebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
     async def close(self, code: int, reason: str) -> None:
+        """The close frame's reason is cut to the 123 bytes a frame has room for (strawberry
+        closes with an error's message, which may quote a long part of a document)."""
         if self.closed:
             return  # closed at shutdown: the handler's own close comes after
         code, reason = self.ws.scope.get("state", {}).get("ws_refusal", (code, reason))
-        await super().close(code, reason)
+        await super().close(code, reason.encode()[:MAX_CLOSE_REASON].decode(errors="ignore"))
 
 
 class OpenSockets:
@@ -149,6 +154,26 @@ class ClosedOnShutdown:
             sockets.discard(self.websocket)
 
 
+def malformed(message: object, start: str, stop: str) -> str | None:
+    """Why a client's message cannot be handled, or None: strawberry's handlers index a
+    message as the protocol describes it, and one of another shape (JSON that is not an
+    object, an operation without an id or a query) would end the socket without a close."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "A message is a JSON object with a string `type`"
+    if message["type"] not in (start, stop):
+        return None
+    if not isinstance(message.get("id"), str):
+        return f"A `{message['type']}` message has a string `id`"
+    payload = message.get("payload")
+    if message["type"] == start and not (
+            isinstance(payload, dict) and isinstance(payload.get("query"), str)
+            and isinstance(payload.get("variables"), dict | None)
+            and isinstance(payload.get("operationName"), str | None)):
+        return (f"A `{start}` payload has a string `query` (and object `variables`, "
+                "string `operationName`)")
+    return None
+
+
 async def operation_refusal(context: WebSocketContext, active: int) -> dict[str, object] | None:
     """Why a socket may not start one more operation (a GraphQL error), or None. The cap is
     checked first, so an operation it refuses is not counted against the rate limit."""
@@ -171,6 +196,14 @@ class LimitedTransportWSHandler(ClosedOnShutdown, TransportWSHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_message(self, message: Message) -> None:
+        """A message the protocol does not describe closes the socket with 4400 and why."""
+        problem = malformed(message, "subscribe", "complete")
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message["id"] not in self.operations:
@@ -196,6 +229,19 @@ class LimitedLegacyWSHandler(ClosedOnShutdown, LegacyWSHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_subscriptions_per_connection = None  # ours, with a code, comes first
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        """A message the protocol does not describe gets an `error` message (for its id, if
+        it has one) with code BAD_REQUEST; the socket stays open, as the protocol's servers
+        keep it."""
+        problem = malformed(message, "start", "stop")
+        if problem is not None:
+            id_ = message.get("id") if isinstance(message, dict) else None
+            await self.send_message({  # type: ignore[typeddict-item]
+                "type": "error", **({"id": id_} if isinstance(id_, str) else {}),
+                "payload": {"message": problem, "extensions": {"code": "BAD_REQUEST"}}})
+            return
+        await super().handle_message(message)
 
     async def handle_start(self, message: StartMessage) -> None:
         if self.connection_acknowledged:

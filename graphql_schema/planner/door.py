@@ -54,7 +54,7 @@ from strawberry.types.graphql import OperationType
 from db.scope import Principal
 from db.session import Database
 from graphql_schema.context import Context
-from graphql_schema.errors import ErrorCode
+from graphql_schema.errors import ErrorCode, refused_value
 from graphql_schema.extensions import Documents, ErrorCodes, OperationObserver
 from graphql_schema.planner import stats as counters
 from graphql_schema.planner.execute import Run
@@ -280,8 +280,9 @@ class QueryPlanner:
 
     async def _attempt(self, job: Awaitable[T]) -> T | None:
         """The planned result, or None (a fallback) when strawberry has to answer: an error
-        answer (strawberry gives it, with its path) or a planner bug (logged). An outage of
-        PostgreSQL or Redis is raised as ServiceUnavailable: strawberry would meet it too."""
+        answer (strawberry gives it, with its path: a value PostgreSQL refused is one too) or
+        a planner bug (logged). An outage of PostgreSQL or Redis is raised as
+        ServiceUnavailable: strawberry would meet it too."""
         try:
             return await job
         except (Fallback, GraphQLError):
@@ -291,9 +292,12 @@ class QueryPlanner:
             if outage is not None:
                 self.stats.count(counters.OUTAGE)
                 raise outage from error
-            log.warning("planned execution failed; strawberry executes this request",
-                        exc_info=True)
-            reason = counters.EXECUTION_ERROR
+            if refused_value(error) is not None:  # the input's value: strawberry says so
+                reason = counters.ERROR_ANSWER
+            else:
+                log.warning("planned execution failed; strawberry executes this request",
+                            exc_info=True)
+                reason = counters.EXECUTION_ERROR
         self.stats.fell_back(reason)
         return None
 
