@@ -12,8 +12,10 @@ from services.storage.base import object_key
 from tests.factories.datasets import make_dataset
 from tests.graphql import error_codes, gql
 from tests.identity.test_organizations import call, gid, given_org
-from tests.knowledge.conftest import ADD, CREATE
+from tests.knowledge.conftest import ADD, CREATE, worker
 from tests.knowledge.stores import stored_chunks, upload
+
+__all__ = ["worker"]  # a fixture
 
 DELETE = """
 mutation ($input: DeleteOrganizationInput!) {
@@ -28,7 +30,7 @@ query ($slug: String!, $dataset: ID!) {
 
 
 async def test_a_deleted_organization_is_gone_for_its_members_and_purged_later(
-    app, client, session, db, settings
+    app, client, session, db, settings, worker
 ) -> None:
     # given Acme with a dataset, a member's API key, a stored file and a Qdrant collection
     org, people = await given_org(app, session, "owner", "admin", "member")
@@ -45,7 +47,7 @@ async def test_a_deleted_organization_is_gone_for_its_members_and_purged_later(
     added = await call(client, people["admin"], ADD, {
         "collectionId": collection_id, "title": "faq", "text": "Refunds take five days."})
     document_id = added["data"]["addKnowledgeDocument"]["document"]["id"]
-    await app.state.knowledge.drain()
+    await worker.drain()  # the document_processing job, run here
     ids = [uuid.UUID(_raw(g)) for g in (collection_id, document_id, file_id)]
     assert await stored_chunks(app, "qdrant", ids[0], ids[1]) != []
     stored = object_key(org.id, ids[2])
