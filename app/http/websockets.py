@@ -1,7 +1,9 @@
 """/graphql over websockets: authentication in `connection_init`, per-socket limits.
 
 A socket authenticates with `connection_init`'s payload (or the upgrade request's header) and
-is refused with 4401 and the refusal's code as reason. Each operation a socket starts counts
+is refused with 4401 and the refusal's code as reason, or closed with 1013 (try again later)
+and SERVICE_UNAVAILABLE when PostgreSQL or Redis could not serve its authentication (down, or
+no free connection within the pool's timeout). Each operation a socket starts counts
 against the same rate limit as HTTP requests, and a socket runs at most
 `ws_max_subscriptions` operations at once: an operation over either is refused alone, with an
 `error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS), the socket stays open.
@@ -30,6 +32,7 @@ from db.scope import Principal
 from graphql_schema.context import Context, Loaders
 from graphql_schema.fanout import LegacyWSHandler, TransportWSHandler
 from services.auth import authenticate
+from services.availability import ServiceUnavailable, outage_of
 from services.metrics import RATE_LIMITED
 from services.ratelimit import check_operation
 from services.security.tokens import TokenError
@@ -37,6 +40,7 @@ from services.system_log import bind_user
 
 WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
 WS_GOING_AWAY = 1001  # the server is shutting down: reconnect (to another process)
+WS_TRY_AGAIN_LATER = 1013  # PostgreSQL or Redis could not serve the socket's authentication
 GOING_AWAY_REASON = "The server is shutting down"
 
 
@@ -76,6 +80,12 @@ async def authenticate_socket(context: WebSocketContext) -> None:
         principal = await authenticate(authorization, websocket.app.state)
     except TokenError as refused:
         raise ws_rejection(websocket, WS_UNAUTHORIZED, refused.code, refused.message) from None
+    except Exception as error:
+        outage = outage_of(error)
+        if outage is None:
+            raise
+        raise ws_rejection(websocket, WS_TRY_AGAIN_LATER, outage.code, outage.message
+                           ) from None
     context.use_principal(principal)
     bind_user(principal.user_id)  # the socket's later log records name its caller
 
@@ -158,7 +168,10 @@ async def operation_refusal(context: WebSocketContext, active: int) -> dict[str,
                            "once on one socket",
                 "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}
     assert isinstance(context.request, WebSocket)
-    retry_after = await check_operation(context.request, context.principal)
+    try:
+        retry_after = await check_operation(context.request, context.principal)
+    except ServiceUnavailable as outage:  # Redis is down and the limit fails closed
+        return {"message": outage.message, "extensions": {"code": outage.code}}
     if retry_after is None:
         return None
     RATE_LIMITED.labels("websocket").inc()
