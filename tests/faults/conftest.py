@@ -179,7 +179,7 @@ async def make_member(stack: Stack, sessionmaker: async_sessionmaker[AsyncSessio
         tokens = await open_session(session, stack.settings, user_id=user.id)
         await session.commit()
     return Member({"authorization": f"Bearer {tokens.access_token}"},
-                  to_base64("ChatSession", chat.id), to_base64("AIModel", model.id))
+                  to_base64("ChatSession", chat.id), to_base64("AiModel", model.id))
 
 
 async def post(base_url: str, query: str, headers: dict[str, str] | None = None,
@@ -188,9 +188,10 @@ async def post(base_url: str, query: str, headers: dict[str, str] | None = None,
         return await http.post("/graphql", json={"query": query, "variables": variables})
 
 
-async def ready(base_url: str) -> int:
+async def ready_is(base_url: str, status: int) -> bool:
+    """Whether the server's /readyz answers `status` now."""
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        return (await http.get("/readyz")).status_code
+        return (await http.get("/readyz")).status_code == status
 
 
 async def frame(ws: ClientConnection, deadline: float = DEADLINE) -> dict[str, Any]:

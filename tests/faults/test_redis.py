@@ -16,7 +16,7 @@ import redis.exceptions
 from websockets.asyncio.client import ClientConnection, connect
 
 from services.availability import SERVICE_UNAVAILABLE
-from tests.faults.conftest import Member, Stack, codes, frame, make_member, post, ready, until
+from tests.faults.conftest import Member, Stack, codes, frame, make_member, post, ready_is, until
 from tests.http.test_observability import samples
 
 QUERY = "{ viewer { username } organizations(first: 5) { edges { node { name } } } }"
@@ -86,7 +86,7 @@ async def test_requests_are_answered_while_redis_is_down(stack: Stack, server: s
 
     # when Redis stops
     await stack.stop_redis()
-    await until(lambda: _is(ready(server), 503), "/readyz says 503 without Redis")
+    await until(lambda: ready_is(server, 503), "/readyz says 503 without Redis")
 
     # then signed-in requests (each authenticated afresh) get the same answer, one after
     # another (the breaker refuses its connects at once), and anonymous ones too
@@ -99,7 +99,7 @@ async def test_requests_are_answered_while_redis_is_down(stack: Stack, server: s
 
     # and once Redis is back, the server is ready again without a restart
     await stack.start_redis()
-    await until(lambda: _is(ready(server), 200), "/readyz says 200 with Redis back")
+    await until(lambda: ready_is(server, 200), "/readyz says 200 with Redis back")
     assert (await post(server, QUERY, member.headers)).json() == answered.json()
 
 
@@ -139,7 +139,7 @@ async def test_a_streaming_reply_outlives_redis_and_its_subscriber_is_told(
 
     # when Redis is back, a new subscription works and replays the stored reply
     await stack.start_redis()
-    await until(lambda: _is(ready(server), 200), "/readyz says 200 with Redis back")
+    await until(lambda: ready_is(server, 200), "/readyz says 200 with Redis back")
     async with subscribed(server, member, after=0) as again:
         replayed = (await frame(again))["payload"]["data"]["chatMessageStream"]
     assert replayed == {"__typename": "ChatMessageCompleted",
@@ -165,7 +165,3 @@ async def test_the_rate_limit_fails_open_unless_told_to_fail_closed(
         assert codes(answer.json()) == [SERVICE_UNAVAILABLE]
     else:
         assert (answer.status_code, answer.json()) == (200, {"data": {"__typename": "Query"}})
-
-
-async def _is(status: Any, expected: int) -> bool:
-    return await status == expected
