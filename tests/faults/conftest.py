@@ -136,7 +136,10 @@ def serving(stack: Stack, **env: str) -> Iterator[str]:
     environment = {**os.environ, "DATABASE_URL": stack.postgres.database_url,
                    "REDIS_URL": stack.redis.redis_url, "AIPLATFORM_ACCESS_LOG": "false",
                    "AIPLATFORM_DATA_DIR": str(stack.data_dir / "app"), "PYTHONUNBUFFERED": "1",
-                   "AIPLATFORM_SECRET_KEY": stack.settings.secret_key.get_secret_value(), **env}
+                   "AIPLATFORM_SECRET_KEY": stack.settings.secret_key.get_secret_value(),
+                   # a chat subscription closed by its client right after its first event
+                   # can stay behind as a task that never ends: shutdown would wait for it
+                   "AIPLATFORM_SHUTDOWN_GRACE_SECONDS": "2", **env}
     with open(stack.data_dir / f"server-{port}.log", "wb") as output:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
