@@ -19,7 +19,6 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from app.http.event_streams import OpenStreams
@@ -32,6 +31,7 @@ from services.jobs.runtime import Resources
 from services.jobs.tier import WorkerTier
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
+from services.redis_pool import make_redis
 from services.settings import Settings
 from services.system_log import SystemLogWriter
 from services.vectorstores import VectorStores
@@ -68,8 +68,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await asyncio.to_thread(migrate.upgrade, database_url)
         redis_url = redis_url or embedded.redis_url
     db = Database(database_url, pool_size=settings.db_pool_size,
-                  max_overflow=settings.db_max_overflow)
-    redis = Redis.from_url(redis_url)
+                  max_overflow=settings.db_max_overflow,
+                  pool_timeout=settings.db_pool_timeout_seconds)
+    redis = make_redis(redis_url, settings)
     shutdown = GracefulShutdown(settings.shutdown_grace_seconds, OpenSockets(), OpenStreams())
     try:
         await db.connect()

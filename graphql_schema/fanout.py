@@ -276,10 +276,18 @@ class ChannelFanout:
         except asyncio.QueueFull:  # this process fell a whole queue behind: all of them did
             log.warning("dropped the %d groups of %s: delivery fell behind",
                         len(self.groups), self.channel)
-            for group in list(self.groups.values()):
-                for member in list(group.members):
-                    member.finish(SlowSubscriber(f"delivery on {self.channel} fell behind"))
+            self._end(SlowSubscriber(f"delivery on {self.channel} fell behind"))
         return True
+
+    def lost(self, error: Exception) -> None:
+        """The bus lost Redis: every member's stream ends with `error` (what is queued here
+        may be incomplete: the client subscribes again)."""
+        self._end(error)
+
+    def _end(self, error: Exception) -> None:
+        for group in list(self.groups.values()):
+            for member in list(group.members):
+                member.finish(error)
 
     async def _run(self) -> None:
         while True:
@@ -296,9 +304,10 @@ class ChannelFanout:
         """A member left `group`: drop empty groups, and the channel once none is left."""
         if not group.members and self.groups.get(group.key) is group:
             del self.groups[group.key]
-        if not self.groups and self.bus.shared_sink(self.channel) is self:
+        if not self.groups:
             self.task.cancel()
-            await self.bus.release(self)
+            if self.bus.shared_sink(self.channel) is self:  # (not after the bus lost Redis)
+                await self.bus.release(self)
 
 
 # ------------------------------------------------------------------ joining

@@ -16,6 +16,10 @@ with `CannotConnectNowError`; a pooled connection cut mid-statement can come bac
 pool still "in operation" (asyncpg's `InternalClientError`). An `OSError` is an outage only
 when it was raised inside the database or Redis client, so a missing upload or a provider's
 refused socket stays a bug or the provider's error.
+
+An exhausted pool is an outage too, of the service whose pool it is: no free connection
+within the pool's timeout (db/session.py, services/redis_pool.py) is answered
+SERVICE_UNAVAILABLE, as a server too busy to take the request, never as a crash.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import asyncpg
 import redis.exceptions
 import sqlalchemy.exc
 
+from db.session import PoolTimeout
+
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 RETRY_AFTER_SECONDS = 1  # what a 503 suggests: the pools reconnect on the next request
 
@@ -34,6 +40,8 @@ _POSTGRES = (
     asyncpg.PostgresConnectionError,  # the connection broke, or could not be made
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, admin kill
     asyncpg.exceptions.InsufficientResourcesError,  # out of connections, memory, disk
+    PoolTimeout,  # no read connection came free in time
+    sqlalchemy.exc.TimeoutError,  # no write connection came free in time
 )
 _REDIS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # the client libraries by the top-level package of the code that raised (socket errors)

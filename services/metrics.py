@@ -64,8 +64,9 @@ CHAT_REPLY_DURATION = Histogram(
     "of completed replies, by provider", ("provider",),
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120))
 REDIS_ERRORS = Counter("aiplatform_redis_errors", "Redis calls that failed while the server "
-                       "carried on (by component: pubsub, a reader that resubscribes)",
-                       ("component",))
+                       "carried on (by component: pubsub, its reader; auth, answered from "
+                       "PostgreSQL; ratelimit, requests let through unchecked; cache, skipped; "
+                       "chat, events of a reply not published)", ("component",))
 PUBSUB_REDIS_ERRORS = REDIS_ERRORS.labels("pubsub")
 # the worker tier (services/jobs/): queues as a scrape finds them in the database, and the
 # jobs this process ran

@@ -11,6 +11,15 @@ graphql_schema/fanout.py): the sink then receives each event once for all of its
 Every event is numbered as it is dispatched, so a member knows which events it already had
 from its own queue.
 
+When the connection to Redis is lost, events published meanwhile are lost with it, so no
+local subscriber can know what it missed: every one of them is told (`Sink.lost`: a
+`Subscription` raises `ServiceUnavailable`, code SERVICE_UNAVAILABLE, after the events it
+already had) and its stream ends; the client subscribes again, and resubscribing replays
+what a stream can replay (a chat's stored replies). The next subscription connects anew,
+through the pool's breaker (services/redis_pool.py): while Redis is down, one connect per
+second, the others refused at once. redis-py would reconnect and resubscribe on its own,
+silently: `_BusConnection` turns that into the loss it is.
+
 Channel names live here so publishers and subscribers cannot disagree.
 """
 
@@ -24,9 +33,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, TypeVar
 
 import orjson
+import redis.exceptions
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub as RedisPubSub
+from redis.asyncio.connection import Connection
 
+from services.availability import REDIS, ServiceUnavailable, outage_of
 from services.metrics import PUBSUB_DELIVERED, PUBSUB_DROPPED, PUBSUB_REDIS_ERRORS
 
 log = logging.getLogger("aiplatform.pubsub")
@@ -65,6 +77,10 @@ class Sink(Protocol):
         """Take the event without waiting; False drops this sink from the channel."""
         ...
 
+    def lost(self, error: Exception) -> None:
+        """The bus lost its connection: end the stream with `error` (no more events come)."""
+        ...
+
 
 SinkT = TypeVar("SinkT", bound=Sink)
 
@@ -74,6 +90,13 @@ class SlowSubscriber(Exception):
 
 
 _DROPPED = object()
+
+
+class _Lost:
+    """The marker ending a subscriber's queue when the bus lost its connection."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class Subscription:
@@ -94,6 +117,12 @@ class Subscription:
             self.queue.put_nowait(_DROPPED)
             return False
 
+    def lost(self, error: Exception) -> None:
+        if self.queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()  # make room for the marker
+        self.queue.put_nowait(_Lost(error))
+
     def __aiter__(self) -> Subscription:
         return self
 
@@ -101,7 +130,18 @@ class Subscription:
         event = await self.queue.get()
         if event is _DROPPED:
             raise SlowSubscriber(f"subscriber of {self.channel} fell behind and was dropped")
+        if isinstance(event, _Lost):
+            self.queue.put_nowait(event)  # (for whoever reads on)
+            raise event.error
         return event
+
+
+class _BusConnection(RedisPubSub):
+    """redis-py's pub/sub connection, which must not resubscribe behind our back: after a
+    reconnect, the events published while it was away are gone, and nobody would know."""
+
+    async def on_connect(self, connection: Connection) -> None:  # (called on reconnects)
+        raise redis.exceptions.ConnectionError("the pub/sub connection to Redis was lost")
 
 
 class PubSub:
@@ -127,13 +167,19 @@ class PubSub:
         sub = Subscription(channel, self._queue_size)
         async with self._lock:
             if self._pubsub is None:
-                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                self._pubsub = _BusConnection(self._redis.connection_pool,
+                                              ignore_subscribe_messages=True)
+            if self._reader is None:
                 self._reader = asyncio.create_task(self._read(), name="pubsub-reader")
-            subscribers = self._local.setdefault(channel, set())
-            if not subscribers:
-                await self._pubsub.subscribe(channel)
+            if channel not in self._local:
+                try:
+                    await self._pubsub.subscribe(channel)
+                except Exception as error:  # Redis is down: so is every channel of this bus
+                    await self._lose_all(error)
+                    raise
+                self._local[channel] = set()
                 self._subscribed.set()
-            subscribers.add(sub)
+            self._local[channel].add(sub)
         try:
             yield sub
         finally:
@@ -172,23 +218,30 @@ class PubSub:
             if not subscribers:
                 del self._local[sub.channel]
                 if self._pubsub is not None:
-                    await self._pubsub.unsubscribe(sub.channel)
+                    try:
+                        await self._pubsub.unsubscribe(sub.channel)
+                    except Exception as error:  # Redis went away under the reader
+                        await self._lose_all(error)
 
     async def _read(self) -> None:
-        assert self._pubsub is not None
         while True:
-            if not self._local or self._pubsub.connection is None:
+            bus = self._pubsub
+            if not self._local or bus is None or bus.connection is None:
                 # nothing to read yet: no channel, or the first SUBSCRIBE still connecting
                 # (redis-py refuses get_message until it has; that raced with `subscribe`)
                 self._subscribed.clear()
                 await self._subscribed.wait()
                 continue
             try:
-                message = await self._pubsub.get_message(timeout=1.0)
-            except Exception:  # a broken connection must not end delivery for good
+                message = await bus.get_message(timeout=1.0)
+            except Exception as error:  # never the end of delivery for good
                 PUBSUB_REDIS_ERRORS.inc()
-                log.exception("pub/sub read failed; resubscribing")
-                await self._resubscribe()
+                log.warning("pub/sub connection to Redis lost (%s): ending %d local "
+                            "subscriptions", type(error).__name__,
+                            sum(len(s) for s in self._local.values()))
+                async with self._lock:
+                    if self._pubsub is bus:
+                        await self._lose_all(error)
                 continue
             if message is None or message.get("type") != "message":
                 continue
@@ -204,14 +257,19 @@ class PubSub:
                     PUBSUB_DROPPED.inc()
                     log.warning("dropped a slow subscriber of %s", channel)
 
-    async def _resubscribe(self) -> None:
-        async with self._lock:
-            if self._pubsub is not None:
-                with contextlib.suppress(Exception):
-                    await self._pubsub.aclose()
-            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            if self._local:
-                await self._pubsub.subscribe(*self._local)
+    async def _lose_all(self, error: Exception) -> None:
+        """The connection is gone (the lock is held): every local subscriber is told, and the
+        next subscription connects anew."""
+        bus, self._pubsub = self._pubsub, None
+        outage = outage_of(error) or ServiceUnavailable(REDIS, error)
+        sinks = [sink for sinks in self._local.values() for sink in sinks]
+        self._local.clear()
+        self._shared.clear()
+        for sink in sinks:
+            sink.lost(outage)
+        if bus is not None:
+            with contextlib.suppress(Exception):  # (its connection is broken)
+                await bus.aclose()
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -219,6 +277,7 @@ class PubSub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         if self._pubsub is not None:
-            await self._pubsub.aclose()
+            with contextlib.suppress(Exception):  # (Redis may be down at shutdown)
+                await self._pubsub.aclose()
         self._local.clear()
         self._shared.clear()

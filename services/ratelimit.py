@@ -4,10 +4,15 @@ Each key is a sorted set of request times. One Lua script drops the times older 
 window, refuses when `limit` remain (answering how long until the oldest one leaves), or
 records the new time. Being one script, it is atomic across every worker and pod; refused
 requests are not recorded, so a client that waits the advertised time gets through.
+
+Without Redis nothing can be counted: requests are let through unchecked (fail open: logged,
+and counted in `aiplatform_redis_errors{component="ratelimit"}`), or, with
+`AIPLATFORM_RATE_LIMIT_FAIL_CLOSED=true`, refused as SERVICE_UNAVAILABLE (HTTP 503).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -19,7 +24,12 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from db.scope import Principal
+from services.availability import REDIS, ServiceUnavailable
+from services.metrics import REDIS_ERRORS
+from services.redis_pool import redis_down
 from services.settings import Settings
+
+log = logging.getLogger("aiplatform.ratelimit")
 
 WINDOW_SECONDS = 60.0
 
@@ -164,5 +174,36 @@ async def check(state: State, principal: Principal, client: Address | None) -> i
         key, limit = user_key(principal.user_id), settings.rate_limit_per_minute_user
     else:
         key, limit = ip_key(client.host if client else "unknown"), settings.rate_limit_per_minute_ip
-    wait = await limiter.hit(key, limit)
+    try:
+        wait = await limiter.hit(key, limit)
+    except Exception as error:
+        if not redis_down(error):
+            raise
+        REDIS_ERRORS.labels("ratelimit").inc()
+        if settings.rate_limit_fail_closed:
+            raise ServiceUnavailable(REDIS) from error
+        _unchecked.note()
+        return None
     return None if wait is None else retry_after_seconds(wait)
+
+
+class _Unchecked:
+    """Requests let through unchecked while Redis is down: one log line per `every` seconds
+    with how many, not one per request."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self.count = 0
+        self.logged = -math.inf
+
+    def note(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self.logged >= self.every:
+            log.warning("Redis is unavailable: %d requests let through without a rate limit "
+                        "check (AIPLATFORM_RATE_LIMIT_FAIL_CLOSED=true refuses them)",
+                        self.count)
+            self.logged, self.count = now, 0
+
+
+_unchecked = _Unchecked()

@@ -81,8 +81,15 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=10)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
 
+    # Pools, per worker process (docs/deployment.md sizes them for --workers N): PostgreSQL
+    # connections for writes (pool + overflow) and for reads (pool), Redis connections; a
+    # request waits at most the pool timeout for a free one, then is answered 503
+    # SERVICE_UNAVAILABLE (a socket: closed with 1013)
     db_pool_size: int = Field(default=10, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    redis_pool_size: int = Field(default=100, ge=2, le=10_000)
+    redis_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
 
     # Browser apps on other origins (comma-separated, e.g. http://localhost:3000; * for any,
     # without credentials); unset: same origin only. Websocket pages are checked alike.
@@ -115,6 +122,9 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_per_minute_user: int = Field(default=600, ge=1)
     rate_limit_per_minute_ip: int = Field(default=300, ge=1)
+    # Redis down: requests are let through unchecked (logged, counted in
+    # aiplatform_redis_errors{component="ratelimit"}); true: refused with 503 SERVICE_UNAVAILABLE
+    rate_limit_fail_closed: bool = False
     # A process trusts an access token it authenticated this long ago without asking Redis,
     # and claims rate-limit slots ahead for a busy caller (up to 64, used within that time):
     # a logout or role change made in another process reaches this one within this many

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
 from redis.asyncio import Redis
 
+from app.embedded import EmbeddedServices
+from services.availability import REDIS, ServiceUnavailable, outage_of
 from services.pubsub import PubSub, SlowSubscriber
 
 
@@ -101,6 +104,10 @@ class Recorder:
             self.complete.set()
         return True
 
+    def lost(self, error: Exception) -> None:
+        self.error = error
+        self.complete.set()
+
 
 async def test_subscribers_hand_their_place_over_to_one_shared_sink(redis_url) -> None:
     redis = Redis.from_url(redis_url)
@@ -146,5 +153,39 @@ async def test_the_reader_waits_for_the_first_subscription(redis_url, caplog) ->
 
     assert got == {"i": 1}
     # redis-py refuses to read before the first SUBSCRIBE has its connection; reading then
-    # failed, and the bus dropped and remade its subscription
-    assert "pub/sub read failed" not in caplog.text
+    # failed, and the bus would have ended its subscribers for a connection it never lost
+    assert "pub/sub connection to Redis lost" not in caplog.text
+
+
+async def test_losing_redis_ends_every_subscriber_and_the_bus_connects_anew(tmp_path) -> None:
+    """A redis-server of the test's own, stopped under the bus: a subscriber is told (the
+    events published meanwhile are lost, it cannot know which), so is a shared sink; while
+    Redis is down a new subscription fails at once; once it is back, one works again."""
+    servers = EmbeddedServices(tmp_path, postgres=False, redis=True)
+    await asyncio.to_thread(servers.start)
+    redis = Redis.from_url(servers.redis_url)
+    bus = PubSub(redis)
+    try:
+        async with bus.subscribe("run:a") as alone, bus.subscribe("run:b") as member:
+            sink, _ = bus.hand_over(member, lambda: Recorder("run:b", 1))
+            await asyncio.to_thread(servers.stop)
+            with pytest.raises(ServiceUnavailable) as told:
+                await asyncio.wait_for(anext(alone), timeout=10)
+            await asyncio.wait_for(sink.complete.wait(), timeout=10)
+        assert told.value.service == REDIS and isinstance(sink.error, ServiceUnavailable)
+
+        with pytest.raises(Exception) as refused:
+            async with bus.subscribe("run:c"):
+                pass
+        assert outage_of(refused.value) is not None
+
+        servers = EmbeddedServices(tmp_path, postgres=False, redis=True)
+        await asyncio.to_thread(servers.start)
+        async with bus.subscribe("run:d") as again:
+            assert await settled_numsub(redis, "run:d", 1) == 1
+            await bus.publish("run:d", {"back": True})
+            assert await asyncio.wait_for(anext(again), timeout=10) == {"back": True}
+    finally:
+        await bus.close()
+        await redis.aclose()
+        await asyncio.to_thread(servers.stop)

@@ -38,7 +38,7 @@ async def metrics(request: Request) -> Response:
 def observe_pools(db: Database) -> None:
     """The pools' connections as this scrape finds them: a pool's figures live in the process
     that holds it, and a scrape is when someone looks."""
-    reads = db._pool  # the asyncpg pool behind Database.fetch (None until connected)
+    reads = db.read_pool  # None until connected
     if reads is not None:
         idle = reads.get_idle_size()
         DB_CONNECTIONS.labels("reads", "in_use").set(reads.get_size() - idle)

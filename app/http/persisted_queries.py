@@ -23,6 +23,8 @@ from redis.asyncio import Redis
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 
+from services.redis_pool import best_effort
+
 KEY_PREFIX = "apq:"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 NO_STORE = "private, no-cache, must-revalidate"  # Apollo's header on these answers
@@ -81,7 +83,8 @@ class PersistedQueries:
                                       "BAD_USER_INPUT", 400)
         if sha not in self._recent and parses(request.query, self.max_tokens):
             self._remember(sha, request.query)
-            await self.redis.set(KEY_PREFIX + sha, request.query, ex=self.ttl_seconds)
+            await best_effort(self.redis.set(KEY_PREFIX + sha, request.query,
+                                             ex=self.ttl_seconds), "cache")
 
     async def get(self, sha: str) -> str | None:
         if not SHA256_HEX.match(sha):
@@ -90,7 +93,8 @@ class PersistedQueries:
         if query is not None:
             self._recent.move_to_end(sha)
             return query
-        stored = await self.redis.get(KEY_PREFIX + sha)
+        # Redis down: not found, and the client sends the document again
+        stored = await best_effort(self.redis.get(KEY_PREFIX + sha), "cache")
         if stored is None:
             return None
         query = stored.decode()

@@ -1,12 +1,14 @@
 """/graphql over websockets: authentication in `connection_init`, per-socket limits.
 
 A socket authenticates with `connection_init`'s payload (or the upgrade request's header) and
-is refused with 4401 and the refusal's code as reason. A message the protocol does not
-describe closes a graphql-transport-ws socket with 4400 and gets an `error` message in
-graphql-ws. Each operation a socket starts counts against the same rate limit as HTTP
-requests, and a socket runs at most `ws_max_subscriptions` operations at once: an operation
-over either is refused alone, with an `error` message for its id (RATE_LIMITED or
-TOO_MANY_SUBSCRIPTIONS), the socket stays open.
+is refused with 4401 and the refusal's code as reason, or closed with 1013 (try again later)
+and SERVICE_UNAVAILABLE when PostgreSQL or Redis could not serve its authentication (down, or
+no free connection within the pool's timeout). A message the protocol does not describe
+closes a graphql-transport-ws socket with 4400 and gets an `error` message in graphql-ws.
+Each operation a socket starts counts against the same rate limit as HTTP requests, and a
+socket runs at most `ws_max_subscriptions` operations at once: an operation over either is
+refused alone, with an `error` message for its id (RATE_LIMITED or TOO_MANY_SUBSCRIPTIONS),
+the socket stays open.
 
 When the server shuts down, every open socket is closed with 1001 (going away), so clients
 reconnect to another process at once; uvicorn alone would close them with 1012.
@@ -32,6 +34,7 @@ from db.scope import Principal
 from graphql_schema.context import Context, Loaders
 from graphql_schema.fanout import LegacyWSHandler, TransportWSHandler
 from services.auth import authenticate
+from services.availability import ServiceUnavailable, outage_of
 from services.metrics import RATE_LIMITED
 from services.ratelimit import check_operation
 from services.security.tokens import TokenError
@@ -39,6 +42,7 @@ from services.system_log import bind_user
 
 WS_UNAUTHORIZED = 4401  # no usable credential: log in again or replace the key
 WS_GOING_AWAY = 1001  # the server is shutting down: reconnect (to another process)
+WS_TRY_AGAIN_LATER = 1013  # PostgreSQL or Redis could not serve the socket's authentication
 GOING_AWAY_REASON = "The server is shutting down"
 MAX_CLOSE_REASON = 123  # bytes: a control frame's 125, less the close code's 2
 
@@ -79,6 +83,12 @@ async def authenticate_socket(context: WebSocketContext) -> None:
         principal = await authenticate(authorization, websocket.app.state)
     except TokenError as refused:
         raise ws_rejection(websocket, WS_UNAUTHORIZED, refused.code, refused.message) from None
+    except Exception as error:
+        outage = outage_of(error)
+        if outage is None:
+            raise
+        raise ws_rejection(websocket, WS_TRY_AGAIN_LATER, outage.code, outage.message
+                           ) from None
     context.use_principal(principal)
     bind_user(principal.user_id)  # the socket's later log records name its caller
 
@@ -183,7 +193,10 @@ async def operation_refusal(context: WebSocketContext, active: int) -> dict[str,
                            "once on one socket",
                 "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"}}
     assert isinstance(context.request, WebSocket)
-    retry_after = await check_operation(context.request, context.principal)
+    try:
+        retry_after = await check_operation(context.request, context.principal)
+    except ServiceUnavailable as outage:  # Redis is down and the limit fails closed
+        return {"message": outage.message, "extensions": {"code": outage.code}}
     if retry_after is None:
         return None
     RATE_LIMITED.labels("websocket").inc()

@@ -8,6 +8,10 @@ assistant message with the ID announced in those events, its token counts and a
 then publishes `completed`. A provider that fails or stays silent longer than
 `chat_provider_timeout_seconds` ends the reply as `failed` (with a usage row saying why);
 the user's message stays and can be answered again.
+
+Publishing is best effort, storing is not: while Redis is down, the reply goes on generating
+unpublished (its subscribers were told the bus is gone, and find the stored reply when they
+subscribe again), and it is stored complete, or failed with its reason, all the same.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from services.embeddings import EmbeddingError
 from services.metrics import observe_reply
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.base import estimate_tokens
+from services.redis_pool import best_effort
 
 log = logging.getLogger("aiplatform.chat")
 
@@ -84,7 +89,8 @@ async def generate(res: Resources, job: ReplyJob) -> None:
     began = time.monotonic()
     pieces: list[str] = []
     try:
-        await publish_started(res.redis, job.session_id, job.reply_id, job.parent_id)
+        await best_effort(publish_started(res.redis, job.session_id, job.reply_id,
+                                          job.parent_id), "chat")
         job = await _grounded(res, job)
         request = ChatRequest(model_name=job.model_name, turns=job.turns, options=job.options,
                               model_config=job.model_config, passages=job.passages)
@@ -96,7 +102,8 @@ async def generate(res: Resources, job: ReplyJob) -> None:
                         piece = await anext(stream)
                 except StopAsyncIteration:
                     break
-                await publish_delta(res.redis, job.session_id, job.reply_id, len(pieces), piece)
+                await best_effort(publish_delta(res.redis, job.session_id, job.reply_id,
+                                                len(pieces), piece), "chat")
                 pieces.append(piece)
         if not "".join(pieces).strip():
             raise ProviderError("The provider sent an empty reply")
@@ -117,7 +124,8 @@ async def generate(res: Resources, job: ReplyJob) -> None:
         return
     observe_reply(job.provider, message["prompt_tokens"], message["completion_tokens"],
                   time.monotonic() - began)
-    await publish_end(res.redis, job.session_id, job.reply_id, completed_event(message))
+    await best_effort(publish_end(res.redis, job.session_id, job.reply_id,
+                                  completed_event(message)), "chat")
 
 
 async def _grounded(res: Resources, job: ReplyJob) -> ReplyJob:
@@ -177,7 +185,8 @@ async def _fail(res: Resources, job: ReplyJob, pieces: list[str], status: str, e
             session.add(_usage(job, job.prompt_tokens, completion, _ms(began), status, error))
     except Exception:  # the client must still learn that the reply ended
         log.exception("could not record the failed reply %s", job.reply_id)
-    await publish_end(res.redis, job.session_id, job.reply_id, failed_event(job.reply_id, error))
+    await best_effort(publish_end(res.redis, job.session_id, job.reply_id,
+                                  failed_event(job.reply_id, error)), "chat")
 
 
 def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status: str,

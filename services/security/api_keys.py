@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from db.scope import Principal
 from db.session import Database
+from services.redis_pool import best_effort
 from services.security.principals import load_user, principal_of_user
 from services.security.tokens import TokenError, hash_secret, new_secret
 
@@ -54,7 +55,7 @@ async def invalidate_api_key(redis: Redis, *key_hashes: str) -> None:
 
 
 async def _load_key(db: Database, redis: Redis, key_hash: str) -> dict[str, Any] | None:
-    cached = await redis.get(cache_key(key_hash))
+    cached = await best_effort(redis.get(cache_key(key_hash)), "auth")  # (down: PostgreSQL)
     if cached is not None:
         return orjson.loads(cached)
     rows = await db.fetch(KEY_SQL, key_hash)
@@ -63,13 +64,15 @@ async def _load_key(db: Database, redis: Redis, key_hash: str) -> dict[str, Any]
     key_id, org_id, user_id, scopes, expires_at, revoked = rows[0]
     key = {"id": str(key_id), "org": str(org_id), "user": str(user_id), "scopes": list(scopes),
            "expires": expires_at.timestamp() if expires_at else None, "revoked": revoked}
-    await redis.set(cache_key(key_hash), orjson.dumps(key), ex=CACHE_TTL)
+    await best_effort(redis.set(cache_key(key_hash), orjson.dumps(key), ex=CACHE_TTL), "auth")
     return key
 
 
 async def _touch(db: Database, redis: Redis, key_id: str) -> None:
     """Record use, at most once per LAST_USED_EVERY seconds per key (not on every request)."""
-    if await redis.set(f"apikey_used:{key_id}", 1, nx=True, ex=LAST_USED_EVERY):
+    # (Redis down: not recorded, rather than a write per request)
+    if await best_effort(redis.set(f"apikey_used:{key_id}", 1, nx=True, ex=LAST_USED_EVERY),
+                         "auth"):
         async with db.engine.begin() as conn:
             await conn.execute(TOUCH_SQL, {"id": uuid.UUID(key_id)})
 

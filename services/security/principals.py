@@ -13,6 +13,11 @@ entries and this process's memory of the principal, so the change holds at once 
 process that made it. Other processes keep answering from their memory until their entry is
 `auth_cache_seconds` old, then read Redis again; with `auth_cache_seconds` 0 nothing is kept
 and every request reads Redis.
+
+Redis is a cache here, not a source: while it is down (services/redis_pool.py stops trying
+for a second after each failed connect), a token is checked against its signature, then its
+session and user are read from PostgreSQL, and nothing is cached; the request is counted
+against the rate limit by services/ratelimit.py, which decides what an outage means there.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from db.scope import Principal
 from db.session import Database
 from services.ratelimit import Count
 from services.ratelimit import user_key as rate_key
+from services.redis_pool import best_effort
 from services.security.tokens import (
     LEEWAY_SECONDS,
     AccessClaims,
@@ -151,7 +157,7 @@ async def load_user(db: Database, redis: Redis, user_id: uuid.UUID, *,
     """{"active", "superuser", "roles": {org: role}} of a user, cached; None if unknown.
     `cached`: the cache's entry when the caller already read it (one round trip for two)."""
     if cached is None:
-        cached = (await _cached(redis, [user_key(user_id)]))[0]
+        cached = ((await best_effort(_cached(redis, [user_key(user_id)]), "auth")) or [None])[0]
     if cached is not None:
         return cached
     rows = await db.fetch(USER_SQL, user_id)
@@ -161,7 +167,7 @@ async def load_user(db: Database, redis: Redis, user_id: uuid.UUID, *,
     user = {"active": status == "active" and not deleted, "superuser": superuser,
             "roles": {str(o): r for o, r in zip(orgs, roles, strict=True)},
             "grants": await _grants(db, user_id)}
-    await redis.set(user_key(user_id), orjson.dumps(user), ex=CACHE_TTL)
+    await best_effort(redis.set(user_key(user_id), orjson.dumps(user), ex=CACHE_TTL), "auth")
     return user
 
 
@@ -236,15 +242,20 @@ async def _authenticate(settings: Settings, db: Database, redis: Redis, key: tup
     # the session and the user in one round trip: the user's id is in the signed claims
     keys = [session_key(claims.session_id), user_key(claims.user_id)]
     slots = 0
+    session = user = None
     if count is None:
-        session, user = await _cached(redis, keys)
+        cached = await best_effort(_cached(redis, keys), "auth")
+        if cached is not None:
+            session, user = cached
     else:
-        raw_session, raw_user, count.wait, granted = await count.limiter.signed_in_hit(
-            *keys, rate_key(claims.user_id), count.limit, claim)
-        count.done = granted >= 0
-        slots = max(granted - 1, 0)
-        session, user = (orjson.loads(v) if v is not None else None
-                         for v in (raw_session, raw_user))
+        hit = await best_effort(count.limiter.signed_in_hit(
+            *keys, rate_key(claims.user_id), count.limit, claim), "auth")
+        if hit is not None:  # (Redis down: counted later, services/ratelimit.py)
+            raw_session, raw_user, count.wait, granted = hit
+            count.done = granted >= 0
+            slots = max(granted - 1, 0)
+            session, user = (orjson.loads(v) if v is not None else None
+                             for v in (raw_session, raw_user))
     if session is None:
         rows = await db.fetch(SESSION_SQL, claims.session_id)
         if not rows:
@@ -252,7 +263,8 @@ async def _authenticate(settings: Settings, db: Database, redis: Redis, key: tup
         user_id, token_hash, revoked, expires_at = rows[0]
         session = {"user": str(user_id), "token_hash": token_hash, "revoked": revoked,
                    "expires": expires_at.timestamp()}
-        await redis.set(session_key(claims.session_id), orjson.dumps(session), ex=CACHE_TTL)
+        await best_effort(redis.set(session_key(claims.session_id), orjson.dumps(session),
+                                    ex=CACHE_TTL), "auth")
     if (session["revoked"] or session["user"] != str(claims.user_id)
             or session["expires"] < datetime.now(UTC).timestamp()):
         raise TokenError("SESSION_REVOKED", "This session has ended: log in again")

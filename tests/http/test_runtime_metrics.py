@@ -14,6 +14,7 @@ from strawberry.relay import to_base64
 
 from app.embedded import EmbeddedServices
 from db.models import ChatMessage
+from services.availability import ServiceUnavailable
 from services.pubsub import PubSub, SlowSubscriber
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model
@@ -70,7 +71,7 @@ def connections(text: str, pool: str, state: str) -> float:
 
 async def test_pool_connections_in_use_are_read_at_scrape(client, db) -> None:
     before = (await client.get("/metrics")).text
-    async with db._pool.acquire(), db.engine.connect() as orm:
+    async with db.read_pool.acquire(), db.engine.connect() as orm:
         await orm.exec_driver_sql("SELECT 1")
         held = (await client.get("/metrics")).text
     after = (await client.get("/metrics")).text
@@ -156,7 +157,8 @@ async def test_completed_chat_replies_count_tokens_and_time_by_provider(
 async def test_a_pubsub_connection_cut_under_the_reader_is_counted_as_a_redis_error(
         client, tmp_path) -> None:
     """A redis-server of the test's own, so that killing its pub/sub clients cuts only this
-    bus's connection: the reader counts the error, resubscribes and delivers again."""
+    bus's connection: the reader counts the error, the subscriber is told (events may have
+    been missed), and a new subscription delivers again."""
     servers = EmbeddedServices(tmp_path / "redis", postgres=False, redis=True)
     await asyncio.to_thread(servers.start)
     redis = Redis.from_url(servers.redis_url)
@@ -165,10 +167,14 @@ async def test_a_pubsub_connection_cut_under_the_reader_is_counted_as_a_redis_er
     try:
         async with bus.subscribe("metrics-cut") as sub:
             assert await redis.client_kill_filter(_type="pubsub") == 1
-            assert await numsub_becomes(redis, "metrics-cut", 1) == 1  # subscribed again
+            with pytest.raises(ServiceUnavailable):
+                async with asyncio.timeout(TIMEOUT):
+                    await anext(sub)
+        async with bus.subscribe("metrics-cut") as again:
+            assert await numsub_becomes(redis, "metrics-cut", 1) == 1
             await redis.publish("metrics-cut", b'{"after": "the cut"}')
             async with asyncio.timeout(TIMEOUT):
-                assert await anext(sub) == {"after": "the cut"}
+                assert await anext(again) == {"after": "the cut"}
     finally:
         await bus.close()
         await redis.aclose()
