@@ -1,5 +1,6 @@
 """The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, the probes
-(/livez, /readyz, /healthz), /metrics and signed file downloads (/files/{id}, local storage).
+(/livez, /readyz, /healthz), /metrics, signed file downloads (/files/{id}, local storage) and
+the OpenAI-compatible gateway (/v1, app/http/gateway/).
 
 Every request passes OpenTelemetry's server span when tracing is on (services/telemetry.py),
 the request observer (request log, metrics) and, when other origins are configured, CORS,
@@ -22,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from app.graphiql import static_app
 from app.http.cors import CORS
+from app.http.gateway import gateway
 from app.http.graphql import GraphQLApp
 from app.http.health import livez, readyz
 from app.http.metrics import metrics
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None,
             Route("/healthz", readyz),
             Route("/metrics", metrics),
             Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
+            gateway(),
         ],
         middleware=[*tracing(), *observers(settings), *middleware],
         lifespan=lifespan,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -46,6 +47,7 @@ class Loaders:
         self._nodes: dict[tuple[type, str], DataLoader[Any, Any]] = {}
         self._pages: dict[tuple[Relation, type, PageQuery], DataLoader[uuid.UUID, Page]] = {}
         self._counts: dict[tuple[Relation, tuple[Condition, ...]], DataLoader[uuid.UUID, int]] = {}
+        self._batches: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
 
     def node(self, node_type: type[TableNode], key: str = "id") -> DataLoader[Any, Any]:
         """Nodes by primary key, or by another unique column such as `slug`."""
@@ -61,6 +63,21 @@ class Loaders:
                 return [build(r) if r is not None else None for r in rows]
 
             loader = self._nodes[(node_type, key)] = DataLoader(load_fn=load)
+        return loader
+
+    def batch(self, load: Callable[[Database, list[Any]], Awaitable[list[Any]]]
+              ) -> DataLoader[Any, Any]:
+        """A loader around a batch function of db/loaders (`(db, keys)` -> values in key
+        order) for values that are not rows, such as aggregates; keys are ids of nodes the
+        caller has already been allowed to read."""
+        loader = self._batches.get(load)
+        if loader is None:
+            db = self._db
+
+            async def load_keys(keys: list[Any]) -> list[Any]:
+                return await load(db, keys)
+
+            loader = self._batches[load] = DataLoader(load_fn=load_keys)
         return loader
 
     async def load(self, node_type: type[TableNode], key: Any) -> Any:
