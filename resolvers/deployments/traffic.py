@@ -83,7 +83,6 @@ async def shift_traffic(info: Info, input: ShiftTrafficInput) -> ShiftTrafficPay
                            old=old, new={str(r.id): r.traffic_percentage for r in group})
             ids = [r.id for r in group]
         loader = info.context.loaders.node(types.Deployment)
-        loader.clear_many(ids)
         return ShiftTrafficPayload(deployments=list(await loader.load_many(ids)))
 
     return await mutation_payload(body, lambda e: ShiftTrafficPayload(user_errors=e))

@@ -18,6 +18,7 @@ from typing import Any
 from db.models import ModelUsageLog
 from db.session import Database
 from services.gateway.targets import Target
+from services.metrics import observe_gateway_tokens
 
 BUDGET_KEY = "monthlyTokenBudget"
 BUDGET_SQL = """
@@ -79,6 +80,7 @@ class Usage:
 
 
 async def record(db: Database, usage: Usage, duration_ms: int) -> None:
+    """Write the usage row; its tokens count on /metrics too."""
     target = usage.target
     async with db.sessionmaker() as session, session.begin():
         session.add(ModelUsageLog(
@@ -90,3 +92,4 @@ async def record(db: Database, usage: Usage, duration_ms: int) -> None:
             status=usage.status, error_message=usage.error,
             metadata_={"deployment": target.name, "environment": target.environment,
                        **usage.metadata}))
+    observe_gateway_tokens(usage.input_tokens, usage.output_tokens)

@@ -35,6 +35,8 @@ from services.providers import ProviderError
 ENDPOINT = "chat_completions"
 DONE = b"data: [DONE]\n\n"
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+STREAM_OUTCOMES = {"success": "ok", "error": "upstream_error", "timeout": "upstream_error",
+                   "cancelled": "cancelled"}
 
 
 class Call:
@@ -46,6 +48,7 @@ class Call:
         self.usage = usage
         self.reply = Reply()
         self.began = time.perf_counter()
+        self.streaming = False  # once the answer has started, the call counts itself
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.created = int(time.time())
         settings = request.app.state.settings
@@ -53,15 +56,15 @@ class Call:
                                    settings.chat_provider_timeout_seconds)
 
     async def finish(self, status: str = "success", error: str | None = None) -> None:
-        """Write the usage row (once) and count the call."""
+        """Write the usage row (once); count a streamed call (`refusals` counts the rest)."""
         usage, reply = self.usage, self.reply
         usage.output_tokens = reply.completion_tokens
         usage.cost = cost_of(usage.target.pricing, usage.input_tokens, usage.output_tokens)
         usage.status, usage.error = status, error
         seconds = time.perf_counter() - self.began
         await record(self.request.app.state.db, usage, round(seconds * 1000))
-        observe_gateway(ENDPOINT, "ok" if status == "success" else "upstream_error", seconds,
-                        usage.input_tokens, usage.output_tokens)
+        if self.streaming:
+            observe_gateway(ENDPOINT, STREAM_OUTCOMES[status], seconds)
 
     def usage_body(self) -> dict[str, int]:
         return {"prompt_tokens": self.usage.input_tokens,
@@ -122,6 +125,7 @@ async def _stream(call: Call) -> Response:
 
 async def _events(call: Call, first: str | None) -> AsyncIterator[bytes]:
     recorded = False
+    call.streaming = True
     try:
         yield call.chunk({"role": "assistant", "content": ""})
         if first is not None:

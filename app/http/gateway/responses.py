@@ -51,7 +51,7 @@ def outcome_of(status: int) -> str:
 
 def refusals(endpoint: str, handler: Endpoint) -> Endpoint:
     """`handler` with its GatewayErrors answered in OpenAI's shape and every call counted
-    (a streamed answer counts itself when its last byte is out)."""
+    (a streamed answer counts itself when its last byte is out: chat.Call.finish)."""
     async def answer(request: Request) -> Response:
         began = time.perf_counter()
         try:
