@@ -23,9 +23,9 @@ MESSAGES_HELLO = [{"role": "user", "content": "Hello there"}]
 INVOKE = "inference:invoke"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(settings) -> Iterator[str]:
-    """Base URL of one uvicorn process on the test database and Redis."""
+    """Base URL of one uvicorn process on the test database and Redis, for every module."""
     with app_servers(settings) as (url,):
         yield url
 
