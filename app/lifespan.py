@@ -25,6 +25,7 @@ from app.shutdown import GracefulShutdown
 from db import migrate
 from db.session import Database
 from services import metrics, telemetry
+from services.gateway.upstream import upstream_client
 from services.knowledge.worker import IngestionWorker, storage_reader
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
@@ -77,6 +78,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.pubsub = PubSub(redis)
         app.state.sockets = shutdown.sockets
         app.state.generations = GenerationTasks()
+        app.state.upstream_http = upstream_client()  # the gateway's calls to providers
         app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
         app.state.knowledge = IngestionWorker(
             db, app.state.pubsub,
@@ -89,6 +91,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if getattr(app.state, "generations", None) is not None:
             # before the bus and pools they use; replies may finish within the grace period
             await app.state.generations.close(shutdown.remaining())
+        if getattr(app.state, "upstream_http", None) is not None:
+            await app.state.upstream_http.aclose()  # after the last gateway stream ended
         if getattr(app.state, "knowledge", None) is not None:
             await app.state.knowledge.close()
         if getattr(app.state, "vector_stores", None) is not None:

@@ -51,9 +51,10 @@ class Call:
         self.streaming = False  # once the answer has started, the call counts itself
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.created = int(time.time())
-        settings = request.app.state.settings
+        state = request.app.state
         self.pieces = reply_pieces(usage.target, completion, self.reply,
-                                   settings.chat_provider_timeout_seconds)
+                                   state.settings.chat_provider_timeout_seconds,
+                                   state.upstream_http)
 
     async def finish(self, status: str = "success", error: str | None = None) -> None:
         """Write the usage row (once); count a streamed call (`refusals` counts the rest)."""

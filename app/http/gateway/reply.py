@@ -13,6 +13,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpx
+
 from app.http.gateway.chat_request import CompletionRequest
 from services.gateway.targets import Target
 from services.providers import ChatRequest, provider_for
@@ -73,12 +75,13 @@ def prompt_tokens(completion: CompletionRequest) -> int:
 
 
 async def reply_pieces(target: Target, completion: CompletionRequest, reply: Reply,
-                       wait: float) -> AsyncIterator[str]:
+                       wait: float, http: httpx.AsyncClient) -> AsyncIterator[str]:
     """The reply's text, piece by piece, recorded in `reply`; raises ProviderError, or
-    TimeoutError when the provider sends nothing for `wait` seconds."""
+    TimeoutError when the provider sends nothing for `wait` seconds. `http`: the process's
+    client towards providers."""
     request = ChatRequest(model_name=target.model_name, turns=completion.turns,
                           options=completion.options, model_config=target.config)
-    stream = provider_for(target.provider, timeout=wait).stream(request)
+    stream = provider_for(target.provider, timeout=wait, http=http).stream(request)
     stops = StopFilter(completion.stops)
     reply.limit = completion.options.get("max_tokens")
     async with contextlib.aclosing(stream):  # type: ignore[type-var]
