@@ -24,10 +24,12 @@ ENVIRONMENT_ORDER = ("production", "staging", "dev")
 
 TARGETS_SQL = """
 SELECT d.id, d.organization_id, d.name, d.environment, d.status, d.traffic_percentage,
-       m.id, m.name, m.provider, m.model_type, m.capabilities, m.config, m.pricing
+       m.id, m.name, m.provider, m.model_type, m.capabilities, m.config, m.pricing,
+       v.id, f.storage_path
 FROM deployments d
 JOIN model_versions v ON v.id = d.model_version_id
 JOIN ai_models m ON m.id = v.model_id AND m.deleted_at IS NULL
+LEFT JOIN files f ON f.id = v.file_id AND f.deleted_at IS NULL
 WHERE d.name = $1 AND ($2::uuid[] IS NULL OR d.organization_id = ANY($2::uuid[]))
 ORDER BY d.id"""
 RUNNING_SQL = """
@@ -57,6 +59,8 @@ class Target:
     capabilities: tuple[str, ...]
     config: dict[str, Any]
     pricing: dict[str, Any]
+    model_version_id: uuid.UUID
+    artifact_path: str | None  # the version's file (`bucket/key`): an ONNX model to predict with
 
     @property
     def embeds(self) -> bool:
@@ -76,7 +80,8 @@ async def targets_named(db: Database, name: str, organizations: list[uuid.UUID] 
     """Every deployment called `name` in those organizations, whatever its status."""
     rows = await db.fetch(TARGETS_SQL, name, organizations)
     return [Target(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], r[7], r[8], r[9],
-                   tuple(str(c) for c in r[10] or ()), dict(r[11] or {}), dict(r[12] or {}))
+                   tuple(str(c) for c in r[10] or ()), dict(r[11] or {}), dict(r[12] or {}),
+                   r[13], r[14])
             for r in rows]
 
 

@@ -1,6 +1,7 @@
-"""The OpenAI-compatible gateway under /v1: chat completions, embeddings and the model list,
-answered by the caller's running deployments (docs/gateway.md). Mounted in app/main.py inside
-the same middleware as /graphql (tracing, the request observer, CORS)."""
+"""The OpenAI-compatible gateway under /v1: chat completions, embeddings, the model list and
+predictions of ONNX model versions, answered by the caller's running deployments
+(docs/gateway.md). Mounted in app/main.py inside the same middleware as /graphql (tracing,
+the request observer, CORS)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.routing import Mount, Route
 from app.http.gateway.chat import chat_completions
 from app.http.gateway.embeddings import embeddings
 from app.http.gateway.models import list_models
+from app.http.gateway.predict import predict
 
 
 def gateway() -> Mount:
@@ -16,4 +18,5 @@ def gateway() -> Mount:
         Route("/chat/completions", chat_completions, methods=["POST"]),
         Route("/embeddings", embeddings, methods=["POST"]),
         Route("/models", list_models, methods=["GET"]),
+        Route("/deployments/{name}/predict", predict, methods=["POST"]),
     ])
