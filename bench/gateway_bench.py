@@ -10,7 +10,10 @@ concurrency (1 and 50 streams by default) and each reply length (a short and a l
 the stub echoes it word by word, one piece per word), N streamed completions go to the stub
 directly and N through the gateway. The time to the last byte of each is measured by the same
 client; the difference of the medians is the added latency, and its growth from the short to
-the long reply, divided by the extra pieces, the added latency per token.
+the long reply, divided by the extra pieces, the added latency per token. With
+`--server-pid`, the server's CPU time during the gateway runs is measured too: the direct runs
+do not involve the server, so it is all the gateway's work (per request, and per token from
+the short to the long reply), a figure that moves less with what else runs on the machine.
 
 Prints a markdown table (stdout); progress goes to stderr.
 """
@@ -126,6 +129,23 @@ async def load(url: str, body: dict[str, Any], headers: dict[str, str], concurre
     return latencies, pieces
 
 
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by the server process and its children, less
+    the embedded PostgreSQL and Redis (not the gateway)."""
+    if pid is None:
+        return 0.0
+    import psutil
+
+    process = psutil.Process(pid)
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        if "postgres" in p.name() or "redis" in p.name():
+            continue
+        times = p.cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -149,17 +169,20 @@ async def measure(args: argparse.Namespace, upstream: str) -> list[dict[str, Any
             log(f"{concurrency} streams, {label} reply: {total} direct, {total} through the "
                 "gateway")
             plain, pieces = await load(direct, direct_body, {}, concurrency, total)
+            cpu = server_cpu(args.server_pid)
             through, _ = await load(gateway, gateway_body, {"authorization": f"Bearer {key}"},
                                     concurrency, total)
             figures[label] = {"pieces": pieces, "direct_ms": median_ms(plain),
                               "gateway_ms": median_ms(through),
-                              "gateway_p95_ms": sorted(through)[int(0.95 * (total - 1))] * 1000}
+                              "gateway_p95_ms": sorted(through)[int(0.95 * (total - 1))] * 1000,
+                              "cpu_ms": (server_cpu(args.server_pid) - cpu) * 1000 / total}
         short, long = figures["short"], figures["long"]
         added_short = short["gateway_ms"] - short["direct_ms"]
         added_long = long["gateway_ms"] - long["direct_ms"]
         figures["added_per_request_ms"] = added_short
-        figures["added_per_token_us"] = ((added_long - added_short) * 1000
-                                         / max(1, long["pieces"] - short["pieces"]))
+        extra_pieces = max(1, long["pieces"] - short["pieces"])
+        figures["added_per_token_us"] = (added_long - added_short) * 1000 / extra_pieces
+        figures["cpu_per_token_us"] = (long["cpu_ms"] - short["cpu_ms"]) * 1000 / extra_pieces
         rows.append(figures)
     return rows
 
@@ -167,14 +190,16 @@ async def measure(args: argparse.Namespace, upstream: str) -> list[dict[str, Any
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| streams | requests | short reply p50 ms: direct / gateway | long reply "
              f"({rows[0]['long']['pieces']} pieces) p50 ms: direct / gateway | gateway p95 ms "
-             "short / long | added per request ms | added per token µs |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "short / long | added per request ms | added per token µs | server CPU per "
+             "request ms (short reply) | server CPU per token µs |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         s, g = r["short"], r["long"]
         lines.append(f"| {r['concurrency']} | {r['requests']} | {s['direct_ms']:.1f} / "
                      f"{s['gateway_ms']:.1f} | {g['direct_ms']:.1f} / {g['gateway_ms']:.1f} | "
                      f"{s['gateway_p95_ms']:.1f} / {g['gateway_p95_ms']:.1f} | "
-                     f"{r['added_per_request_ms']:.2f} | {r['added_per_token_us']:.1f} |")
+                     f"{r['added_per_request_ms']:.2f} | {r['added_per_token_us']:.1f} | "
+                     f"{s['cpu_ms']:.2f} | {r['cpu_per_token_us']:.1f} |")
     return "\n".join(lines)
 
 
@@ -197,6 +222,8 @@ def main() -> int:
     parser.add_argument("--upstream", help="an OpenAI-compatible stub's /v1 URL "
                                            "(default: start tests/chat/openai_stub_server.py)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 50])
+    parser.add_argument("--server-pid", type=int,
+                        help="the server's process id, to measure its CPU time")
     parser.add_argument("--requests", type=int, default=200,
                         help="streams per concurrency, length and path (default %(default)s)")
     args = parser.parse_args()
