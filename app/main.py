@@ -19,7 +19,11 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+)
 
 from app.graphiql import static_app
 from app.http.cors import CORS
@@ -128,7 +132,10 @@ def create_app(settings: Settings | None = None,
     graphql = GraphQLApp(
         build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        # websockets, and server-sent events (graphql-sse, distinct connections) for clients
+        # behind proxies that do not pass websockets
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL,
+                                GRAPHQL_SSE_PROTOCOL),
         multipart_uploads_enabled=True,  # uploadFile; a preflight header is required
         # pages of these origins may open sockets too; others but the server's own may not
         allowed_origins=settings.allowed_origins,
