@@ -56,3 +56,9 @@ def budget_exceeded(budget: int, retry_after: int) -> GatewayError:
 
 def upstream_unavailable(message: str) -> GatewayError:
     return GatewayError(503, message, "server_error", "upstream_unavailable")
+
+
+def service_unavailable(message: str, retry_after: int) -> GatewayError:
+    """PostgreSQL or Redis could not serve the call (services/availability.py)."""
+    return GatewayError(503, message, "server_error", "service_unavailable",
+                        {"retry-after": str(retry_after)})

@@ -10,7 +10,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.gateway.errors import GatewayError, invalid
+from services.availability import RETRY_AFTER_SECONDS, outage_of
+from services.gateway.errors import GatewayError, invalid, service_unavailable
 from services.metrics import observe_gateway
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -50,13 +51,15 @@ def outcome_of(status: int) -> str:
 
 
 def refusals(endpoint: str, handler: Endpoint) -> Endpoint:
-    """`handler` with its GatewayErrors answered in OpenAI's shape and every call counted
-    (a streamed answer counts itself when its last byte is out: chat.Call.finish)."""
+    """`handler` with its GatewayErrors, and outages of PostgreSQL or Redis (503), answered in
+    OpenAI's shape and every call counted (a streamed answer counts itself when its last byte
+    is out: chat.Call.finish)."""
     async def answer(request: Request) -> Response:
         began = time.perf_counter()
         try:
             response = await handler(request)
-        except GatewayError as error:
+        except Exception as raised:
+            error = raised if isinstance(raised, GatewayError) else _outage(raised)
             observe_gateway(endpoint, outcome_of(error.status), time.perf_counter() - began)
             return error_response(error)
         if response.media_type != "text/event-stream":
@@ -65,3 +68,11 @@ def refusals(endpoint: str, handler: Endpoint) -> Endpoint:
         return response
 
     return answer
+
+
+def _outage(error: Exception) -> GatewayError:
+    """The 503 for an outage; anything else is raised again (a bug: a 500)."""
+    outage = outage_of(error)
+    if outage is None:
+        raise error
+    return service_unavailable(str(outage), RETRY_AFTER_SECONDS)
