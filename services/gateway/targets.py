@@ -70,7 +70,7 @@ class Target:
 def invokable_organizations(principal: Principal) -> list[uuid.UUID] | None:
     """The organizations where the caller holds inference:invoke; None: every one (a
     platform superuser's token)."""
-    if principal.organization_ids is None:
+    if principal.organization_ids is None:  # a superuser's answer is the same everywhere
         return None if principal.can(INVOKE, uuid.UUID(int=0)) else []
     return sorted(o for o in principal.organization_ids if principal.can(INVOKE, o))
 
