@@ -27,6 +27,7 @@ from app.shutdown import GracefulShutdown
 from db import migrate
 from db.session import Database
 from services import metrics, telemetry
+from services.gateway.upstream import upstream_client
 from services.jobs.runtime import Resources
 from services.jobs.tier import WorkerTier
 from services.providers.tasks import GenerationTasks
@@ -83,6 +84,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.sockets = shutdown.sockets
         app.state.event_streams = shutdown.streams
         app.state.generations = GenerationTasks()
+        app.state.upstream_http = upstream_client()  # the gateway's calls to providers
         app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
         if settings.run_worker:  # jobs of every queue (services/jobs/), here in-process
             app.state.jobs = WorkerTier(Resources(settings, db, app.state.storage, redis,
@@ -97,6 +99,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.generations.close(shutdown.remaining())
         if getattr(app.state, "jobs", None) is not None:
             await app.state.jobs.close()  # running jobs get the grace period too
+        if getattr(app.state, "upstream_http", None) is not None:
+            await app.state.upstream_http.aclose()  # after the last gateway stream ended
         if getattr(app.state, "vector_stores", None) is not None:
             await app.state.vector_stores.close()  # after the worker, its last user
         if getattr(app.state, "pubsub", None) is not None:

@@ -1,5 +1,6 @@
 """The ASGI application: /graphql (HTTP and websockets), GraphiQL's assets, the probes
-(/livez, /readyz, /healthz), /metrics and signed file downloads (/files/{id}, local storage).
+(/livez, /readyz, /healthz), /metrics, signed file downloads (/files/{id}, local storage) and
+the OpenAI-compatible gateway (/v1, app/http/gateway/).
 
 Every request passes OpenTelemetry's server span when tracing is on (services/telemetry.py),
 the request observer (request log, metrics) and, when other origins are configured, CORS,
@@ -26,6 +27,7 @@ from strawberry.subscriptions import (
 
 from app.graphiql import static_app
 from app.http.cors import CORS
+from app.http.gateway import gateway
 from app.http.graphql import GraphQLApp
 from app.http.health import livez, readyz
 from app.http.metrics import metrics
@@ -132,7 +134,8 @@ def create_app(settings: Settings | None = None,
     graphql = GraphQLApp(
         build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
-        # websockets (both protocols), and server-sent events for clients behind proxies
+        # websockets, and server-sent events (graphql-sse, distinct connections) for clients
+        # behind proxies that do not pass websockets
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL,
                                 GRAPHQL_SSE_PROTOCOL),
         multipart_uploads_enabled=True,  # uploadFile; a preflight header is required
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None,
             Route("/files/{file_id}", download_file, methods=["GET", "HEAD"]),
             Route("/auth/oidc/login", oidc_login, name="oidc_login"),
             Route("/auth/oidc/callback", oidc_callback, name="oidc_callback"),
+            gateway(),
         ],
         middleware=[*tracing(), *observers(settings), *middleware],
         lifespan=lifespan,

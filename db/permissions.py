@@ -16,6 +16,7 @@ MEMBER_PERMISSIONS = frozenset({
     "knowledge:write",
     "analysis:write",
     "file:write",
+    "inference:invoke",  # call deployments through the OpenAI-compatible gateway (/v1)
 })
 
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | {

@@ -52,8 +52,9 @@ class Loaders:
     def batch(self, load: Callable[[Database, list[Any]], Awaitable[list[Any]]]
               ) -> DataLoader[Any, Any]:
         """A loader around a batch function of db/loaders (`(db, keys)` -> values in key
-        order), for values that are not rows of a node type (a group's codenames). Its keys
-        come from nodes the caller could read, so the function does no scoping of its own."""
+        order), for values that are not rows of a node type (a group's codenames, a
+        deployment's live metrics). Its keys come from nodes the caller could read, so the
+        function does no scoping of its own."""
         loader = self._batches.get(load)
         if loader is None:
             db = self._db

@@ -177,6 +177,29 @@ def observe_job(queue: str, outcome: str, seconds: float) -> None:
     labelled(JOB_DURATION, queue, outcome).observe(seconds)
 
 
+# the OpenAI-compatible gateway (/v1): endpoints and outcomes are fixed sets
+GATEWAY_REQUESTS = Counter(
+    "aiplatform_gateway_requests", "Gateway calls by endpoint (chat_completions, embeddings, "
+    "models) and outcome (ok, refused: 4xx, upstream_error, error, cancelled: the client "
+    "left a stream)", ("endpoint", "outcome"))
+GATEWAY_TOKENS = Counter("aiplatform_gateway_tokens", "Tokens of gateway calls, by kind "
+                         "(prompt, completion)", ("kind",))
+GATEWAY_DURATION = Histogram(
+    "aiplatform_gateway_request_duration_seconds", "Time from a gateway call's arrival to its "
+    "last byte, by endpoint", ("endpoint",), buckets=(*DURATION_BUCKETS, 30, 60, 120))
+
+
+def observe_gateway(endpoint: str, outcome: str, seconds: float) -> None:
+    labelled(GATEWAY_REQUESTS, endpoint, outcome).inc()
+    labelled(GATEWAY_DURATION, endpoint).observe(seconds)
+
+
+def observe_gateway_tokens(prompt_tokens: int, completion_tokens: int) -> None:
+    if prompt_tokens:
+        labelled(GATEWAY_TOKENS, "prompt").inc(prompt_tokens)
+    if completion_tokens:
+        labelled(GATEWAY_TOKENS, "completion").inc(completion_tokens)
+
 def exposition() -> bytes:
     """The text a scrape gets: every worker's values summed in multiprocess mode."""
     directory = os.environ.get(MULTIPROCESS_DIR)

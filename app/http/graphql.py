@@ -28,6 +28,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.streaming import HTTPStreamTransport
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -149,7 +150,7 @@ class GraphQLApp(GraphQL[Context, None]):
         """The planner's answer to a JSON POST of a query it has answered whole before (the
         same text: parsed, validated and limited then), or None: strawberry answers it."""
         planner = getattr(self.schema, "planner", None)
-        if (planner is None or request.method != "POST" or self.streams_over_http
+        if (planner is None or request.method != "POST" or self.asks_for_stream(request)
                 or not is_json(request.headers.get("content-type"))):
             return None  # (multipart: uploads are never known queries)
         data = await self.json_request_data(request)
@@ -251,10 +252,16 @@ class GraphQLApp(GraphQL[Context, None]):
                                headers={"allow": "POST"}) from None
 
     @cached_property
-    def streams_over_http(self) -> bool:
-        """Whether a request's Accept header may ask for a streamed answer (then its protocol
-        is not "http", which only strawberry's parsing tells)."""
-        return any(protocol in self.protocols for protocol in HTTP_STREAMS)
+    def stream_transports(self) -> list[HTTPStreamTransport]:
+        """The enabled ways of streaming an answer over HTTP (server-sent events...)."""
+        return [self.stream_transport_classes_by_protocol[protocol]()
+                for protocol in HTTP_STREAMS if protocol in self.protocols]
+
+    def asks_for_stream(self, request: Request) -> bool:
+        """Whether the request's Accept header asks for a streamed answer (a subscription
+        over server-sent events): then strawberry's pipeline answers it."""
+        accept = request.headers.get("accept", "")
+        return any(transport.accepts(accept) for transport in self.stream_transports)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         assert isinstance(context, WebSocketContext)

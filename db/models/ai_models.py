@@ -113,6 +113,9 @@ class ModelUsageLog(UUIDPk, CreatedAt, Base):
         one_of("status", USAGE_STATUSES),
         ix("model_usage_logs", "model_id", "id"),
         ix("model_usage_logs", "created_at"),
+        # a deployment's recent calls (Deployment.metrics), an organization's month (budget)
+        ix("model_usage_logs", "deployment_id", "created_at"),
+        ix("model_usage_logs", "organization_id", "created_at"),
     )
 
     organization_id: Mapped[uuid.UUID] = organization_fk()
@@ -130,6 +133,11 @@ class ModelUsageLog(UUIDPk, CreatedAt, Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     error_message: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
+    # calls through the OpenAI-compatible gateway: the deployment that served it, the key used
+    deployment_id: Mapped[uuid.UUID | None] = fk("deployments.id", ondelete="SET NULL",
+                                                 nullable=True, index=False)
+    api_key_id: Mapped[uuid.UUID | None] = fk("api_keys.id", ondelete="SET NULL",
+                                              nullable=True)
 
 
 class PerformanceMetric(UUIDPk, CreatedAt, Base):

@@ -156,6 +156,22 @@ class DeleteDeploymentInput:
     id: strawberry.ID
 
 
+
+@strawberry.input(description="One deployment's share of its name's traffic.")
+class TrafficSplitInput:
+    deployment_id: strawberry.ID
+    percentage: float = strawberry.field(description="0 to 100.")
+
+
+@strawberry.input(description="Set how requests to a deployment name in one environment split "
+                              "between its deployments (a canary: 90 and 10), all at once. The "
+                              "percentages must sum to 100; deployments of that name and "
+                              "environment left out get 0. Needs deployment:manage.")
+class ShiftTrafficInput:
+    name: str
+    environment: str = strawberry.field(description=ENVIRONMENT_HELP)
+    splits: list[TrafficSplitInput]
+
 # -- application mutation inputs ---------------------------------------------------------------
 
 APPLICATION_STATUS_HELP = ("draft → published or archived, published → draft or archived, "

@@ -18,6 +18,7 @@ class DeploymentErrorCode(StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     MODEL_VERSION_ARCHIVED = "MODEL_VERSION_ARCHIVED"
     ACTIVE = "ACTIVE"
+    NOT_IN_GROUP = "NOT_IN_GROUP"
 
 
 @strawberry.type(description="Codes: INVALID, OUT_OF_RANGE, MODEL_VERSION_ARCHIVED.")
@@ -49,6 +50,15 @@ class DeleteDeploymentPayload:
     deleted_deployment_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+
+
+@strawberry.type(description="Codes: OUT_OF_RANGE (a percentage, or a total other than 100), "
+                             "INVALID (no splits, or a deployment named twice), NOT_IN_GROUP "
+                             "(a deployment of another name or environment).")
+class ShiftTrafficPayload:
+    deployments: list[Deployment] | None = strawberry.field(
+        default=None, description="Every deployment of the name and environment, by id.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 class ApplicationErrorCode(StrEnum):
     """`userErrors[].code` values of the application mutations."""

@@ -21,6 +21,7 @@ from graphql_schema.deployments.inputs import (
     DeploymentOrder,
     RemoveApplicationComponentInput,
     ScaleDeploymentInput,
+    ShiftTrafficInput,
     UpdateApplicationInput,
     UpdateDeploymentInput,
     UpdateDeploymentStatusInput,
@@ -33,13 +34,21 @@ from graphql_schema.deployments.payloads import (
     DeleteDeploymentPayload,
     RemoveApplicationComponentPayload,
     ScaleDeploymentPayload,
+    ShiftTrafficPayload,
     UpdateApplicationPayload,
     UpdateDeploymentPayload,
     UpdateDeploymentStatusPayload,
 )
 from graphql_schema.deployments.types import Application, Deployment
 from graphql_schema.relations import connection
-from resolvers.deployments import applications, components, mutations, status, subscriptions
+from resolvers.deployments import (
+    applications,
+    components,
+    mutations,
+    status,
+    subscriptions,
+    traffic,
+)
 
 
 @strawberry.type
@@ -77,6 +86,11 @@ class DeploymentsMutation:
     async def scale_deployment(self, info: Info, input: ScaleDeploymentInput
                                ) -> ScaleDeploymentPayload:
         return await mutations.scale_deployment(info, input)
+
+    @strawberry.mutation(description="Split a deployment name's requests between its "
+                                     "deployments in one environment (a canary), atomically.")
+    async def shift_traffic(self, info: Info, input: ShiftTrafficInput) -> ShiftTrafficPayload:
+        return await traffic.shift_traffic(info, input)
 
     @strawberry.mutation(description="Delete a deployment that is not deploying or running.")
     async def delete_deployment(self, info: Info, input: DeleteDeploymentInput

@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from db.loaders.deployment_metrics import recent_usage
 from db.loaders.deployments import COMPONENTS_BY_APPLICATION, DEPLOYMENTS_BY_APPLICATION
 from graphql_schema.context import Info
 from graphql_schema.deployments.enums import ApplicationStatus, DeploymentStatus
@@ -45,7 +46,7 @@ class Deployment(TableNode):
     traffic_percentage: float = strawberry.field(
         description="Share of the traffic (0 to 100) this deployment receives.")
     configuration: JSON = strawberry.field(description="Serving settings; secrets are redacted.")
-    metrics: JSON
+    metrics: strawberry.Private[dict]  # stored figures (a serving stack's), under the live ones
     deployed_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -54,6 +55,14 @@ class Deployment(TableNode):
     application_id: strawberry.Private[uuid.UUID | None]
 
     organization = to_one(lazy("Organization", IDENTITY), "organization_id")
+
+    @strawberry.field(name="metrics", description=(
+        "Live figures from the gateway's calls of the last 5 minutes: `requests`, `errors`, "
+        "`requestsPerMinute`, `errorRate` (0 to 1), `latencyMs` {avg, p50, p95}, `tokens`, "
+        "`windowSeconds`; over any stored figures."))
+    async def live_metrics(self, info: Info) -> JSON:
+        live = await info.context.loaders.batch(recent_usage).load(self.id)
+        return {**(self.metrics or {}), **live}
 
     model_version = to_one(
         lazy("ModelVersion", AI_MODELS), "model_version_id",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from services import telemetry
 from services.providers.base import ChatProvider, ChatRequest, ChatTurn, ProviderError
 from services.providers.local import LocalProvider
@@ -11,12 +13,14 @@ from services.providers.traced import TracedProvider
 LOCAL = "local"
 
 
-def provider_for(provider: str, *, timeout: float) -> ChatProvider:
+def provider_for(provider: str, *, timeout: float, http: httpx.AsyncClient | None = None
+                 ) -> ChatProvider:
     """`local` is the built-in provider; every other name speaks the OpenAI-compatible
-    protocol at the model's `config.base_url` (OpenAI itself, vLLM, Ollama...). While tracing
-    is on, each reply is a span."""
+    protocol at the model's `config.base_url` (OpenAI itself, vLLM, Ollama...), through `http`
+    when given (a client whose connections are reused). While tracing is on, each reply is a
+    span."""
     chosen: ChatProvider = (LocalProvider() if provider == LOCAL
-                            else OpenAICompatibleProvider(timeout=timeout))
+                            else OpenAICompatibleProvider(timeout=timeout, http=http))
     return TracedProvider(chosen, provider) if telemetry.tracing() else chosen
 
 

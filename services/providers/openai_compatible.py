@@ -3,11 +3,14 @@
 POST `{config.base_url}/chat/completions` with `stream: true`; the answer is server-sent
 events, one `data: {json}` line per chunk and `data: [DONE]` at the end. The key
 (`config.api_key`) goes only into the Authorization header: it is never logged and never part
-of an error message.
+of an error message. A caller that makes many requests (the gateway) passes its long-lived
+`httpx.AsyncClient`, so connections to the provider are kept and reused; otherwise each reply
+opens a client of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,8 +23,9 @@ MAX_ERROR_TEXT = 300
 
 
 class OpenAICompatibleProvider:
-    def __init__(self, *, timeout: float) -> None:
+    def __init__(self, *, timeout: float, http: httpx.AsyncClient | None = None) -> None:
         self.timeout = timeout
+        self.http = http
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         config = request.model_config
@@ -46,8 +50,11 @@ class OpenAICompatibleProvider:
     async def _post(self, url: str, body: dict[str, Any], headers: dict[str, str]
                     ) -> AsyncIterator[str]:
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as http, http.stream(
-                    "POST", url, json=body, headers=headers) as response:
+            async with contextlib.AsyncExitStack() as stack:
+                http = self.http or await stack.enter_async_context(
+                    httpx.AsyncClient(timeout=self.timeout))
+                response = await stack.enter_async_context(http.stream(
+                    "POST", url, json=body, headers=headers, timeout=self.timeout))
                 if response.status_code != 200:
                     raise ProviderError(await http_error_message(response))
                 async for line in response.aiter_lines():

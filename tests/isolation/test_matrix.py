@@ -239,15 +239,21 @@ async def test_nested_relations_never_reach_another_organization(
 
 
 def mutation_input(schema, mutation: str, field: Any, target: World) -> dict | None:
-    """Values for the mutation's required input, pointing every ID at A's objects; None when
-    the mutation does not target an existing object (signUp, logIn, ...)."""
+    """Values for the mutation's required input, pointing every ID at A's objects (in nested
+    inputs too, such as shiftTraffic's splits); None when the mutation does not target an
+    existing object (signUp, logIn, ...)."""
     arg = field.args.get("input")
     if arg is None:
         return None
-    input_type = _named(arg.type)
+    default_target = next((mutation[len(v):] for v in VERBS if mutation.startswith(v)), "")
+    values, targeted = _input_values(_named(arg.type), mutation, default_target, target)
+    return values if targeted else None
+
+
+def _input_values(input_type: Any, mutation: str, default_target: str, target: World
+                  ) -> tuple[dict[str, Any], bool]:
     targeted = False
     values: dict[str, Any] = {}
-    default_target = next((mutation[len(v):] for v in VERBS if mutation.startswith(v)), "")
     for name, input_field in input_type.fields.items():
         typ = _named(input_field.type)
         required = isinstance(input_field.type, GraphQLNonNull)
@@ -260,9 +266,14 @@ def mutation_input(schema, mutation: str, field: Any, target: World) -> dict | N
                 continue
             values[name] = target.gid(type_name)
             targeted = True
+        elif (required and isinstance(typ, GraphQLInputObjectType)
+              and isinstance(_strip(input_field.type), GraphQLList)):
+            element, nested = _input_values(typ, mutation, "", target)
+            values[name] = [element]
+            targeted = targeted or nested
         elif required:
             values[name] = _sample(typ, input_field.type)
-    return values if targeted else None
+    return values, targeted
 
 
 def _sample(typ: Any, declared: Any) -> Any:
