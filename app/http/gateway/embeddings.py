@@ -1,5 +1,6 @@
 """`POST /v1/embeddings`: vectors from the deployment the request's `model` names, whose
-model is an embedding model: the built-in MiniLM (`provider: local`) or an OpenAI-compatible
+model is an embedding model: a built-in offline model (`provider: local`: the one its
+`config.model` or name names, else multilingual-e5-small) or an OpenAI-compatible
 `/embeddings` endpoint (the knowledge embedders of services/embeddings). `input` is a string
 or a list of strings; `encoding_format` float (default) or base64 (little-endian float32, as
 OpenAI's clients ask for by default)."""
@@ -17,8 +18,7 @@ from starlette.responses import Response
 from app.http.gateway.access import admit, target_for
 from app.http.gateway.responses import json_body, json_response, refusals
 from resolvers.chat.generation import cost_of
-from services.embeddings import Embedder, EmbeddingError
-from services.embeddings.collections import LocalMiniLM
+from services.embeddings import DEFAULT_MODEL, DIMENSIONS, Embedder, EmbeddingError, LocalEmbedder
 from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from services.gateway import errors
 from services.gateway.accounting import Usage, record
@@ -41,7 +41,8 @@ def _inputs(value: object) -> list[str]:
 
 def _embedder(target: Target) -> Embedder:
     if target.provider == LOCAL:
-        return LocalMiniLM()
+        named = target.config.get("model") or target.model_name
+        return LocalEmbedder(named if named in DIMENSIONS else DEFAULT_MODEL)
     return OpenAICompatibleEmbeddings(target.model_name, target.config)
 
 
