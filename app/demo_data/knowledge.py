@@ -56,6 +56,6 @@ async def ingest(database_url: str) -> int:
     db = Database(database_url, pool_size=2, max_overflow=0)
     await db.connect()
     try:
-        return await IngestionWorker(db, None).run_pending()
+        return await IngestionWorker(db, None).drain()
     finally:
         await db.close()

@@ -101,8 +101,8 @@ class IngestionWorker:
         return await self._ingest_claimed(document_id)
 
     async def drain(self) -> int:
-        """Ingest claimable documents here until none is left (tests); the number
-        handled."""
+        """Ingest claimable documents here until none is left (tests, `demo-data
+        --knowledge`, which must end with its collections ready); the number handled."""
         handled = 0
         while (document_id := await self._claim()) is not None:
             handled += await self._ingest_claimed(document_id) is not None

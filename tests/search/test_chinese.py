@@ -145,12 +145,7 @@ async def test_knowledge_chunks_by_words_from_the_orm_and_from_the_worker(
                                    upload_status="uploading",
                                    content="充电桩故障代码E42表示充电功率模块过热。")
     await session.commit()
-    worker = IngestionWorker(db, None)
-    worker.start()
-    try:
-        await worker.drain()
-    finally:
-        await worker.close()
+    await IngestionWorker(db, None).drain()  # the document_processing job, run here
     headers = await bearer_headers(app, session, user)
 
     def documents(result: dict[str, Any]) -> list[str]:
