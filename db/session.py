@@ -153,7 +153,10 @@ class Database:
     async def _fetch(self, pool: asyncpg.Pool, sql: str, args: tuple[Any, ...]
                      ) -> Sequence[asyncpg.Record]:
         try:
-            con = await pool.acquire(timeout=self._pool_timeout)
+            # an idle connection is taken at once; only a wait needs the timeout (asyncpg
+            # runs an acquire with a timeout as a task of its own, on every call)
+            con = await (pool.acquire() if pool.get_idle_size() else
+                         pool.acquire(timeout=self._pool_timeout))
         except TimeoutError:
             raise PoolTimeout(f"no database connection came free within "
                               f"{self._pool_timeout:g} s") from None
