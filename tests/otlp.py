@@ -87,6 +87,14 @@ async def wait_for(receiver: Receiver, found: Callable[[list[Span]], bool]) -> l
     raise AssertionError(f"spans not received in time: {[s.name for s in receiver.received()]}")
 
 
+async def wait_for_names(receiver: Receiver, trace_id: str, *names: str) -> list[Span]:
+    """The spans of one trace once every one of `names` is among them: a child is exported
+    before the span it ends inside, so waiting for the child alone races its ancestors."""
+    def found(spans: list[Span]) -> bool:
+        return set(names) <= {s.name for s in in_trace(spans, trace_id)}
+    return in_trace(await wait_for(receiver, found), trace_id)
+
+
 def attributes(span: Span) -> dict[str, object]:
     return {a.key: getattr(a.value, a.value.WhichOneof("value")) for a in span.attributes}
 

@@ -22,7 +22,14 @@ from tests.factories.ai_models import make_model
 from tests.factories.chat import make_chat_session
 from tests.factories.identity import make_membership, make_organization, make_user
 from tests.factories.knowledge import make_collection
-from tests.otlp import Receiver, attributes, descends_from, in_trace, running_receiver, wait_for
+from tests.otlp import (
+    Receiver,
+    attributes,
+    descends_from,
+    running_receiver,
+    wait_for,
+    wait_for_names,
+)
 from tests.servers import app_servers
 
 FLAT_REQUEST = {"query": "query Flat { organizations(first: 5) { edges { node { slug } } } }",
@@ -129,8 +136,7 @@ async def test_each_planner_level_is_a_span_over_its_statements(
             answer = await client.post("/graphql", json=NESTED_REQUEST,
                                        headers={**authorization, **traceparent(trace_id)})
         assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
-        spans = in_trace(await wait_for(receiver, lambda spans: any(
-            s.name == "planner User" for s in in_trace(spans, trace_id))), trace_id)
+        spans = await wait_for_names(receiver, trace_id, "planner User", "query Nested")
 
     by_id = {s.span_id: s for s in spans}
     operation = named(spans, "query Nested")
@@ -170,8 +176,7 @@ async def test_a_chat_reply_is_a_provider_span_whose_request_carries_the_trace(
             answer = await client.post("/graphql", json=send,
                                        headers={**authorization, **traceparent(trace_id)})
             assert answer.json()["data"]["sendMessage"]["userErrors"] == [], answer.text
-            spans = in_trace(await wait_for(receiver, lambda spans: any(
-                s.name == "chat remote" for s in in_trace(spans, trace_id))), trace_id)
+            spans = await wait_for_names(receiver, trace_id, "chat remote", "mutation Send")
             received = (await client.get(stub_url.removesuffix("/v1") + "/requests")).json()
 
     reply = named(spans, "chat remote")
@@ -206,8 +211,7 @@ async def test_a_vector_search_is_a_span_of_the_query(
             answer = await client.post("/graphql", json=ask,
                                        headers={**authorization, **traceparent(trace_id)})
         assert answer.json()["data"]["ragQuery"] == {"hits": [], "userErrors": []}, answer.text
-        spans = in_trace(await wait_for(receiver, lambda spans: any(
-            s.name == "search pgvector" for s in in_trace(spans, trace_id))), trace_id)
+        spans = await wait_for_names(receiver, trace_id, "search pgvector", "mutation Ask")
 
     search = named(spans, "search pgvector")
     assert search.kind == Span.SPAN_KIND_CLIENT
