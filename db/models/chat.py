@@ -24,11 +24,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
 from db.models.identity import fk, ix, jsonb_object, one_of, org_listing, organization_fk
-from db.search_text import search_text, search_text_column, search_vector_column
+from db.search_text import searchable
 
 SESSION_STATUSES = ("active", "archived")
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
@@ -55,7 +55,7 @@ class ChatSession(UUIDPk, Timestamps, SoftDelete, Base):
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ChatMessage(UUIDPk, Timestamps, Base):
+class ChatMessage(searchable("content"), UUIDPk, Timestamps, Base):
     """One turn. (session_id, sequence_number) is unique and serves the per-session reads."""
 
     __tablename__ = "chat_messages"
@@ -81,13 +81,6 @@ class ChatMessage(UUIDPk, Timestamps, Base):
     parent_message_id: Mapped[uuid.UUID | None] = fk(
         "chat_messages.id", ondelete="SET NULL", nullable=True
     )
-    search_text: Mapped[str | None] = search_text_column()
-    search_vector: Mapped[Any] = search_vector_column("content")
-
-    @validates("content")
-    def _cut_words(self, _key: str, value: str) -> str:
-        self.search_text = search_text(value)
-        return value
 
 
 class ChatPendingReply(UUIDPk, CreatedAt, Base):
