@@ -19,6 +19,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from app.http.event_streams import OpenStreams
@@ -30,6 +31,8 @@ from services import metrics, telemetry
 from services.gateway.upstream import upstream_client
 from services.jobs.runtime import Resources
 from services.jobs.tier import WorkerTier
+from services.orphaned_replies import end_orphaned_replies
+from services.process_lease import ProcessLease
 from services.providers.tasks import GenerationTasks
 from services.pubsub import PubSub
 from services.redis_pool import make_redis
@@ -49,6 +52,14 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+async def end_replies_of_dead_processes(db: Database, redis: Redis) -> None:
+    """Best effort at start: the worker tier's minute task ends what this leaves."""
+    try:
+        await end_orphaned_replies(db, redis)
+    except Exception:
+        log.exception("could not end the replies of stopped servers")
 
 
 @asynccontextmanager
@@ -84,6 +95,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.sockets = shutdown.sockets
         app.state.event_streams = shutdown.streams
         app.state.generations = GenerationTasks()
+        app.state.process_lease = ProcessLease(database_url)  # names this process's replies
+        await app.state.process_lease.start()
+        await end_replies_of_dead_processes(db, redis)  # a previous life's, if it was killed
         app.state.upstream_http = upstream_client()  # the gateway's calls to providers
         app.state.vector_stores = VectorStores.install(settings)  # Qdrant/Chroma: on first use
         if settings.run_worker:  # jobs of every queue (services/jobs/), here in-process
@@ -97,6 +111,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if getattr(app.state, "generations", None) is not None:
             # before the bus and pools they use; replies may finish within the grace period
             await app.state.generations.close(shutdown.remaining())
+        if getattr(app.state, "process_lease", None) is not None:
+            await app.state.process_lease.close()  # after the replies it vouched for ended
         if getattr(app.state, "jobs", None) is not None:
             await app.state.jobs.close()  # running jobs get the grace period too
         if getattr(app.state, "upstream_http", None) is not None:

@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from db.models import ChatMessage, ModelUsageLog
 from resolvers.chat.generation import CANCELLED
-from resolvers.chat.stream import replies_key
+from services.chat_stream import replies_key
 from services.settings import Settings
 from tests.chat.test_streaming import subscribers_of as subscribed_processes
 from tests.conftest import bearer_headers
@@ -55,9 +55,10 @@ mutation ($input: SendMessageInput!) {
 
 
 @contextmanager
-def serving(settings: Settings, data_dir: Path, grace: float) -> Iterator[
+def serving(settings: Settings, data_dir: Path, grace: float, **extra: str) -> Iterator[
         tuple[str, subprocess.Popen[bytes]]]:
-    """`aiplatform serve` on the test database and Redis: its base URL and process."""
+    """`aiplatform serve` on the test database and Redis (and `extra` settings): its base URL
+    and process."""
     assert settings.database_url and settings.redis_url and settings.secret_key
     port = free_port()
     env = {**os.environ, "DATABASE_URL": settings.database_url,
@@ -66,7 +67,7 @@ def serving(settings: Settings, data_dir: Path, grace: float) -> Iterator[
            "AIPLATFORM_HOST": "127.0.0.1", "AIPLATFORM_PORT": str(port),
            "AIPLATFORM_DATA_DIR": str(data_dir), "AIPLATFORM_LOG_LEVEL": "warning",
            "AIPLATFORM_RATE_LIMIT_ENABLED": "false",
-           "AIPLATFORM_SHUTDOWN_GRACE_SECONDS": str(grace)}
+           "AIPLATFORM_SHUTDOWN_GRACE_SECONDS": str(grace), **extra}
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir / "server.log").open("wb") as log:  # what the server said, for a failure
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,

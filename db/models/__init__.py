@@ -5,7 +5,7 @@ from db.base import Base
 from db.models.accounts import Invitation, PasswordReset
 from db.models.ai_models import AIModel, ModelUsageLog, ModelVersion, PerformanceMetric
 from db.models.analysis import AnalysisJob, AnalysisResult
-from db.models.chat import ChatMessage, ChatSession
+from db.models.chat import ChatMessage, ChatPendingReply, ChatSession
 from db.models.datasets import DataProcessingTask, Dataset, DatasetVersion, DataSource, File
 from db.models.deployments import Application, ApplicationComponent, Deployment
 from db.models.experiments import Experiment, Project, Run, RunMetric
@@ -37,6 +37,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "ChatMessage",
+    "ChatPendingReply",
     "ChatSession",
     "DataProcessingTask",
     "DataSource",

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, SoftDelete, Timestamps, UUIDPk
+from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
 from db.models.identity import fk, ix, jsonb_object, one_of, org_listing, organization_fk
-from db.search_text import search_text, search_text_column, search_vector_column
+from db.search_text import searchable
 
 SESSION_STATUSES = ("active", "archived")
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
@@ -51,7 +55,7 @@ class ChatSession(UUIDPk, Timestamps, SoftDelete, Base):
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ChatMessage(UUIDPk, Timestamps, Base):
+class ChatMessage(searchable("content"), UUIDPk, Timestamps, Base):
     """One turn. (session_id, sequence_number) is unique and serves the per-session reads."""
 
     __tablename__ = "chat_messages"
@@ -77,10 +81,23 @@ class ChatMessage(UUIDPk, Timestamps, Base):
     parent_message_id: Mapped[uuid.UUID | None] = fk(
         "chat_messages.id", ondelete="SET NULL", nullable=True
     )
-    search_text: Mapped[str | None] = search_text_column()
-    search_vector: Mapped[Any] = search_vector_column("content")
 
-    @validates("content")
-    def _cut_words(self, _key: str, value: str) -> str:
-        self.search_text = search_text(value)
-        return value
+
+class ChatPendingReply(UUIDPk, CreatedAt, Base):
+    """A reply being generated, from the transaction that asked for it until the one that
+    stores it (or its failure). `holder` names the server process generating it by the
+    advisory lock that process holds (services/process_lease.py): a row whose holder's lock
+    is gone belongs to a dead process, and is ended as failed by whoever sees it first
+    (services/orphaned_replies.py). The id is the reply message's own."""
+
+    __tablename__ = "chat_pending_replies"
+
+    organization_id: Mapped[uuid.UUID] = organization_fk()
+    session_id: Mapped[uuid.UUID] = fk("chat_sessions.id", ondelete="CASCADE")
+    user_id: Mapped[uuid.UUID | None] = fk("users.id", ondelete="SET NULL", nullable=True,
+                                           index=False)
+    model_id: Mapped[uuid.UUID] = fk("ai_models.id", ondelete="CASCADE", index=False)
+    parent_message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    holder: Mapped[int] = mapped_column(BigInteger)
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    prompt_cost: Mapped[Decimal] = mapped_column(Numeric(12, 6))

@@ -12,7 +12,7 @@ from typing import Any
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import BigInteger, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, SoftDelete, Timestamps, UUIDPk
 from db.models.identity import (
@@ -25,7 +25,7 @@ from db.models.identity import (
     org_listing,
     organization_fk,
 )
-from db.search_text import search_text, search_text_column, search_vector_column
+from db.search_text import searchable
 
 VECTOR_STORES = ("pgvector", "qdrant", "chroma")
 # a document's ingestion: uploading (= pending, queued) → processing → completed (= ready) | failed
@@ -100,7 +100,7 @@ class RagQuery(UUIDPk, CreatedAt, Base):
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
 
 
-class KnowledgeChunk(UUIDPk, CreatedAt, Base):
+class KnowledgeChunk(searchable("content"), UUIDPk, CreatedAt, Base):
     """A piece of a document and its embedding: the pgvector store's rows (Qdrant and Chroma
     collections keep theirs outside PostgreSQL). Written in the same transaction that marks
     the document ready, so a document's chunks are all there or none are."""
@@ -126,10 +126,3 @@ class KnowledgeChunk(UUIDPk, CreatedAt, Base):
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
     # the document's metadata, so that a search filters on it while it scans (`@>`)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
-    search_text: Mapped[str | None] = search_text_column()
-    search_vector: Mapped[Any] = search_vector_column("content")
-
-    @validates("content")
-    def _cut_words(self, _key: str, value: str) -> str:
-        self.search_text = search_text(value)
-        return value

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, Timestamps, UUIDPk
 from db.models.identity import fk, flag, ix, jsonb_object, one_of, organization_fk
-from db.search_text import search_text, search_text_column, search_vector_column
+from db.search_text import searchable
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -59,7 +59,7 @@ class AuditLog(UUIDPk, CreatedAt, Base):
     request_id: Mapped[str | None] = mapped_column(String(100))
 
 
-class SystemLog(UUIDPk, CreatedAt, Base):
+class SystemLog(searchable("message"), UUIDPk, CreatedAt, Base):
     """Application log records kept in the database and mirrored to the search index."""
 
     __tablename__ = "system_logs"
@@ -82,13 +82,6 @@ class SystemLog(UUIDPk, CreatedAt, Base):
     request_id: Mapped[str | None] = mapped_column(String(100), index=True)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
     ip_address: Mapped[str | None] = mapped_column(String(64))
-    search_text: Mapped[str | None] = search_text_column()
-    search_vector: Mapped[Any] = search_vector_column("message")
-
-    @validates("message")
-    def _cut_words(self, _key: str, value: str) -> str:
-        self.search_text = search_text(value)
-        return value
 
 
 class Notification(UUIDPk, Timestamps, Base):

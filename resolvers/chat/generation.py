@@ -2,7 +2,7 @@
 
 `sendMessage` and `regenerateMessage` commit the user's side and hand a `ReplyJob` (every
 value the reply needs, captured inside their transaction) to the process's `GenerationTasks`.
-The task publishes `started` and each piece (resolvers/chat/stream.py), then stores the
+The task publishes `started` and each piece (services/chat_stream.py), then stores the
 assistant message with the ID announced in those events, its token counts and a
 `model_usage_logs` row priced from `ai_models.pricing`, all in one transaction, and only
 then publishes `completed`. A provider that fails or stays silent longer than
@@ -28,29 +28,31 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import Delete
 
-from db.models import ChatMessage, ChatSession, ModelUsageLog
+from db.models import ChatMessage, ChatPendingReply, ChatSession, ModelUsageLog
 from graphql_schema.chat.types import ChatMessage as ChatMessageNode
 from resolvers.chat.common import next_sequence
-from resolvers.chat.stream import (
+from resolvers.knowledge.grounding import chat_passages, grounded_turns
+from services.chat_stream import (
     completed_event,
     failed_event,
     publish_delta,
     publish_end,
     publish_started,
 )
-from resolvers.knowledge.grounding import chat_passages, grounded_turns
 from services.embeddings import EmbeddingError
 from services.metrics import observe_reply
+from services.orphaned_replies import SERVER_STOPPED
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.base import estimate_tokens
 from services.redis_pool import best_effort
 
 log = logging.getLogger("aiplatform.chat")
 
-CANCELLED = "The server stopped before the reply was complete; regenerate it"
+CANCELLED = SERVER_STOPPED  # said the same whether the server stopped gracefully or was killed
 UNEXPECTED = "The reply failed unexpectedly; regenerate it"
 MICRO = Decimal("0.000001")
 
@@ -171,6 +173,7 @@ async def _store_reply(res: Resources, job: ReplyJob, content: str, duration_ms:
         chat.total_tokens += prompt + completion
         chat.last_message_at = datetime.now(UTC)
         session.add(_usage(job, prompt, completion, duration_ms, "success", None))
+        await session.execute(_no_longer_pending(job))
         await session.flush()
         await session.refresh(row, ["created_at"])
     return {c: getattr(row, "metadata_" if c == "metadata" else c)
@@ -183,10 +186,25 @@ async def _fail(res: Resources, job: ReplyJob, pieces: list[str], status: str, e
     try:
         async with res.sessionmaker() as session, session.begin():
             session.add(_usage(job, job.prompt_tokens, completion, _ms(began), status, error))
+            await session.execute(_no_longer_pending(job))
     except Exception:  # the client must still learn that the reply ended
         log.exception("could not record the failed reply %s", job.reply_id)
     await best_effort(publish_end(res.redis, job.session_id, job.reply_id,
                                   failed_event(job.reply_id, error)), "chat")
+
+
+def pending_reply(job: ReplyJob, holder: int) -> ChatPendingReply:
+    """The row that says, in the asking transaction, that this process owes the reply: if the
+    process dies before storing it, others end it (services/orphaned_replies.py)."""
+    return ChatPendingReply(
+        id=job.reply_id, organization_id=job.organization_id, session_id=job.session_id,
+        user_id=job.user_id, model_id=job.model_id, parent_message_id=job.parent_id,
+        holder=holder, prompt_tokens=job.prompt_tokens,
+        prompt_cost=cost_of(job.pricing, job.prompt_tokens, 0))
+
+
+def _no_longer_pending(job: ReplyJob) -> Delete:
+    return delete(ChatPendingReply).where(ChatPendingReply.id == job.reply_id)
 
 
 def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status: str,

@@ -25,7 +25,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import app_state, model_unavailable, next_sequence, session_for_write
-from resolvers.chat.generation import ReplyJob, Resources, generate
+from resolvers.chat.generation import ReplyJob, Resources, generate, pending_reply
 from resolvers.chat.knowledge import attached, with_collection
 from resolvers.chat.validation import content_problems
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
@@ -134,6 +134,7 @@ async def send_message(info: Info, input: SendMessageInput) -> SendMessagePayloa
             chat.last_message_at = datetime.now(UTC)
             await tx.session.flush()
             job = await _reply_job(tx.session, chat, model, message.id)
+            tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.create", resource_type="ChatMessage",
                            resource_id=message.id, organization_id=chat.organization_id,
                            new={"session_id": chat.id, "sequence_number":
@@ -169,6 +170,7 @@ async def regenerate_message(info: Info, input: RegenerateMessageInput
                 raise InvalidInput(problems)
             assert model is not None and prompt is not None
             job = await _reply_job(tx.session, chat, model, prompt.id)
+            tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.regenerate", resource_type="ChatMessage",
                            resource_id=prompt.id, organization_id=chat.organization_id,
                            new={"session_id": chat.id, "replaces": target.id

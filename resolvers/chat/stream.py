@@ -1,17 +1,12 @@
-"""The wire format of a session's reply stream in Redis, and what a late subscriber replays.
+"""What a subscriber to a session's reply stream replays and receives, as GraphQL events.
 
-Channel `chat:{session_id}` (services/pubsub.py) carries one JSON event per step of a reply:
-`started`, `delta` (with its `index`), then `completed` (the stored row) or `failed`. While a
-reply streams, its pieces are also kept in a Redis list `chat:{session_id}:reply:{message_id}`
-(a header, then the pieces) named in the set `chat:{session_id}:replies`. Each piece is
-appended and published in ONE transaction (MULTI), so a subscriber that reads the list after
-subscribing knows exactly which live deltas it already has: those with `index` below the
-list's length. The list goes away, in the same transaction, when the reply ends.
+The wire format, and its publishing by the generating task, is services/chat_stream.py: a
+subscriber reads the replies pending in Redis (their list of pieces), then turns live events
+into GraphQL events once each, whatever mix of replay and live delivery brings them.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,80 +24,13 @@ from graphql_schema.chat.events import (
     ChatTokenDelta,
 )
 from graphql_schema.chat.types import ChatMessage
-from services.pubsub import chat_channel
+from services.chat_stream import replies_key, reply_key
 
-PENDING_TTL = 3600  # a reply whose process died stops being replayed after this long
 _UUID_COLUMNS = ("id", "organization_id", "session_id", "parent_message_id")
-
-
-def replies_key(session_id: uuid.UUID) -> str:
-    return f"{chat_channel(session_id)}:replies"
-
-
-def reply_key(session_id: uuid.UUID, message_id: uuid.UUID) -> str:
-    return f"{chat_channel(session_id)}:reply:{message_id}"
 
 
 def message_gid(message_id: uuid.UUID | str | None) -> str | None:
     return None if message_id is None else to_base64("ChatMessage", message_id)
-
-
-# -- publishing (the generation task) -------------------------------------------------------
-
-
-async def publish_started(redis: Redis, session_id: uuid.UUID, message_id: uuid.UUID,
-                          parent_id: uuid.UUID) -> None:
-    event = {"type": "started", "messageId": str(message_id), "parentMessageId": str(parent_id),
-             "at": time.time()}
-    key = reply_key(session_id, message_id)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(key)
-        pipe.rpush(key, orjson.dumps(event))
-        pipe.expire(key, PENDING_TTL)
-        pipe.sadd(replies_key(session_id), str(message_id))
-        pipe.expire(replies_key(session_id), PENDING_TTL)
-        pipe.publish(chat_channel(session_id), orjson.dumps(event))
-        await pipe.execute()
-
-
-async def publish_delta(redis: Redis, session_id: uuid.UUID, message_id: uuid.UUID,
-                        index: int, delta: str) -> None:
-    event = {"type": "delta", "messageId": str(message_id), "index": index, "delta": delta}
-    key = reply_key(session_id, message_id)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.rpush(key, delta)
-        pipe.expire(key, PENDING_TTL)
-        pipe.publish(chat_channel(session_id), orjson.dumps(event))
-        await pipe.execute()
-
-
-async def publish_end(redis: Redis, session_id: uuid.UUID, message_id: uuid.UUID,
-                      event: dict[str, Any]) -> None:
-    """`completed` or `failed`; the reply is no longer pending."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(reply_key(session_id, message_id))
-        pipe.srem(replies_key(session_id), str(message_id))
-        pipe.publish(chat_channel(session_id), orjson.dumps(event))
-        await pipe.execute()
-
-
-def completed_event(message: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "completed", "message": {k: _jsonable(v) for k, v in message.items()}}
-
-
-def failed_event(message_id: uuid.UUID, error: str) -> dict[str, Any]:
-    return {"type": "failed", "messageId": str(message_id), "error": error}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-# -- subscribing ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

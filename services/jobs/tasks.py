@@ -20,6 +20,7 @@ from services.jobs.registry import TaskSpec
 from services.jobs.runtime import resources
 from services.knowledge.worker import IngestionWorker, storage_reader
 from services.mail.sender import send_pending_mail
+from services.orphaned_replies import end_orphaned_replies
 from services.purge import purge_deleted_organizations
 
 INGEST_DOCUMENT = "knowledge.ingest_document"
@@ -62,6 +63,12 @@ async def analyse_charging_log(job_id: str) -> None:
                                 ChargingResources(res.db, res.redis, res.storage))
 
 
+async def end_replies_of_dead_servers(timestamp: int) -> int:
+    """Chat replies whose server was killed, ended as failed (services/orphaned_replies.py)."""
+    res = resources()
+    return await end_orphaned_replies(res.db, res.redis)
+
+
 async def send_mail(timestamp: int | None = None) -> int:
     """The outbox's due mails (queued by a mutation's transaction, or due for a retry)."""
     res = resources()
@@ -98,6 +105,8 @@ TASKS: tuple[TaskSpec, ...] = (
              cron="7 * * * *", lock="upkeep"),
     TaskSpec("upkeep.apply_retention", MAINTENANCE, apply_retention,
              cron="37 * * * *", lock="upkeep"),
+    TaskSpec("chat.end_orphaned_replies", MAINTENANCE, end_replies_of_dead_servers,
+             cron="* * * * *", lock="chat.end_orphaned_replies"),
     TaskSpec(ANALYSE_CHARGING_LOG, CHARGING_ANALYSIS, analyse_charging_log),
     TaskSpec(SEND_MAIL, MAINTENANCE, send_mail),
     TaskSpec("mail.retry", MAINTENANCE, send_mail, cron="* * * * *", lock="mail"),
