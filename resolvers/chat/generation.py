@@ -19,12 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from redis.asyncio import Redis
@@ -44,6 +42,7 @@ from resolvers.chat.stream import (
 from resolvers.knowledge.grounding import chat_passages, grounded_turns
 from services.embeddings import EmbeddingError
 from services.metrics import observe_reply
+from services.pricing import cost_of
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.base import estimate_tokens
 from services.redis_pool import best_effort
@@ -52,7 +51,6 @@ log = logging.getLogger("aiplatform.chat")
 
 CANCELLED = "The server stopped before the reply was complete; regenerate it"
 UNEXPECTED = "The reply failed unexpectedly; regenerate it"
-MICRO = Decimal("0.000001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,29 +200,3 @@ def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status
 
 def _ms(began: float) -> int:
     return round((time.monotonic() - began) * 1000)
-
-
-_UNIT = re.compile(r"^\s*1\s*([km])", re.IGNORECASE)
-
-
-def cost_of(pricing: dict[str, Any], input_tokens: int, output_tokens: int) -> Decimal:
-    """Price of a call from `ai_models.pricing`: `{"input_per_1k": .., "output_per_1k": ..}`,
-    `input_per_1m`/`output_per_1m`, or `{"input": .., "output": .., "unit": "1M tokens"}`
-    (per 1K tokens when no unit is given). Missing prices count as free."""
-    def price(key: str) -> Decimal:
-        value = pricing.get(key)
-        if not isinstance(value, (int, float, str)) or isinstance(value, bool):
-            return Decimal(0)
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            return Decimal(0)
-
-    unit = _UNIT.match(str(pricing.get("unit", "1K")))
-    per_plain = Decimal(1_000_000 if unit and unit.group(1).lower() == "m" else 1_000)
-    input_cost = (price("input_per_1k") / 1000 + price("input_per_1m") / 1_000_000
-                  + price("input") / per_plain)
-    output_cost = (price("output_per_1k") / 1000 + price("output_per_1m") / 1_000_000
-                   + price("output") / per_plain)
-    total = input_cost * input_tokens + output_cost * output_tokens
-    return total.quantize(MICRO)
