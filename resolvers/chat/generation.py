@@ -7,7 +7,9 @@ assistant message with the ID announced in those events, its token counts and a
 `model_usage_logs` row priced from `ai_models.pricing`, all in one transaction, and only
 then publishes `completed`. A provider that fails or stays silent longer than
 `chat_provider_timeout_seconds` ends the reply as `failed` (with a usage row saying why);
-the user's message stays and can be answered again.
+the user's message stays and can be answered again. A reply in a chat on a deployment is
+answered by the deployment the gateway's routing chose (`through_deployment`) and its usage
+row is the gateway's, with that deployment (services/gateway/accounting.py).
 
 Publishing is best effort, storing is not: while Redis is down, the reply goes on generating
 unpublished (its subscribers were told the bus is gone, and find the stored reply when they
@@ -41,6 +43,8 @@ from resolvers.chat.stream import (
 )
 from resolvers.knowledge.grounding import chat_passages, grounded_turns
 from services.embeddings import EmbeddingError
+from services.gateway.accounting import Usage, usage_row
+from services.gateway.targets import Target
 from services.metrics import observe_reply
 from services.pricing import cost_of
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
@@ -69,10 +73,21 @@ class ReplyJob:
     pricing: dict[str, Any] = field(default_factory=dict)
     knowledge_collection_id: uuid.UUID | None = None  # passages ground the reply
     passages: tuple[str, ...] | None = None  # retrieved from that collection
+    target: Target | None = None  # the deployment that answers a chat on a deployment
+    api_key_id: uuid.UUID | None = None  # the key the reply was asked for with
 
     @property
     def prompt_tokens(self) -> int:
         return sum(estimate_tokens(t.content) for t in self.turns)
+
+
+def through_deployment(job: ReplyJob, target: Target, api_key_id: uuid.UUID | None
+                       ) -> ReplyJob:
+    """The reply answered by the deployment the gateway's routing chose: its model, provider,
+    config and pricing."""
+    return replace(job, target=target, api_key_id=api_key_id, model_id=target.model_id,
+                   provider=target.provider, model_name=target.model_name,
+                   model_config=dict(target.config), pricing=dict(target.pricing))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +176,7 @@ async def _store_reply(res: Resources, job: ReplyJob, content: str, duration_ms:
             completion_tokens=completion, total_tokens=prompt + completion,
             sequence_number=await next_sequence(session, chat.id),
             parent_message_id=job.parent_id,
-            metadata_={"model": job.model_name, "provider": job.provider,
-                       "duration_ms": duration_ms},
+            metadata_=_reply_metadata(job, duration_ms),
         )
         session.add(row)
         chat.message_count += 1
@@ -187,14 +201,30 @@ async def _fail(res: Resources, job: ReplyJob, pieces: list[str], status: str, e
                                   failed_event(job.reply_id, error)), "chat")
 
 
+def _reply_metadata(job: ReplyJob, duration_ms: int) -> dict[str, Any]:
+    """What the stored reply says about how it was made (and by which deployment)."""
+    made = {"model": job.model_name, "provider": job.provider, "duration_ms": duration_ms}
+    if job.target is not None:
+        made |= {"deployment_id": str(job.target.deployment_id),
+                 "deployment": job.target.name, "environment": job.target.environment}
+    return made
+
+
 def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status: str,
            error: str | None) -> ModelUsageLog:
+    """The reply's usage row; a reply of a deployment is accounted as a gateway call to it."""
+    cost = cost_of(job.pricing, prompt, completion)
+    metadata = {"message_id": str(job.reply_id)}
+    if job.target is not None:
+        return usage_row(Usage(job.target, "chat", job.user_id, job.api_key_id,
+                               input_tokens=prompt, output_tokens=completion, cost=cost,
+                               status=status, error=error, metadata=metadata,
+                               session_id=job.session_id), duration_ms)
     return ModelUsageLog(
         organization_id=job.organization_id, user_id=job.user_id, model_id=job.model_id,
         session_id=job.session_id, request_type="chat", input_tokens=prompt,
-        output_tokens=completion, total_tokens=prompt + completion,
-        cost=cost_of(job.pricing, prompt, completion), duration_ms=duration_ms,
-        status=status, error_message=error, metadata_={"message_id": str(job.reply_id)},
+        output_tokens=completion, total_tokens=prompt + completion, cost=cost,
+        duration_ms=duration_ms, status=status, error_message=error, metadata_=metadata,
     )
 
 
