@@ -1,6 +1,7 @@
 """Who may call the gateway and which deployment answers: the caller's bearer credential (an
 API key `aip_…` or an access token, 401), the rate limit shared with /graphql (429 with
-Retry-After), `inference:invoke` (403), the deployment the request's `model` names among the
+Retry-After), `inference:invoke` (403), then the door chats on a deployment share
+(services/gateway/admission.py): the deployment the request's `model` names among the
 caller's organizations (404), the traffic split, and the organization's monthly token
 budget (429 BUDGET_EXCEEDED)."""
 
