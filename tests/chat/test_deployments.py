@@ -57,6 +57,7 @@ REGENERATE = """
 mutation ($id: ID!) {
   regenerateMessage(input: {messageId: $id}) { replyMessageId userErrors { field code } }
 }"""
+METRICS = "query ($id: ID!) { node(id: $id) { ... on Deployment { metrics } } }"
 NAME, ENVIRONMENT = "support", "production"
 
 
@@ -220,6 +221,11 @@ async def test_a_reply_is_accounted_as_a_gateway_call(app, client, session, worl
                                "message_id": str(reply.id)}
     assert {k: reply.metadata_[k] for k in ("deployment_id", "deployment", "environment")} == {
         "deployment_id": str(member.id), "deployment": NAME, "environment": ENVIRONMENT}
+    # and the deployment's live figures count it
+    metrics = (await gql(client, METRICS, {"id": gid("Deployment", member)},
+                         headers=world.headers["alice"]))["data"]["node"]["metrics"]
+    assert (metrics["requests"], metrics["errors"], metrics["tokens"]) == (
+        1, 0, usage.total_tokens)
 
 
 async def test_over_the_monthly_budget_the_message_is_refused(app, client, session, world,
@@ -275,6 +281,14 @@ async def test_a_chat_follows_its_name_once_its_deployment_is_deleted(
     assert chat.deployment_id is None and chat.deployment_name == NAME
     (usage,) = await usage_of(session, chat)
     assert usage.deployment_id == canary.canary.id
+
+    # and once none of that name is left, the chat says so
+    await session.delete(canary.canary)
+    await session.commit()
+    refused = await say(app, client, world, chat, "anyone there?")
+    assert refused["userErrors"] == [{
+        "field": ["input", "sessionId"], "code": "DEPLOYMENT_NOT_RUNNING",
+        "message": "No deployment named 'support' is left in production"}]
 
 
 @pytest.fixture
