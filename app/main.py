@@ -94,8 +94,17 @@ class Application(Starlette):
 
 
 # the headers browser clients of GraphQL send (Apollo, urql, graphql-request, GraphiQL)
-CORS_HEADERS = ("content-type", "authorization", "apollo-require-preflight",
-                "x-apollo-operation-name", "graphql-preflight", "x-request-id", "traceparent")
+GRAPHQL_CLIENT_HEADERS = ("content-type", "authorization", "apollo-require-preflight",
+                          "x-apollo-operation-name", "graphql-preflight", "x-request-id",
+                          "traceparent")
+# the headers OpenAI's SDKs (Stainless-generated: openai in a browser) send with every call
+# to /v1; a preflight that does not allow each of them fails the SDK's call
+OPENAI_CLIENT_HEADERS = (
+    "x-stainless-os", "x-stainless-lang", "x-stainless-package-version",
+    "x-stainless-runtime", "x-stainless-runtime-version", "x-stainless-arch",
+    "x-stainless-retry-count", "x-stainless-timeout", "x-stainless-async",
+    "openai-organization", "openai-project")
+CORS_HEADERS = GRAPHQL_CLIENT_HEADERS + OPENAI_CLIENT_HEADERS
 CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight's answer
 
 

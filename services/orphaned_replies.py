@@ -46,11 +46,12 @@ WITH orphaned AS (
 )
 INSERT INTO model_usage_logs (organization_id, user_id, model_id, session_id, request_type,
                               input_tokens, output_tokens, total_tokens, cost, duration_ms,
-                              status, error_message, metadata)
+                              status, error_message, metadata, deployment_id, api_key_id)
 SELECT organization_id, user_id, model_id, session_id, 'chat', prompt_tokens, 0,
        prompt_tokens, prompt_cost,
        CAST(extract(epoch FROM clock_timestamp() - created_at) * 1000 AS integer),
-       'cancelled', :error, jsonb_build_object('message_id', id::text)
+       'cancelled', :error, jsonb_build_object('message_id', id::text), deployment_id,
+       api_key_id
 FROM orphaned
 RETURNING session_id, metadata ->> 'message_id' AS message_id""")
 

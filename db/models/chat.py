@@ -3,6 +3,12 @@
 `message_count`/`total_tokens` are kept on the session so lists never aggregate messages;
 `sequence_number` orders a session's messages and is unique in it, and `parent_message_id`
 lets an edited prompt start a branch without rewriting history.
+
+A chat on a deployment keeps the deployment it was started on (`deployment_id`, cleared if
+that row is deleted) and its route, the deployment's name and environment at that time: each
+reply goes to the running member of that name's traffic split in that environment, as a
+gateway call naming it would (resolvers/chat/deployments.py). `model_id` is the started
+deployment's model, so a chat always has one.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     Index,
     Integer,
@@ -41,6 +48,8 @@ class ChatSession(UUIDPk, Timestamps, SoftDelete, Base):
         org_listing("chat_sessions"),
         ix("chat_sessions", "user_id", "id"),
         ix("chat_sessions", "created_at"),
+        CheckConstraint("(deployment_name IS NULL) = (deployment_environment IS NULL)",
+                        name="deployment_route"),
     )
 
     organization_id: Mapped[uuid.UUID] = organization_fk(index=False)
@@ -53,6 +62,11 @@ class ChatSession(UUIDPk, Timestamps, SoftDelete, Base):
     message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     total_tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a chat on a deployment: the one it started on, and the route its replies take
+    deployment_id: Mapped[uuid.UUID | None] = fk("deployments.id", ondelete="SET NULL",
+                                                 nullable=True)
+    deployment_name: Mapped[str | None] = mapped_column(String(200))
+    deployment_environment: Mapped[str | None] = mapped_column(String(50))
 
 
 class ChatMessage(searchable("content"), UUIDPk, Timestamps, Base):
@@ -98,6 +112,11 @@ class ChatPendingReply(UUIDPk, CreatedAt, Base):
                                            index=False)
     model_id: Mapped[uuid.UUID] = fk("ai_models.id", ondelete="CASCADE", index=False)
     parent_message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # a chat on a deployment: the deployment answering, the API key the request came with
+    deployment_id: Mapped[uuid.UUID | None] = fk("deployments.id", ondelete="SET NULL",
+                                                 nullable=True, index=False)
+    api_key_id: Mapped[uuid.UUID | None] = fk("api_keys.id", ondelete="SET NULL",
+                                              nullable=True, index=False)
     holder: Mapped[int] = mapped_column(BigInteger)
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     prompt_cost: Mapped[Decimal] = mapped_column(Numeric(12, 6))

@@ -63,10 +63,17 @@ CONFIG_HELP = ("A JSON object with any of: temperature (0 to 2), max_tokens (1 t
                "context window), top_p (0 to 1), stop (1 to 4 strings).")
 
 
-@strawberry.input(description="A new chat of yours with a model (needs chat:write in the "
-                              "model's organization).")
+@strawberry.input(description="A new chat of yours with a model or a deployment: give "
+                              "exactly one of `modelId` and `deploymentId` (needs chat:write "
+                              "in its organization).")
 class CreateChatSessionInput:
-    model_id: strawberry.ID
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An active chat model: replies come from it directly.")
+    deployment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A deployment of a chat model version: each reply goes "
+                                  "through the gateway's routing (the running member of the "
+                                  "deployment's name and environment, sticky per chat) and "
+                                  "counts against the organization's monthly token budget.")
     title: str | None = strawberry.field(default=None, description="Up to 255 characters.")
     system_prompt: str | None = strawberry.field(default=None,
                                                  description="Up to 32,000 characters.")

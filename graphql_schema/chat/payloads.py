@@ -20,14 +20,16 @@ class ChatErrorCode(StrEnum):
     MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
     SESSION_ARCHIVED = "SESSION_ARCHIVED"
     NOT_REGENERABLE = "NOT_REGENERABLE"
+    DEPLOYMENT_NOT_RUNNING = "DEPLOYMENT_NOT_RUNNING"
+    BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
 
 
 REPLY_ID_HELP = ("The global ID the reply will have once stored; its `ChatMessageStarted`, "
                  "`ChatTokenDelta` and `ChatMessageFailed` events carry it.")
 
 
-@strawberry.type(description="Codes: INVALID (title, system prompt), INVALID_CONFIG, "
-                             "MODEL_UNAVAILABLE.")
+@strawberry.type(description="Codes: INVALID (title, system prompt, not exactly one of modelId "
+                             "and deploymentId), INVALID_CONFIG, MODEL_UNAVAILABLE.")
 class CreateChatSessionPayload:
     chat_session: ChatSession | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -52,7 +54,8 @@ class DeleteChatSessionPayload:
 
 
 @strawberry.type(description="Codes: INVALID_CONTENT, INVALID_PARENT, SESSION_ARCHIVED, "
-                             "MODEL_UNAVAILABLE.")
+                             "MODEL_UNAVAILABLE; for a chat on a deployment, "
+                             "DEPLOYMENT_NOT_RUNNING and BUDGET_EXCEEDED.")
 class SendMessagePayload:
     message: ChatMessage | None = strawberry.field(default=None,
                                                    description="Your message, as stored.")
@@ -61,7 +64,9 @@ class SendMessagePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type(description="Codes: NOT_REGENERABLE, SESSION_ARCHIVED, MODEL_UNAVAILABLE.")
+@strawberry.type(description="Codes: NOT_REGENERABLE, SESSION_ARCHIVED, MODEL_UNAVAILABLE; "
+                             "for a chat on a deployment, DEPLOYMENT_NOT_RUNNING and "
+                             "BUDGET_EXCEEDED.")
 class RegenerateMessagePayload:
     message: ChatMessage | None = strawberry.field(
         default=None, description="The user message being answered again.")

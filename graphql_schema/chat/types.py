@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 IDENTITY = "graphql_schema.identity.types"
 AI_MODELS = "graphql_schema.ai_models.types"
 KNOWLEDGE = "graphql_schema.knowledge.types"
+DEPLOYMENTS = "graphql_schema.deployments.types"
 KNOWLEDGE_COLLECTION = "knowledge_collection_id"  # key of chat_sessions.config
 
 
-@strawberry.type(description="A conversation of one user with one model.")
+@strawberry.type(description="A conversation of one user with one model, or with a "
+                             "deployment's traffic split.")
 class ChatSession(TableNode):
     _table = "chat_sessions"
     _live_only = True
@@ -45,10 +47,18 @@ class ChatSession(TableNode):
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
+    deployment_id: strawberry.Private[uuid.UUID | None]
 
     user = to_one(lazy("User", IDENTITY), "user_id")
 
-    model = to_one(lazy("AiModel", AI_MODELS), "model_id")
+    model = to_one(lazy("AiModel", AI_MODELS), "model_id", description=(
+        "The model the chat answers with; for a chat on a deployment, the model of the "
+        "deployment it started on (a reply's `metadata` says which deployment answered it)."))
+
+    deployment = to_one(lazy("Deployment", DEPLOYMENTS), "deployment_id", description=(
+        "The deployment the chat started on; null for a chat with a model, or once that "
+        "deployment was deleted. Replies go to the running member of its name's traffic "
+        "split in its environment, as gateway calls do."))
 
     @strawberry.field(description="The knowledge collection whose passages ground the replies.")
     async def knowledge_collection(

@@ -7,7 +7,9 @@ assistant message with the ID announced in those events, its token counts and a
 `model_usage_logs` row priced from `ai_models.pricing`, all in one transaction, and only
 then publishes `completed`. A provider that fails or stays silent longer than
 `chat_provider_timeout_seconds` ends the reply as `failed` (with a usage row saying why);
-the user's message stays and can be answered again.
+the user's message stays and can be answered again. A reply in a chat on a deployment is
+answered by the deployment the gateway's routing chose (`through_deployment`) and its usage
+row is the gateway's, with that deployment (services/gateway/accounting.py).
 
 Publishing is best effort, storing is not: while Redis is down, the reply goes on generating
 unpublished (its subscribers were told the bus is gone, and find the stored reply when they
@@ -19,12 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from redis.asyncio import Redis
@@ -44,8 +44,11 @@ from services.chat_stream import (
     publish_started,
 )
 from services.embeddings import EmbeddingError
+from services.gateway.accounting import Usage, usage_row
+from services.gateway.targets import Target
 from services.metrics import observe_reply
 from services.orphaned_replies import SERVER_STOPPED
+from services.pricing import cost_of
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.base import estimate_tokens
 from services.redis_pool import best_effort
@@ -54,7 +57,6 @@ log = logging.getLogger("aiplatform.chat")
 
 CANCELLED = SERVER_STOPPED  # said the same whether the server stopped gracefully or was killed
 UNEXPECTED = "The reply failed unexpectedly; regenerate it"
-MICRO = Decimal("0.000001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +75,21 @@ class ReplyJob:
     pricing: dict[str, Any] = field(default_factory=dict)
     knowledge_collection_id: uuid.UUID | None = None  # passages ground the reply
     passages: tuple[str, ...] | None = None  # retrieved from that collection
+    target: Target | None = None  # the deployment that answers a chat on a deployment
+    api_key_id: uuid.UUID | None = None  # the key the reply was asked for with
 
     @property
     def prompt_tokens(self) -> int:
         return sum(estimate_tokens(t.content) for t in self.turns)
+
+
+def through_deployment(job: ReplyJob, target: Target, api_key_id: uuid.UUID | None
+                       ) -> ReplyJob:
+    """The reply answered by the deployment the gateway's routing chose: its model, provider,
+    config and pricing."""
+    return replace(job, target=target, api_key_id=api_key_id, model_id=target.model_id,
+                   provider=target.provider, model_name=target.model_name,
+                   model_config=dict(target.config), pricing=dict(target.pricing))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +178,7 @@ async def _store_reply(res: Resources, job: ReplyJob, content: str, duration_ms:
             completion_tokens=completion, total_tokens=prompt + completion,
             sequence_number=await next_sequence(session, chat.id),
             parent_message_id=job.parent_id,
-            metadata_={"model": job.model_name, "provider": job.provider,
-                       "duration_ms": duration_ms},
+            metadata_=_reply_metadata(job, duration_ms),
         )
         session.add(row)
         chat.message_count += 1
@@ -199,50 +211,39 @@ def pending_reply(job: ReplyJob, holder: int) -> ChatPendingReply:
     return ChatPendingReply(
         id=job.reply_id, organization_id=job.organization_id, session_id=job.session_id,
         user_id=job.user_id, model_id=job.model_id, parent_message_id=job.parent_id,
-        holder=holder, prompt_tokens=job.prompt_tokens,
+        deployment_id=None if job.target is None else job.target.deployment_id,
+        api_key_id=job.api_key_id, holder=holder, prompt_tokens=job.prompt_tokens,
         prompt_cost=cost_of(job.pricing, job.prompt_tokens, 0))
 
 
 def _no_longer_pending(job: ReplyJob) -> Delete:
     return delete(ChatPendingReply).where(ChatPendingReply.id == job.reply_id)
+def _reply_metadata(job: ReplyJob, duration_ms: int) -> dict[str, Any]:
+    """What the stored reply says about how it was made (and by which deployment)."""
+    made = {"model": job.model_name, "provider": job.provider, "duration_ms": duration_ms}
+    if job.target is not None:
+        made |= {"deployment_id": str(job.target.deployment_id),
+                 "deployment": job.target.name, "environment": job.target.environment}
+    return made
 
 
 def _usage(job: ReplyJob, prompt: int, completion: int, duration_ms: int, status: str,
            error: str | None) -> ModelUsageLog:
+    """The reply's usage row; a reply of a deployment is accounted as a gateway call to it."""
+    cost = cost_of(job.pricing, prompt, completion)
+    metadata = {"message_id": str(job.reply_id)}
+    if job.target is not None:
+        return usage_row(Usage(job.target, "chat", job.user_id, job.api_key_id,
+                               input_tokens=prompt, output_tokens=completion, cost=cost,
+                               status=status, error=error, metadata=metadata,
+                               session_id=job.session_id), duration_ms)
     return ModelUsageLog(
         organization_id=job.organization_id, user_id=job.user_id, model_id=job.model_id,
         session_id=job.session_id, request_type="chat", input_tokens=prompt,
-        output_tokens=completion, total_tokens=prompt + completion,
-        cost=cost_of(job.pricing, prompt, completion), duration_ms=duration_ms,
-        status=status, error_message=error, metadata_={"message_id": str(job.reply_id)},
+        output_tokens=completion, total_tokens=prompt + completion, cost=cost,
+        duration_ms=duration_ms, status=status, error_message=error, metadata_=metadata,
     )
 
 
 def _ms(began: float) -> int:
     return round((time.monotonic() - began) * 1000)
-
-
-_UNIT = re.compile(r"^\s*1\s*([km])", re.IGNORECASE)
-
-
-def cost_of(pricing: dict[str, Any], input_tokens: int, output_tokens: int) -> Decimal:
-    """Price of a call from `ai_models.pricing`: `{"input_per_1k": .., "output_per_1k": ..}`,
-    `input_per_1m`/`output_per_1m`, or `{"input": .., "output": .., "unit": "1M tokens"}`
-    (per 1K tokens when no unit is given). Missing prices count as free."""
-    def price(key: str) -> Decimal:
-        value = pricing.get(key)
-        if not isinstance(value, (int, float, str)) or isinstance(value, bool):
-            return Decimal(0)
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            return Decimal(0)
-
-    unit = _UNIT.match(str(pricing.get("unit", "1K")))
-    per_plain = Decimal(1_000_000 if unit and unit.group(1).lower() == "m" else 1_000)
-    input_cost = (price("input_per_1k") / 1000 + price("input_per_1m") / 1_000_000
-                  + price("input") / per_plain)
-    output_cost = (price("output_per_1k") / 1000 + price("output_per_1m") / 1_000_000
-                   + price("output") / per_plain)
-    total = input_cost * input_tokens + output_cost * output_tokens
-    return total.quantize(MICRO)

@@ -25,10 +25,18 @@ from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import app_state, model_unavailable, next_sequence, session_for_write
-from resolvers.chat.generation import ReplyJob, Resources, generate, pending_reply
+from resolvers.chat.deployments import on_deployment, reply_target
+from resolvers.chat.generation import (
+    ReplyJob,
+    Resources,
+    generate,
+    pending_reply,
+    through_deployment,
+)
 from resolvers.chat.knowledge import attached, with_collection
 from resolvers.chat.validation import content_problems
 from resolvers.mutations import InvalidInput, Problem, mutation_payload, write
+from services.gateway.targets import Target
 from services.providers import ChatTurn
 from services.providers.base import estimate_tokens
 
@@ -46,14 +54,21 @@ SELECT role, content FROM chain WHERE role IN ('user', 'assistant', 'system')
 ORDER BY sequence_number""")
 
 
-def _problems(chat: ChatSession, model: AIModel | None) -> list[Problem]:
+async def _answerer(info: Info, chat: ChatSession, model: AIModel | None
+                    ) -> tuple[Target | None, list[Problem]]:
+    """Who answers the next reply: the chat's model, or for a chat on a deployment the
+    deployment the gateway's routing picks (resolvers/chat/deployments.py); with the
+    problems that stop a reply."""
     problems = []
     if chat.status == "archived":
         problems.append(Problem("sessionId", "This chat is archived", Code.SESSION_ARCHIVED))
+    if on_deployment(chat):
+        target, route_problems = await reply_target(info, chat)
+        return target, problems + route_problems
     reason = model_unavailable(model)
     if reason is not None:
         problems.append(Problem("sessionId", reason, Code.MODEL_UNAVAILABLE))
-    return problems
+    return None, problems
 
 
 async def _parent(session: AsyncSession, chat: ChatSession, parent_id: uuid.UUID | None
@@ -73,10 +88,11 @@ async def _parent(session: AsyncSession, chat: ChatSession, parent_id: uuid.UUID
     return parent.id, []
 
 
-async def _reply_job(session: AsyncSession, chat: ChatSession, model: AIModel,
-                     prompt_id: uuid.UUID) -> ReplyJob:
+async def _reply_job(info: Info, session: AsyncSession, chat: ChatSession, model: AIModel,
+                     prompt_id: uuid.UUID, deployment: Target | None) -> ReplyJob:
     """Everything the reply needs, read now (inside the transaction) so the task needs no
-    request: the branch as conversation turns, trimmed to the model's context window."""
+    request: the branch as conversation turns, trimmed to the model's context window, and
+    who answers (the chat's model, or `deployment`)."""
     rows = (await session.execute(CHAIN_SQL, {"start": prompt_id})).all()
     turns = [ChatTurn(role, content) for role, content in rows]
     options = with_collection(dict(chat.config or {}), None)
@@ -92,13 +108,15 @@ async def _reply_job(session: AsyncSession, chat: ChatSession, model: AIModel,
         turns = turns[first:]  # the oldest turns go first
     if chat.system_prompt:
         turns.insert(0, ChatTurn("system", chat.system_prompt))
-    return ReplyJob(
+    job = ReplyJob(
         session_id=chat.id, organization_id=chat.organization_id, user_id=chat.user_id,
         model_id=model.id, reply_id=uuid.uuid4(), parent_id=prompt_id,
         provider=model.provider, model_name=model.name, turns=tuple(turns), options=options,
         model_config=dict(model.config or {}), pricing=dict(model.pricing or {}),
         knowledge_collection_id=attached(chat.config),
     )
+    return job if deployment is None else through_deployment(
+        job, deployment, info.context.principal.api_key_id)
 
 
 def _start(info: Info, job: ReplyJob) -> str:
@@ -119,7 +137,8 @@ async def send_message(info: Info, input: SendMessageInput) -> SendMessagePayloa
             chat = await session_for_write(info, tx, session_id)
             model = await tx.session.get(AIModel, chat.model_id)
             parent, parent_problems = await _parent(tx.session, chat, parent_id)
-            problems = content_problems(input.content) + parent_problems + _problems(chat, model)
+            deployment, answer_problems = await _answerer(info, chat, model)
+            problems = content_problems(input.content) + parent_problems + answer_problems
             if problems:
                 raise InvalidInput(problems)
             assert model is not None
@@ -133,7 +152,7 @@ async def send_message(info: Info, input: SendMessageInput) -> SendMessagePayloa
             chat.total_tokens += tokens
             chat.last_message_at = datetime.now(UTC)
             await tx.session.flush()
-            job = await _reply_job(tx.session, chat, model, message.id)
+            job = await _reply_job(info, tx.session, chat, model, message.id, deployment)
             tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.create", resource_type="ChatMessage",
                            resource_id=message.id, organization_id=chat.organization_id,
@@ -162,14 +181,14 @@ async def regenerate_message(info: Info, input: RegenerateMessageInput
             if target.role == "assistant" and target.parent_message_id is not None:
                 parent = await tx.session.get(ChatMessage, target.parent_message_id)
                 prompt = parent if parent is not None and parent.role == "user" else None
-            problems = _problems(chat, model)
+            deployment, problems = await _answerer(info, chat, model)
             if prompt is None:
                 problems.insert(0, Problem("messageId", "Give a reply, or a user message, to "
                                            "answer again", Code.NOT_REGENERABLE))
             if problems:
                 raise InvalidInput(problems)
             assert model is not None and prompt is not None
-            job = await _reply_job(tx.session, chat, model, prompt.id)
+            job = await _reply_job(info, tx.session, chat, model, prompt.id, deployment)
             tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.regenerate", resource_type="ChatMessage",
                            resource_id=prompt.id, organization_id=chat.organization_id,

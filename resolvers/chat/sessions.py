@@ -7,12 +7,13 @@ keep their session.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from strawberry.relay import to_base64
 
-from db.models import AIModel, ChatSession
+from db.models import AIModel, ChatSession, Deployment
 from graphql_schema.ai_models.types import AiModel as AiModelNode
 from graphql_schema.chat.inputs import (
     ArchiveChatSessionInput,
@@ -29,12 +30,22 @@ from graphql_schema.chat.payloads import (
 )
 from graphql_schema.chat.types import ChatSession as ChatSessionNode
 from graphql_schema.context import Info
+from graphql_schema.deployments.types import Deployment as DeploymentNode
 from graphql_schema.errors import Forbidden
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable, session_for_write
+from resolvers.chat.deployments import deployment_problems, started_on
 from resolvers.chat.knowledge import attached, collection_choice, with_collection
 from resolvers.chat.validation import config_problems, system_prompt_problems, title_problems
-from resolvers.mutations import InvalidInput, Problem, mutation_payload, require, write
+from resolvers.mutations import (
+    InvalidInput,
+    Problem,
+    Transaction,
+    mutation_payload,
+    require,
+    require_authenticated,
+    write,
+)
 
 AUDITED = ("title", "system_prompt", "config", "status")
 
@@ -49,14 +60,17 @@ async def _node(info: Info, chat: ChatSession) -> ChatSessionNode | None:
 
 async def create_chat_session(info: Info, input: CreateChatSessionInput
                               ) -> CreateChatSessionPayload:
-    model_id = decode_global_id_of(input.model_id, AiModelNode, field="modelId")
+    model_id = (None if input.model_id is None
+                else decode_global_id_of(input.model_id, AiModelNode, field="modelId"))
+    deployment_id = (None if input.deployment_id is None else decode_global_id_of(
+        input.deployment_id, DeploymentNode, field="deploymentId"))
 
     async def body() -> CreateChatSessionPayload:
+        require_authenticated(info)
         async with write(info) as tx:
-            model = await tx.session.get(AIModel, model_id)
-            live = model is not None and model.deleted_at is None
-            require(info, "chat:write", model.organization_id if live and model else None)
-            assert model is not None
+            deployment, model, problems = await _started_on(info, tx, model_id, deployment_id)
+            if model is None:
+                raise InvalidInput(problems)
             user_id = info.context.principal.user_id
             if user_id is None:
                 raise Forbidden("Log in as a user to start a chat")
@@ -65,24 +79,50 @@ async def create_chat_session(info: Info, input: CreateChatSessionInput
                 info, model.organization_id, input.knowledge_collection_id)
             problems = (title_problems(input.title)
                         + system_prompt_problems(input.system_prompt)
-                        + config_problems(config, model.context_window) + collection_problems)
-            reason = model_unavailable(model)
-            if reason is not None:
-                problems.append(Problem("modelId", reason, ChatErrorCode.MODEL_UNAVAILABLE))
+                        + config_problems(config, model.context_window) + collection_problems
+                        + problems)
             if problems:
                 raise InvalidInput(problems)
             chat = ChatSession(organization_id=model.organization_id, user_id=user_id,
                                model_id=model.id, title=input.title,
                                system_prompt=input.system_prompt,
                                config=with_collection(config, collection_id), status="active")
+            if deployment is not None:
+                chat.deployment_id = deployment.id
+                chat.deployment_name = deployment.name
+                chat.deployment_environment = deployment.environment
             tx.session.add(chat)
             await tx.session.flush()
             await tx.audit("chat_session.create", resource_type="ChatSession",
                            resource_id=chat.id, organization_id=chat.organization_id,
-                           new={"model_id": model.id, **_values(chat)})
+                           new={"model_id": model.id, "deployment_id": chat.deployment_id,
+                                **_values(chat)})
         return CreateChatSessionPayload(chat_session=await _node(info, chat))
 
     return await mutation_payload(body, lambda e: CreateChatSessionPayload(user_errors=e))
+
+
+async def _started_on(info: Info, tx: Transaction, model_id: uuid.UUID | None,
+                      deployment_id: uuid.UUID | None
+                      ) -> tuple[Deployment | None, AIModel | None, list[Problem]]:
+    """What a new chat talks to: a model, or a deployment and its model, once the caller may
+    chat in their organization; with the problems of that choice (no model: none to use)."""
+    model = deployment = None
+    if deployment_id is not None:
+        deployment, model = await started_on(info, tx, deployment_id)
+    if model_id is not None:
+        model = await tx.session.get(AIModel, model_id)
+        live = model is not None and model.deleted_at is None
+        require(info, "chat:write", model.organization_id if live and model else None)
+    if (model_id is None) == (deployment_id is None):
+        return None, None, [Problem("modelId", "Give exactly one of modelId and deploymentId",
+                                    ChatErrorCode.INVALID)]
+    if deployment is not None:
+        return deployment, model, deployment_problems(deployment, model)
+    assert model is not None  # require() raised NOT_FOUND otherwise
+    reason = model_unavailable(model)
+    return None, model, ([] if reason is None else
+                         [Problem("modelId", reason, ChatErrorCode.MODEL_UNAVAILABLE)])
 
 
 def _changes(input: UpdateChatSessionInput) -> dict[str, Any]:

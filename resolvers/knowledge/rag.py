@@ -27,13 +27,13 @@ from graphql_schema.knowledge.inputs import RagFilter, RagQueryInput
 from graphql_schema.knowledge.payloads import KnowledgeErrorCode, RagHit, RagQueryPayload
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import model_unavailable
-from resolvers.chat.generation import cost_of
 from resolvers.input_checks import Checks
 from resolvers.knowledge.grounding import Passage, Target, generate_answer, retrieve
 from resolvers.knowledge.models import CHAT_MODEL_ID
 from resolvers.mutations import mutation_payload, require_authenticated, user_errors, write
 from services.embeddings import EmbeddingError, EmbeddingsUnavailable
 from services.knowledge.metadata import metadata_problem
+from services.pricing import cost_of
 from services.providers import ProviderError
 from services.providers.base import estimate_tokens
 

@@ -61,10 +61,11 @@ def seconds_to_next_month(now: datetime | None = None) -> int:
 
 @dataclass(slots=True)
 class Usage:
-    """One call's accounting, filled in as it runs, then written by `record`."""
+    """One call's accounting, filled in as it runs, then written by `record` (or added to
+    the caller's own transaction as `usage_row`)."""
 
     target: Target
-    request_type: str  # chat_completion, embedding
+    request_type: str  # chat_completion, embedding, prediction, chat (a reply in a chat)
     user_id: uuid.UUID | None
     api_key_id: uuid.UUID | None
     input_tokens: int = 0
@@ -73,23 +74,29 @@ class Usage:
     status: str = "success"  # success, error, timeout, cancelled
     error: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    session_id: uuid.UUID | None = None  # the chat a reply belongs to
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
 
+def usage_row(usage: Usage, duration_ms: int) -> ModelUsageLog:
+    """The `model_usage_logs` row of a call through a deployment."""
+    target = usage.target
+    return ModelUsageLog(
+        organization_id=target.organization_id, user_id=usage.user_id,
+        model_id=target.model_id, deployment_id=target.deployment_id,
+        api_key_id=usage.api_key_id, session_id=usage.session_id,
+        request_type=usage.request_type, input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens, total_tokens=usage.total_tokens, cost=usage.cost,
+        duration_ms=duration_ms, status=usage.status, error_message=usage.error,
+        metadata_={"deployment": target.name, "environment": target.environment,
+                   **usage.metadata})
+
+
 async def record(db: Database, usage: Usage, duration_ms: int) -> None:
     """Write the usage row; its tokens count on /metrics too."""
-    target = usage.target
     async with db.sessionmaker() as session, session.begin():
-        session.add(ModelUsageLog(
-            organization_id=target.organization_id, user_id=usage.user_id,
-            model_id=target.model_id, deployment_id=target.deployment_id,
-            api_key_id=usage.api_key_id, request_type=usage.request_type,
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            total_tokens=usage.total_tokens, cost=usage.cost, duration_ms=duration_ms,
-            status=usage.status, error_message=usage.error,
-            metadata_={"deployment": target.name, "environment": target.environment,
-                       **usage.metadata}))
+        session.add(usage_row(usage, duration_ms))
     observe_gateway_tokens(usage.input_tokens, usage.output_tokens)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from strawberry.relay import to_base64
 
 from db.models import ChatMessage, ModelUsageLog
-from resolvers.chat.generation import cost_of
+from services.pricing import cost_of
 from services.providers import ChatRequest, ChatTurn, ProviderError, provider_for
 from services.providers.local import local_reply
 from tests.chat.conftest import STUB_KEY, channel_events, free_port, gid

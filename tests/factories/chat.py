@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AIModel, ChatMessage, ChatSession, User
+from db.models import AIModel, ChatMessage, ChatSession, Deployment, User
 
 
 async def make_chat_session(
     session: AsyncSession, *, user: User, model: AIModel, title: str = "A chat",
     status: str = "active", system_prompt: str | None = None, config: dict | None = None,
+    deployment: Deployment | None = None,
 ) -> ChatSession:
+    """A chat with `model`; with `deployment` (one of that model's versions), a chat on it."""
     chat = ChatSession(organization_id=model.organization_id, user_id=user.id, model_id=model.id,
                        title=title, status=status, system_prompt=system_prompt,
                        config=config or {})
+    if deployment is not None:
+        chat.deployment_id = deployment.id
+        chat.deployment_name, chat.deployment_environment = deployment.name, deployment.environment
     session.add(chat)
     await session.flush()
     return chat

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from db.models import ModelUsageLog
-from resolvers.chat.generation import cost_of
+from services.pricing import cost_of
 from services.providers import ChatRequest, ChatTurn
 from services.providers.base import estimate_tokens
 from services.providers.local import local_reply, reply_pieces

@@ -21,11 +21,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from app.main import CORS_HEADERS, create_app
+from db.models import Organization
 from services.settings import Settings, problems
 from tests.browser import chromium
 from tests.conftest import bearer_headers
 from tests.factories.experiments import make_watched_run
 from tests.factories.identity import make_membership, make_organization, make_user
+from tests.gateway.conftest import deploy
 from tests.servers import app_servers
 
 FRONTEND = "http://localhost:3000"
@@ -67,6 +69,27 @@ async def test_a_preflight_from_a_listed_origin_is_204_with_what_clients_send(
     assert {h.strip() for h in headers["access-control-allow-headers"].lower().split(",")} >= set(
         CORS_HEADERS)
     assert headers["access-control-max-age"] == "600"
+
+
+# what the openai SDK sends with each call, besides content-type and authorization
+OPENAI_SDK_HEADERS = (
+    "x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, "
+    "x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, "
+    "x-stainless-timeout, x-stainless-async, openai-organization, openai-project")
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/chat/completions"),
+                                              ("GET", "/v1/models")])
+async def test_a_gateway_preflight_allows_the_openai_sdks_headers(browser_client, method,
+                                                                  path) -> None:
+    answer = await browser_client.options(path, headers={
+        "origin": FRONTEND, "access-control-request-method": method,
+        "access-control-request-headers": f"content-type, authorization, {OPENAI_SDK_HEADERS}"})
+
+    assert answer.status_code == 204
+    allowed = {h.strip() for h in answer.headers["access-control-allow-headers"].split(",")}
+    assert allowed >= {h.strip() for h in OPENAI_SDK_HEADERS.split(",")}
+    assert answer.headers["access-control-allow-origin"] == FRONTEND
 
 
 async def test_an_unlisted_origin_gets_no_cors_headers(browser_client, session,
@@ -130,13 +153,17 @@ def page_server() -> Iterator[int]:
 
 @pytest.fixture
 async def run_watcher(app: Starlette, session, db) -> dict[str, str]:
+    """A member watching a run of an organization that runs the deployment `browser-bot`."""
     user, run = await make_watched_run(session)
+    await deploy(session, organization=await session.get(Organization, run.organization_id),
+                 name="browser-bot", model_name="bot")
     await session.commit()
     token = (await bearer_headers(app, session, user))["authorization"].removeprefix("Bearer ")
     return {"token": token, "run_id": to_base64("Run", run.id)}
 
 
-async def in_browser(page_url: str, api: str, token: str, run_id: str) -> tuple[dict, dict]:
+async def in_browser(page_url: str, api: str, token: str, run_id: str
+                     ) -> tuple[dict, dict, dict]:
     async with chromium() as page:
         await page.goto(page_url)
         queried = await page.evaluate(
@@ -144,20 +171,24 @@ async def in_browser(page_url: str, api: str, token: str, run_id: str) -> tuple[
         subscribed = await page.evaluate(
             f"firstEvent({json.dumps(api.replace('http', 'ws', 1) + '/graphql')}, "
             f"{json.dumps(token)}, {json.dumps(PROGRESS)}, {json.dumps({'runId': run_id})})")
-    return queried, subscribed
+        listed = await page.evaluate(
+            f"listModels({json.dumps(api + '/v1/models')}, {json.dumps(token)})")
+    return queried, subscribed, listed
 
 
-async def test_a_browser_on_a_listed_origin_queries_and_subscribes(
+async def test_a_browser_on_a_listed_origin_queries_subscribes_and_calls_the_gateway(
         settings, page_server: int, run_watcher) -> None:
     origin = f"http://127.0.0.1:{page_server}"
     with app_servers(settings, AIPLATFORM_CORS_ORIGINS=origin) as (api,):
-        queried, subscribed = await in_browser(f"{origin}/app.html", api,
-                                               run_watcher["token"], run_watcher["run_id"])
+        queried, subscribed, listed = await in_browser(
+            f"{origin}/app.html", api, run_watcher["token"], run_watcher["run_id"])
 
     assert queried["status"] == 200
     assert len(queried["body"]["data"]["organizations"]["edges"]) == 1
     assert subscribed == {"event": {"data": {"runProgress": {
         "__typename": "RunStatusChanged", "run": {"status": "RUNNING"}}}}}
+    assert listed["status"] == 200
+    assert [m["id"] for m in listed["body"]["data"]] == ["browser-bot"]
 
 
 async def test_a_browser_on_an_unlisted_origin_is_kept_out(
@@ -165,10 +196,11 @@ async def test_a_browser_on_an_unlisted_origin_is_kept_out(
     listed = f"http://127.0.0.1:{page_server}"
     with app_servers(settings, AIPLATFORM_CORS_ORIGINS=listed) as (api,):
         # the same page from another origin (localhost is not 127.0.0.1 to a browser)
-        queried, subscribed = await in_browser(f"http://localhost:{page_server}/app.html", api,
-                                               run_watcher["token"], run_watcher["run_id"])
+        queried, subscribed, models = await in_browser(
+            f"http://localhost:{page_server}/app.html", api, run_watcher["token"],
+            run_watcher["run_id"])
 
-    assert queried == {"failed": "TypeError: Failed to fetch"}
+    assert queried == models == {"failed": "TypeError: Failed to fetch"}
     assert "event" not in subscribed
 
 

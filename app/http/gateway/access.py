@@ -1,6 +1,7 @@
 """Who may call the gateway and which deployment answers: the caller's bearer credential (an
 API key `aip_…` or an access token, 401), the rate limit shared with /graphql (429 with
-Retry-After), `inference:invoke` (403), the deployment the request's `model` names among the
+Retry-After), `inference:invoke` (403), then the door chats on a deployment share
+(services/gateway/admission.py): the deployment the request's `model` names among the
 caller's organizations (404), the traffic split, and the organization's monthly token
 budget (429 BUDGET_EXCEEDED)."""
 
@@ -14,14 +15,8 @@ from starlette.requests import Request
 from db.scope import Principal
 from services.auth import authenticate
 from services.gateway import errors
-from services.gateway.accounting import monthly_budget, seconds_to_next_month
-from services.gateway.routing import choose
-from services.gateway.targets import (
-    Target,
-    invokable_organizations,
-    running_group,
-    targets_named,
-)
+from services.gateway.admission import NotRoutable, OverBudget, route
+from services.gateway.targets import Target, invokable_organizations
 from services.metrics import RATE_LIMITED
 from services.ratelimit import check
 from services.security.tokens import TokenError
@@ -67,18 +62,14 @@ async def admit(request: Request) -> Caller:
 
 async def target_for(request: Request, caller: Caller, model: object, user: object) -> Target:
     """The running deployment that answers `model` for this request, once the
-    organization's budget allows another call."""
+    organization's budget allows another call (services/gateway/admission.py)."""
     if not isinstance(model, str) or not model:
         raise errors.invalid("`model` must name a deployment", "missing_model")
-    db = request.app.state.db
-    named = await targets_named(db, model, caller.organizations)
-    if not named:
-        raise errors.model_not_found(model)
-    group = running_group(named)
-    if not group:
-        raise errors.not_running(model)
-    target = choose(group, name=model, user=user if isinstance(user, str) else None)
-    budget = await monthly_budget(db, target.organization_id)
-    if budget is not None and budget.exhausted:
-        raise errors.budget_exceeded(budget.limit, seconds_to_next_month())
-    return target
+    try:
+        return await route(request.app.state.db, model, caller.organizations,
+                           sticky=user if isinstance(user, str) else None)
+    except NotRoutable as refused:
+        raise (errors.not_running(model) if refused.exists
+               else errors.model_not_found(model)) from None
+    except OverBudget as over:
+        raise errors.budget_exceeded(over.limit, over.retry_after) from None

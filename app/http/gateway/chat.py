@@ -25,11 +25,11 @@ from app.http.gateway.access import admit, target_for
 from app.http.gateway.chat_request import CompletionRequest, completion_request
 from app.http.gateway.reply import Reply, prompt_tokens, reply_pieces
 from app.http.gateway.responses import json_body, json_response, refusals
-from resolvers.chat.generation import cost_of
 from services.gateway import errors
 from services.gateway.accounting import Usage, record
 from services.gateway.errors import GatewayError
 from services.metrics import observe_gateway
+from services.pricing import cost_of
 from services.providers import ProviderError
 
 ENDPOINT = "chat_completions"

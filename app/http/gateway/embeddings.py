@@ -17,12 +17,12 @@ from starlette.responses import Response
 
 from app.http.gateway.access import admit, target_for
 from app.http.gateway.responses import json_body, json_response, refusals
-from resolvers.chat.generation import cost_of
 from services.embeddings import DEFAULT_MODEL, DIMENSIONS, Embedder, EmbeddingError, LocalEmbedder
 from services.embeddings.openai_compatible import OpenAICompatibleEmbeddings
 from services.gateway import errors
 from services.gateway.accounting import Usage, record
 from services.gateway.targets import Target
+from services.pricing import cost_of
 from services.providers.base import estimate_tokens
 
 ENDPOINT = "embeddings"
