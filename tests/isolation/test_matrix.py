@@ -54,6 +54,7 @@ ID_ALIASES = {
     "baseModelVersionId": "ModelVersion",
     "sourceRunId": "Run", "sourceId": "DataSource",
     "sourceDatasetId": "Dataset", "targetDatasetId": "Dataset", "taskId": "DataProcessingTask",
+    "sourceVersionId": "DatasetVersion",
     "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
     "Collection": "KnowledgeCollection",  # reindexCollection
     "ids": "Notification",  # markNotificationsRead
