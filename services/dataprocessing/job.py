@@ -160,7 +160,8 @@ class _Run:
             if stored:
                 dataset_id = await self._target(session, claimed, source)
                 for output, file in zip(result.outputs, stored, strict=True):
-                    version = self._version(session, claimed, source, dataset_id, output, file)
+                    version = await self._version(session, claimed, source, dataset_id, output,
+                                                  file)
                     self.log.append(f"wrote version {version!r}: {output.rows} rows "
                                     f"({output.format}, {file.size_bytes} bytes)")
             row = await self._set(session, status="completed", progress=100.0,
@@ -180,7 +181,7 @@ class _Run:
             raise DataError("the dataset the task writes to was deleted")
         return dataset_id
 
-    def _version(self, session: AsyncSession, claimed: Claimed, source: DatasetVersion,
+    async def _version(self, session: AsyncSession, claimed: Claimed, source: DatasetVersion,
                  dataset_id: uuid.UUID, output: Output, stored: Stored) -> str:
         suffix = f"-{claimed.task_type}-{self.task_id.hex[:8]}" + (
             f"-{output.part}" if output.part else "")
@@ -191,6 +192,7 @@ class _Run:
                          storage_provider=stored.storage_provider,
                          storage_path=stored.storage_path, checksum=stored.checksum,
                          metadata_={"purpose": "dataset"}, status="ready"))
+        await session.flush()  # the file's row first: the version refers to it
         what = f"{claimed.task_type} of version {source.version!r}" + (
             f": the {output.part} part" if claimed.task_type == SPLIT else "")
         session.add(DatasetVersion(
