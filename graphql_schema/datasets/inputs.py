@@ -256,7 +256,9 @@ class CreateDataProcessingTaskInput:
 
 @strawberry.input(description="Moves a task along pending → queued → running → completed | "
                               "failed; pending and queued tasks may be cancelled; a running "
-                              "task may report progress without changing status. Needs "
+                              "task may report progress without changing status. For "
+                              "outside tools: the tasks the workers run (profile, clean, "
+                              "split, convert) are moved by their workers only. Needs "
                               "dataset:write.")
 class UpdateDataProcessingTaskStatusInput:
     task_id: strawberry.ID

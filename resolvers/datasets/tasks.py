@@ -7,7 +7,8 @@ task of a type the workers run (profile, clean, split, convert) has its settings
 version checked, is `queued`, and its job is enqueued in the same transaction; other types
 stay `pending` for outside tools, which report through updateDataProcessingTaskStatus. Its
 status only moves forward (TRANSITIONS), and a running task is not deleted under its worker:
-it is cancelled, which stops the worker.
+it is cancelled, which stops the worker. Every change goes to `dataProcessingTaskProgress`
+subscribers after its commit.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from resolvers.mutations import InvalidInput, Problem, mutation_payload, require
 from resolvers.nodes import forget, fresh_node
 from resolvers.system.live import node_record, publish
 from services.dataprocessing.dispatch import abort_task, enqueue_task
-from services.dataprocessing.progress import STATUS_CHANGED
+from services.dataprocessing.progress import PROGRESSED, STATUS_CHANGED
 from services.dataprocessing.progress import TASK as TASK_KEY
 from services.pubsub import data_processing_task_channel
 from services.security.redaction import redact_secrets
@@ -137,7 +138,10 @@ def _status_changes(c: Checks, task: DataProcessingTask,
                     input: UpdateDataProcessingTaskStatusInput) -> dict[str, Any]:
     """The columns the report changes; its problems go to `c`."""
     status = input.status.value
-    if status not in TRANSITIONS.get(task.status, frozenset()):
+    if runs_on_worker(task.task_type):
+        c.add("status", f"A {task.task_type} task is moved by its worker; cancel it with "
+                        "cancelDataProcessingTask", DatasetErrorCode.INVALID_TRANSITION)
+    elif status not in TRANSITIONS.get(task.status, frozenset()):
         c.add("status", f"A {task.status} task cannot become {status}",
               DatasetErrorCode.INVALID_TRANSITION)
     values: dict[str, Any] = {"status": status}
@@ -176,6 +180,10 @@ async def update_data_processing_task_status(info: Info,
                                resource_id=task.id, organization_id=task.organization_id,
                                old=old, new=changed)
         node = await fresh_node(info, types.DataProcessingTask, task.id)
+        if node is not None and changed:
+            kind = STATUS_CHANGED if "status" in changed else PROGRESSED
+            await publish(info, data_processing_task_channel(task.id),
+                          {"type": kind, TASK_KEY: node_record(node)})
         return UpdateDataProcessingTaskStatusPayload(data_processing_task=node)
 
     return await mutation_payload(
@@ -221,6 +229,7 @@ async def delete_data_processing_task(info: Info, input: DeleteDataProcessingTas
                                                  "finish or fail first", DatasetErrorCode.ACTIVE))
             await tx.session.delete(task)
             await tx.session.flush()
+            await abort_task(tx.session, task.id)  # a queued job has nothing left to run
             await tx.audit("data_processing_task.delete", resource_type="DataProcessingTask",
                            resource_id=task.id, organization_id=task.organization_id,
                            old={"name": task.name, "task_type": task.task_type,

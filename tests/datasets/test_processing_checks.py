@@ -17,6 +17,12 @@ CREATE = """mutation ($input: CreateDataProcessingTaskInput!) {
     dataProcessingTask { status sourceVersion { version } } userErrors { field message code }
   }
 }"""
+CREATE_ID = """mutation ($input: CreateDataProcessingTaskInput!) {
+  createDataProcessingTask(input: $input) { dataProcessingTask { id } } }"""
+STATUS = """mutation ($input: UpdateDataProcessingTaskStatusInput!) {
+  updateDataProcessingTaskStatus(input: $input) { userErrors { field message code } } }"""
+DELETE = """mutation ($id: ID!) {
+  deleteDataProcessingTask(input: {id: $id}) { userErrors { field code } } }"""
 
 
 @pytest.fixture
@@ -125,3 +131,30 @@ async def test_a_source_version_must_have_a_file_and_be_of_the_source_dataset(
         "message": "This version has no file to read"}]
     assert error_codes(foreign) == ["NOT_FOUND"]
     assert (await count(db, "data_processing_tasks"), await jobs(db)) == (0, [])
+
+
+async def test_a_worker_task_is_moved_by_its_worker_and_deleting_it_cancels_its_job(
+        app, client, db, session, world) -> None:
+    # given a queued profile task with its job
+    dataset = await make_dataset(session, organization=world.acme, name="raw")
+    await version_with_file(session, app.state.storage, dataset=dataset, content=b"a\n1\n",
+                            filename="a.csv")
+    await session.commit()
+    created = await gql(client, CREATE_ID, {"input": {
+        "sourceDatasetId": to_base64("Dataset", dataset.id), "name": "p",
+        "taskType": "profile"}}, headers=world.member)
+    task_id = created["data"]["createDataProcessingTask"]["dataProcessingTask"]["id"]
+
+    # when a client reports it running, then deletes it
+    report = await gql(client, STATUS, {"input": {"taskId": task_id, "status": "RUNNING"}},
+                       headers=world.member)
+    deleted = await gql(client, DELETE, {"id": task_id}, headers=world.member)
+
+    # then the report is refused, and the job is cancelled with the task's row
+    assert report["data"]["updateDataProcessingTaskStatus"]["userErrors"] == [{
+        "field": ["input", "status"], "code": "INVALID_TRANSITION",
+        "message": "A profile task is moved by its worker; cancel it with "
+                   "cancelDataProcessingTask"}]
+    assert deleted["data"]["deleteDataProcessingTask"]["userErrors"] == []
+    assert [r[0] for r in await db.fetch("SELECT status::text FROM procrastinate_jobs")] == [
+        "cancelled"]

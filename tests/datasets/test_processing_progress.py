@@ -66,7 +66,7 @@ async def queued_task(app, session, world: World, **fields):
     version = await version_with_file(session, app.state.storage, dataset=dataset,
                                       content=b"id,x\n1,2\n1,2\n3,4\n", filename="people.csv")
     task = await make_processing_task(session, source_dataset=dataset, source_version=version,
-                                      status="queued", **fields)
+                                      task_type="clean", status="queued", **fields)
     await session.commit()
     return task
 

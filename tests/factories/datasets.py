@@ -62,7 +62,7 @@ async def make_dataset_version(
 
 async def make_processing_task(
     session: AsyncSession, *, source_dataset: Dataset, target_dataset: Dataset | None = None,
-    name: str | None = None, task_type: str = "clean", status: str = "pending",
+    name: str | None = None, task_type: str = "transform", status: str = "pending",
     configuration: dict | None = None, source_version: DatasetVersion | None = None,
 ) -> DataProcessingTask:
     task = DataProcessingTask(
