@@ -31,12 +31,18 @@ def format_of(filename: str) -> str:
     return SUFFIXES[suffix]
 
 
-def scan(path: Path, fmt: str) -> pl.LazyFrame:
-    """The file as a lazy frame: nothing is read until it is collected or sunk."""
+INFER_ROWS = 10_000
+
+
+def scan(path: Path, fmt: str, *, infer_from_all_rows: bool = False) -> pl.LazyFrame:
+    """The file as a lazy frame: nothing is read until it is collected or sunk. CSV and JSONL
+    column types are inferred from the first INFER_ROWS rows, or from all of them (another
+    pass over the file) when asked."""
+    rows = None if infer_from_all_rows else INFER_ROWS
     if fmt == CSV:
-        return pl.scan_csv(path, infer_schema_length=10_000)
+        return pl.scan_csv(path, infer_schema_length=rows)
     if fmt == JSONL:
-        return pl.scan_ndjson(path, infer_schema_length=10_000)
+        return pl.scan_ndjson(path, infer_schema_length=rows)
     return pl.scan_parquet(path)
 
 

@@ -18,7 +18,15 @@ from services.dataprocessing.configuration import (
     Profile,
     Split,
 )
-from services.dataprocessing.formats import DataError, count_rows, readable, scan, sink
+from services.dataprocessing.formats import (
+    INFER_ROWS,
+    PARQUET,
+    DataError,
+    count_rows,
+    readable,
+    scan,
+    sink,
+)
 
 
 @dataclass(frozen=True)
@@ -39,17 +47,28 @@ class Result:
 
 
 def perform(config: Configuration, source: Path, fmt: str, folder: Path) -> Result:
-    """Raises DataError for data that cannot be processed as configured."""
+    """Raises DataError for data that cannot be processed as configured. A text file whose
+    column types change after the rows they were inferred from (a float after 10,000
+    integers) is read again with types inferred from all its rows."""
     try:
-        return _perform(config, source, fmt, folder)
+        try:
+            return _perform(config, source, fmt, folder, infer_from_all_rows=False)
+        except pl.exceptions.ComputeError:
+            if fmt == PARQUET:
+                raise
+        result = _perform(config, source, fmt, folder, infer_from_all_rows=True)
+        result.log.insert(0, f"column types inferred from all rows (the first {INFER_ROWS} "
+                             "did not fit the rest)")
+        return result
     except DataError:
         raise
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         raise readable(error, fmt) from None
 
 
-def _perform(config: Configuration, source: Path, fmt: str, folder: Path) -> Result:
-    frame = scan(source, fmt)
+def _perform(config: Configuration, source: Path, fmt: str, folder: Path, *,
+             infer_from_all_rows: bool) -> Result:
+    frame = scan(source, fmt, infer_from_all_rows=infer_from_all_rows)
     if isinstance(config, Profile):
         profile = operations.profile(frame)
         return Result([f"profiled {profile['rows']} rows, {profile['columnCount']} columns "
