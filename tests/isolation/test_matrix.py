@@ -2,7 +2,7 @@
 connection, every relation and every mutation that targets an object, callers without a
 right to organization A's data (an owner and a viewer of organization B, an anonymous caller,
 a revoked token, and for writes a viewer of A) are refused, and nothing changes in the
-database; every subscription that follows one object refuses an outsider.
+database (subscriptions: test_subscriptions.py).
 
 Positive controls (A's own viewer and owner read every object) show the refusals come from
 scoping, not from broken fixtures.
@@ -10,12 +10,10 @@ scoping, not from broken fixtures.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 
 import asyncpg
-import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -28,10 +26,7 @@ from graphql import (
 from db.base import Base
 from db.session import asyncpg_dsn
 from graphql_schema.node import node_types
-from graphql_schema.schema import build_schema
-from tests.conftest import bearer_headers
-from tests.factories.identity import make_user
-from tests.isolation.world import World, build_world
+from tests.isolation.world import World
 
 READ_REFUSALS = {"NOT_FOUND"}
 WRITE_REFUSALS = {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"}
@@ -66,38 +61,6 @@ ID_ALIASES = {
 VERBS = ("update", "delete", "remove", "revoke", "archive", "promote", "scale", "cancel",
          "complete", "fail", "start", "regenerate", "reindex", "grant", "add", "invite",
          "create", "send", "report")
-
-
-@pytest.fixture(scope="module")
-def graphql_schema(settings):
-    return build_schema(settings)._schema
-
-
-@pytest.fixture
-async def worlds(app, db, session):
-    """Organizations A and B, each with every type; B's owner is A's outsider."""
-    a, b = await build_world(session, "a"), await build_world(session, "b")
-    await session.commit()
-    callers = {
-        "outsider": await bearer_headers(app, session, b.owner),
-        "outsider_viewer": await bearer_headers(app, session, b.viewer),
-        "anonymous": {},
-        "viewer": await bearer_headers(app, session, a.viewer),
-        "owner": await bearer_headers(app, session, a.owner),
-    }
-    root = await make_user(session, username="matrix-root")
-    root.is_superuser = True
-    callers["superuser"] = await bearer_headers(app, session, root)
-    callers["revoked"] = await bearer_headers(app, session, a.owner)
-    from services.security.principals import invalidate_session
-    from services.security.tokens import decode_access_token
-    from services.settings import secret_key
-
-    token = callers["revoked"]["authorization"].removeprefix("Bearer ")
-    claims = decode_access_token(secret_key(app.state.settings), token)
-    await db.fetch("UPDATE user_sessions SET revoked_at = now() WHERE id = $1", claims.session_id)
-    await invalidate_session(app.state.redis, claims.session_id)
-    return a, b, callers
 
 
 async def post(client, headers: dict[str, str], query: str, variables: dict | None = None
@@ -331,70 +294,3 @@ def _leaf(payload: GraphQLObjectType, field_name: str) -> str:
         return f"{field_name} {{ __typename }}"
     return field_name
 
-
-# the object each subscription follows, by its argument (or by the field, for a plain `id`)
-SUBSCRIPTION_TARGETS = {"deploymentStatus": "Deployment"}
-
-
-def followed_objects(schema) -> list[tuple[str, str, str]]:
-    """(subscription, argument, object type) for each subscription that follows one object."""
-    found = []
-    for name, field in schema.subscription_type.fields.items():
-        required = [(arg_name, arg) for arg_name, arg in field.args.items()
-                    if isinstance(arg.type, GraphQLNonNull)]
-        if len(required) != 1 or _named(required[0][1].type).name != "ID":
-            continue
-        arg_name = required[0][0]
-        type_name = SUBSCRIPTION_TARGETS.get(name) or ID_ALIASES.get(arg_name)
-        if type_name is None:
-            raise AssertionError(f"isolation matrix: no rule for {name}({arg_name})")
-        found.append((name, arg_name, type_name))
-    return found
-
-
-async def first_result(schema, app, principal, document: str, variables: dict,
-                       within: float = 10) -> Any:
-    """The stream's first result; None when it is open but has sent nothing `within` s
-    (a subscription that only reports changes)."""
-    from graphql_schema.context import Context
-
-    context = Context(settings=app.state.settings, db=app.state.db, redis=app.state.redis,
-                      principal=principal, pubsub=app.state.pubsub)
-    stream = await schema.subscribe(document, variable_values=variables, context_value=context)
-    if not hasattr(stream, "__aiter__"):
-        return stream  # refused before the stream began
-    try:
-        return await asyncio.wait_for(anext(stream), within)
-    except TimeoutError:
-        return None
-    finally:
-        await stream.aclose()
-
-
-async def test_subscriptions_to_another_organizations_objects_are_refused(
-    app, worlds, graphql_schema, settings
-) -> None:
-    from db.scope import Principal
-
-    a, b, _ = worlds
-    schema = build_schema(settings)
-    outsider = Principal(user_id=b.owner.id, organization_ids=frozenset({b.organization.id}),
-                         roles={b.organization.id: "owner"})
-    owner = Principal(user_id=a.owner.id, organization_ids=frozenset({a.organization.id}),
-                      roles={a.organization.id: "owner"})
-    followed = followed_objects(graphql_schema)
-    assert {"analysisJobProgress", "dataProcessingTaskProgress", "runProgress"} <= {
-        name for name, _, _ in followed}
-    for name, arg_name, type_name in followed:
-        document = (f"subscription ($id: ID!) {{ {name}({arg_name}: $id) "
-                    "{ __typename } }")
-        result = await first_result(schema, app, outsider, document,
-                                    {"id": a.gid(type_name)})
-        assert result is not None, f"{name}: an outsider's stream stayed open"
-        assert result.data is None, (name, result)
-        assert {e.extensions.get("code") for e in result.errors or []} == READ_REFUSALS, (
-            name, result.errors)
-        # control: A's owner follows the same object (its stream starts, or stays open)
-        owned = await first_result(schema, app, owner, document, {"id": a.gid(type_name)},
-                                   within=1)
-        assert owned is None or (owned.errors is None and owned.data[name]), (name, owned)
