@@ -114,3 +114,46 @@ async def test_a_million_rows_are_profiled_cleaned_split_and_converted_by_a_work
         + round((ROWS - label_a) * 0.9) - round((ROWS - label_a) * 0.8)}
     expected_parts["test"] = ROWS - sum(expected_parts.values())
     assert parts == expected_parts
+
+
+CANCEL = """mutation ($id: ID!) { cancelDataProcessingTask(input: {id: $id}) {
+  dataProcessingTask { status } userErrors { code } } }"""
+
+
+@pytest.mark.slow
+async def test_cancelling_aborts_the_running_job_on_the_worker(
+        app, client, db, session, settings, tmp_path: Path) -> None:
+    # given a split of 2,000,000 rows (seconds of work), running on a worker process
+    world = await make_world(app, session)
+    frame = pl.concat([people(), people()])
+    dataset = await make_dataset(session, organization=world.acme, name="people")
+    await version_with_file(session, app.state.storage, dataset=dataset,
+                            content=csv_bytes(frame), filename="people.csv")
+    await session.commit()
+    files_before = await db.fetch("SELECT count(*) FROM files")
+    with workers(settings, tmp_path / "worker.log", "--queues", "data_processing"):
+        body = await gql(client, CREATE, {"input": {
+            "sourceDatasetId": to_base64("Dataset", dataset.id), "name": "split",
+            "taskType": "split", "configuration": {"stratifyBy": "label"}}},
+            headers=world.member)
+        task_id = body["data"]["createDataProcessingTask"]["dataProcessingTask"]["id"]
+
+        async def running() -> bool:
+            return await db.fetch("SELECT 1 FROM data_processing_tasks WHERE status = "
+                                  "'running'") != []
+        await eventually(running, "the task started", within=60)
+
+        # when the member cancels it
+        answer = await gql(client, CANCEL, {"id": task_id}, headers=world.member)
+
+        # then the worker aborts the job at once, and nothing of the task is recorded
+        async def aborted() -> bool:
+            return await db.fetch("SELECT 1 FROM procrastinate_jobs WHERE task_name = "
+                                  "'dataprocessing.run' AND status = 'aborted'") != []
+        await eventually(aborted, "the job aborted", within=2)
+    assert answer["data"]["cancelDataProcessingTask"] == {
+        "dataProcessingTask": {"status": "CANCELLED"}, "userErrors": []}
+    [row] = await db.fetch("SELECT status, execution_logs FROM data_processing_tasks")
+    assert tuple(row) == ("cancelled", None)
+    assert await db.fetch("SELECT count(*) FROM files") == files_before
+    assert await db.fetch("SELECT count(*) FROM dataset_versions") == [(1,)]
