@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -78,26 +79,26 @@ class _Run:
         if claimed is None:
             return
         workspace = Workspace()
-        stored: list[Stored] = []
+        stored: list[Stored] = []  # files in storage not (yet) recorded: deleted at the end
         try:
             result = await self._process(claimed, workspace)
             await self._progress(50.0)
-            stored = [await store(self.storage, claimed.organization_id, o.path, o.format)
-                      for o in result.outputs]
+            for output in result.outputs:
+                stored.append(await store(self.storage, claimed.organization_id, output.path,
+                                          output.format))
             await self._progress(90.0)
-            if not await self._complete(claimed, result, stored):
-                await discard(self.storage, stored)
+            if await self._complete(claimed, result, stored):
+                stored = []
         except Stopped:
-            await discard(self.storage, stored)
             log.info("data processing task %s stopped: it was cancelled", self.task_id)
         except (DataError, ConfigurationError) as error:
-            await discard(self.storage, stored)
             await self._fail(str(error))
         except Exception as error:
-            await discard(self.storage, stored)
             log.exception("data processing task %s failed", self.task_id)
             await self._fail(f"the task failed unexpectedly ({type(error).__name__}: {error})")
-        finally:
+        finally:  # also when the job is aborted
+            if stored:
+                await asyncio.shield(discard(self.storage, stored))
             workspace.close()
 
     async def _claim(self) -> Claimed | None:
