@@ -22,6 +22,7 @@ from graphql_schema.chat.schema import ChatMutation, ChatQuery, ChatSubscription
 from graphql_schema.datasets.files import FilesMutation
 from graphql_schema.datasets.schema import (
     DataProcessingTasksMutation,
+    DataProcessingTasksSubscription,
     DatasetsMutation,
     DatasetsQuery,
 )
@@ -78,7 +79,8 @@ Mutation = merge_types("Mutation", (
 ))
 Subscription = merge_types("Subscription", (DeploymentsSubscription, SystemSubscription,
                                              ChatSubscription, ExperimentsSubscription,
-                                             KnowledgeSubscription, AnalysisSubscription))
+                                             KnowledgeSubscription, AnalysisSubscription,
+                                             DataProcessingTasksSubscription))
 
 
 class Schema(strawberry.Schema):

@@ -68,6 +68,10 @@ def analysis_job_channel(job_id: uuid.UUID) -> str:
     return f"analysis_job:{job_id}"
 
 
+def data_processing_task_channel(task_id: uuid.UUID) -> str:
+    return f"data_processing_task:{task_id}"
+
+
 class Sink(Protocol):
     """What the reader hands a channel's events to: a subscriber's queue or a shared sink."""
 

@@ -12,5 +12,9 @@ DATASET_VERSIONS_BY_DATASET = Relation("versions", "dataset_versions", parent_ke
 PROCESSING_TASKS_BY_SOURCE_DATASET = Relation(
     "processingTasks", "data_processing_tasks", parent_key="source_dataset_id"
 )
+# the versions a processing task wrote (lineage: dataset_versions.processing_task_id)
+DATASET_VERSIONS_BY_PROCESSING_TASK = Relation(
+    "outputVersions", "dataset_versions", parent_key="processing_task_id"
+)
 DATA_SOURCES = Relation("dataSources", "data_sources")
 FILES = Relation("files", "files", live_only=True)

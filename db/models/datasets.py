@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SoftDelete, Timestamps, UUIDPk
@@ -99,6 +100,13 @@ class DatasetVersion(UUIDPk, Timestamps, Base):
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
     file_id: Mapped[uuid.UUID | None] = fk("files.id", ondelete="SET NULL", nullable=True)
     created_by: Mapped[uuid.UUID | None] = created_by_fk()
+    # what a `profile` task measured of the file (services/dataprocessing/profile.py)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # lineage: the version a processing task read to write this one, and that task
+    parent_version_id: Mapped[uuid.UUID | None] = fk(
+        "dataset_versions.id", ondelete="SET NULL", nullable=True)
+    processing_task_id: Mapped[uuid.UUID | None] = fk(
+        "data_processing_tasks.id", ondelete="SET NULL", nullable=True, use_alter=True)
 
 
 class DataProcessingTask(UUIDPk, Timestamps, Base):
@@ -115,6 +123,10 @@ class DataProcessingTask(UUIDPk, Timestamps, Base):
     source_id: Mapped[uuid.UUID | None] = fk("data_sources.id", ondelete="SET NULL", nullable=True)
     source_dataset_id: Mapped[uuid.UUID | None] = fk(
         "datasets.id", ondelete="SET NULL", nullable=True
+    )
+    # the version a worker-run task reads (its dataset's latest with a file, unless named)
+    source_version_id: Mapped[uuid.UUID | None] = fk(
+        "dataset_versions.id", ondelete="SET NULL", nullable=True
     )
     target_dataset_id: Mapped[uuid.UUID | None] = fk(
         "datasets.id", ondelete="SET NULL", nullable=True

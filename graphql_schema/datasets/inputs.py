@@ -237,18 +237,28 @@ class DeleteDataSourceInput:
 class CreateDataProcessingTaskInput:
     source_dataset_id: strawberry.ID
     name: str = strawberry.field(description="1 to 200 characters.")
-    task_type: str = strawberry.field(description=KIND_HELP + " For example clean, dedupe, "
-                                                  "transform.")
+    task_type: str = strawberry.field(description=KIND_HELP + " profile, clean, split and "
+                                                  "convert run on the server's workers (see "
+                                                  "the docs' data processing page); other "
+                                                  "types are recorded for outside tools.")
     configuration: JSON | None = strawberry.field(
-        default=None, description="Task settings as a JSON object; secrets are redacted on read.")
+        default=None, description="Task settings as a JSON object; secrets are redacted on read. "
+                                  "For the types the workers run, its keys are checked here.")
     target_dataset_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The dataset the task writes (same organization).")
+        default=None, description="The dataset the task writes (same organization); new "
+                                  "versions go to the source dataset when it is not given.")
     description: str | None = None
+    source_version_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The version of the source dataset the task reads; for the "
+                                  "types the workers run, the dataset's latest version with a "
+                                  "file when not given.")
 
 
 @strawberry.input(description="Moves a task along pending → queued → running → completed | "
                               "failed; pending and queued tasks may be cancelled; a running "
-                              "task may report progress without changing status. Needs "
+                              "task may report progress without changing status. For "
+                              "outside tools: the tasks the workers run (profile, clean, "
+                              "split, convert) are moved by their workers only. Needs "
                               "dataset:write.")
 class UpdateDataProcessingTaskStatusInput:
     task_id: strawberry.ID
@@ -256,6 +266,12 @@ class UpdateDataProcessingTaskStatusInput:
     progress: float | None = strawberry.field(default=None, description="0 to 100.")
     error_message: str | None = strawberry.field(
         default=None, description="Why the task failed (kept as its statusMessage).")
+
+
+@strawberry.input(description="Cancels a pending, queued or running task; a running task's "
+                              "worker stops. Needs dataset:write.")
+class CancelDataProcessingTaskInput:
+    id: strawberry.ID
 
 
 @strawberry.input(description="Deletes a processing task that is not running. Needs "

@@ -73,7 +73,9 @@ class DeleteDataSourcePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type(description=FIELD_CODES)
+@strawberry.type(description=FIELD_CODES + " For the types the workers run, INVALID on "
+                             "configuration names each bad setting, and on sourceVersionId a "
+                             "dataset without a version holding a file.")
 class CreateDataProcessingTaskPayload:
     data_processing_task: DataProcessingTask | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -82,6 +84,12 @@ class CreateDataProcessingTaskPayload:
 @strawberry.type(description="Codes: INVALID_TRANSITION (the status may not follow the "
                              "current one), OUT_OF_RANGE, TOO_LONG.")
 class UpdateDataProcessingTaskStatusPayload:
+    data_processing_task: DataProcessingTask | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID_TRANSITION (the task has finished).")
+class CancelDataProcessingTaskPayload:
     data_processing_task: DataProcessingTask | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

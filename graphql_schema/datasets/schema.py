@@ -1,13 +1,18 @@
-"""Root fields of the datasets domain (wiring only): DatasetsQuery, DatasetsMutation and
-DataProcessingTasksMutation."""
+"""Root fields of the datasets domain (wiring only): DatasetsQuery, DatasetsMutation,
+DataProcessingTasksMutation and DataProcessingTasksSubscription."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
 import strawberry
 
 from db.loaders.datasets import DATA_SOURCES, DATASETS, FILES
 from graphql_schema.context import Info
+from graphql_schema.datasets.events import DataProcessingTaskProgressEvent
 from graphql_schema.datasets.inputs import (
+    CancelDataProcessingTaskInput,
     CreateDataProcessingTaskInput,
     CreateDatasetInput,
     CreateDatasetVersionInput,
@@ -26,6 +31,7 @@ from graphql_schema.datasets.inputs import (
     UpdateDataSourceInput,
 )
 from graphql_schema.datasets.payloads import (
+    CancelDataProcessingTaskPayload,
     CreateDataProcessingTaskPayload,
     CreateDatasetPayload,
     CreateDatasetVersionPayload,
@@ -39,7 +45,7 @@ from graphql_schema.datasets.payloads import (
 )
 from graphql_schema.datasets.types import Dataset, DataSource, File
 from graphql_schema.relations import connection
-from resolvers.datasets import datasets, sources, tasks
+from resolvers.datasets import datasets, sources, subscriptions, tasks
 
 
 @strawberry.type
@@ -98,7 +104,9 @@ class DatasetsMutation:
 
 @strawberry.type
 class DataProcessingTasksMutation:
-    @strawberry.mutation(description="Create a pending processing task reading a dataset.")
+    @strawberry.mutation(description="Create a processing task reading a dataset: profile, "
+                                     "clean, split and convert are queued for the workers "
+                                     "(status `queued`), other types stay `pending`.")
     async def create_data_processing_task(self, info: Info, input: CreateDataProcessingTaskInput
                                           ) -> CreateDataProcessingTaskPayload:
         return await tasks.create_data_processing_task(info, input)
@@ -110,7 +118,26 @@ class DataProcessingTasksMutation:
     ) -> UpdateDataProcessingTaskStatusPayload:
         return await tasks.update_data_processing_task_status(info, input)
 
+    @strawberry.mutation(description="Cancel a task that has not finished; its worker stops.")
+    async def cancel_data_processing_task(self, info: Info, input: CancelDataProcessingTaskInput
+                                          ) -> CancelDataProcessingTaskPayload:
+        return await tasks.cancel_data_processing_task(info, input)
+
     @strawberry.mutation(description="Delete a processing task that is not running.")
     async def delete_data_processing_task(self, info: Info, input: DeleteDataProcessingTaskInput
                                           ) -> DeleteDataProcessingTaskPayload:
         return await tasks.delete_data_processing_task(info, input)
+
+
+@strawberry.type
+class DataProcessingTasksSubscription:
+    @strawberry.subscription(description="A processing task's status changes and progress. The "
+                                         "first event is the task as it is; the stream ends "
+                                         "after its final status (completed, failed, "
+                                         "cancelled).")
+    async def data_processing_task_progress(
+        self, info: Info, task_id: strawberry.ID
+    ) -> AsyncGenerator[DataProcessingTaskProgressEvent, None]:
+        async with aclosing(subscriptions.data_processing_task_progress(info, task_id)) as events:
+            async for event in events:  # closed at once when the client goes, so the
+                yield event             # Redis channel is left right away

@@ -14,7 +14,11 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from db.loaders.datasets import DATASET_VERSIONS_BY_DATASET, PROCESSING_TASKS_BY_SOURCE_DATASET
+from db.loaders.datasets import (
+    DATASET_VERSIONS_BY_DATASET,
+    DATASET_VERSIONS_BY_PROCESSING_TASK,
+    PROCESSING_TASKS_BY_SOURCE_DATASET,
+)
 from graphql_schema.context import Info
 from graphql_schema.datasets.enums import DataProcessingTaskStatus, FileStatus
 from graphql_schema.datasets.inputs import (
@@ -102,17 +106,33 @@ class DatasetVersion(TableNode):
     row_count: int | None
     changes_description: str | None
     metadata: JSON
+    profile: JSON | None = strawberry.field(description=(
+        "What a `profile` task measured of this version's file (null until one ran): `rows`, "
+        "`columnCount` and per column `name`, `type`, `kind`, `nulls`, `distinct` (non-null "
+        "values) and for numbers `min`, `max`, `mean`, `std` and `quantiles`."))
     created_at: datetime
     updated_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
     dataset_id: strawberry.Private[uuid.UUID]
     file_id: strawberry.Private[uuid.UUID | None]
+    parent_version_id: strawberry.Private[uuid.UUID | None]
+    processing_task_id: strawberry.Private[uuid.UUID | None]
 
     dataset = to_one(Dataset, "dataset_id")
 
     file = to_one(
         lazy("File", __name__), "file_id",
         description="The stored file holding this version's data.",
+    )
+
+    parent_version = to_one(
+        lazy("DatasetVersion", __name__), "parent_version_id",
+        description="The version a processing task read to write this one (lineage).",
+    )
+
+    processing_task = to_one(
+        lazy("DataProcessingTask", __name__), "processing_task_id",
+        description="The processing task that wrote this version, if one did.",
     )
 
 
@@ -129,6 +149,9 @@ class DataProcessingTask(TableNode):
     status: DataProcessingTaskStatus
     progress: float
     status_message: str | None
+    execution_logs: str | None = strawberry.field(description=(
+        "What the task did, a line per step (rows read, removed and written); for the types "
+        "the workers run, written when it ends."))
     external_job_id: str | None
     scheduled_at: datetime | None
     started_at: datetime | None
@@ -139,6 +162,7 @@ class DataProcessingTask(TableNode):
     source_id: strawberry.Private[uuid.UUID | None]
     source_dataset_id: strawberry.Private[uuid.UUID | None]
     target_dataset_id: strawberry.Private[uuid.UUID | None]
+    source_version_id: strawberry.Private[uuid.UUID | None]
 
     source = to_one(DataSource, "source_id", description="The data source the task reads, if any.")
 
@@ -150,6 +174,17 @@ class DataProcessingTask(TableNode):
     target_dataset = to_one(
         Dataset, "target_dataset_id",
         description="The dataset the task writes, if any.",
+    )
+
+    source_version = to_one(
+        DatasetVersion, "source_version_id",
+        description="The version the task reads, if any.",
+    )
+
+    output_versions = connection(
+        DATASET_VERSIONS_BY_PROCESSING_TASK, DatasetVersion, DatasetVersionFilter,
+        DatasetVersionOrder,
+        description="The versions the task wrote (split: one per part).",
     )
 
 

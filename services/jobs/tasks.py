@@ -1,8 +1,8 @@
 """The product's tasks, one line each: what a job row names and the function that runs it.
 
 Functions take the job's JSON arguments and reach the worker's database, storage and event
-bus through `resources()`. Queues without a task here yet (model_training, data_processing)
-are served all the same: their tasks join this list.
+bus through `resources()`. Queues without a task here yet (model_training) are served all
+the same: their tasks join this list.
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from sqlalchemy import text
 
 from services import performance, upkeep
 from services.charging.job import ChargingResources, run_charging_analysis
+from services.dataprocessing.dispatch import PROCESS_DATA
+from services.dataprocessing.job import run_data_processing
 from services.jobs.enqueue import enqueue_many
-from services.jobs.queues import CHARGING_ANALYSIS, DOCUMENT_PROCESSING, MAINTENANCE
+from services.jobs.queues import (
+    CHARGING_ANALYSIS,
+    DATA_PROCESSING,
+    DOCUMENT_PROCESSING,
+    MAINTENANCE,
+)
 from services.jobs.registry import TaskSpec
 from services.jobs.runtime import resources
 from services.knowledge.worker import IngestionWorker, storage_reader
@@ -69,6 +76,11 @@ async def end_replies_of_dead_servers(timestamp: int) -> int:
     return await end_orphaned_replies(res.db, res.redis)
 
 
+async def process_data(task_id: str) -> None:
+    res = resources()
+    await run_data_processing(uuid.UUID(task_id), res.db, res.storage, res.pubsub)
+
+
 async def send_mail(timestamp: int | None = None) -> int:
     """The outbox's due mails (queued by a mutation's transaction, or due for a retry)."""
     res = resources()
@@ -108,6 +120,7 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("chat.end_orphaned_replies", MAINTENANCE, end_replies_of_dead_servers,
              cron="* * * * *", lock="chat.end_orphaned_replies"),
     TaskSpec(ANALYSE_CHARGING_LOG, CHARGING_ANALYSIS, analyse_charging_log),
+    TaskSpec(PROCESS_DATA, DATA_PROCESSING, process_data),
     TaskSpec(SEND_MAIL, MAINTENANCE, send_mail),
     TaskSpec("mail.retry", MAINTENANCE, send_mail, cron="* * * * *", lock="mail"),
     TaskSpec("upkeep.purge_organizations", MAINTENANCE, purge_organizations,

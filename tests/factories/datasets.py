@@ -62,13 +62,14 @@ async def make_dataset_version(
 
 async def make_processing_task(
     session: AsyncSession, *, source_dataset: Dataset, target_dataset: Dataset | None = None,
-    name: str | None = None, task_type: str = "clean", status: str = "pending",
-    configuration: dict | None = None,
+    name: str | None = None, task_type: str = "transform", status: str = "pending",
+    configuration: dict | None = None, source_version: DatasetVersion | None = None,
 ) -> DataProcessingTask:
     task = DataProcessingTask(
         organization_id=source_dataset.organization_id, name=name or f"task-{next(_seq)}",
         task_type=task_type, status=status, configuration=configuration or {},
         source_dataset_id=source_dataset.id,
+        source_version_id=source_version.id if source_version else None,
         target_dataset_id=target_dataset.id if target_dataset else None,
     )
     session.add(task)

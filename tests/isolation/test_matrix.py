@@ -2,7 +2,7 @@
 connection, every relation and every mutation that targets an object, callers without a
 right to organization A's data (an owner and a viewer of organization B, an anonymous caller,
 a revoked token, and for writes a viewer of A) are refused, and nothing changes in the
-database.
+database (subscriptions: test_subscriptions.py).
 
 Positive controls (A's own viewer and owner read every object) show the refusals come from
 scoping, not from broken fixtures.
@@ -15,7 +15,6 @@ from itertools import product
 from typing import Any
 
 import asyncpg
-import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -28,10 +27,7 @@ from graphql import (
 from db.base import Base
 from db.session import asyncpg_dsn
 from graphql_schema.node import node_types
-from graphql_schema.schema import build_schema
-from tests.conftest import bearer_headers
-from tests.factories.identity import make_user
-from tests.isolation.world import World, build_world
+from tests.isolation.world import World
 
 READ_REFUSALS = {"NOT_FOUND"}
 WRITE_REFUSALS = {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"}
@@ -55,6 +51,7 @@ ID_ALIASES = {
     "baseModelVersionId": "ModelVersion",
     "sourceRunId": "Run", "sourceId": "DataSource",
     "sourceDatasetId": "Dataset", "targetDatasetId": "Dataset", "taskId": "DataProcessingTask",
+    "sourceVersionId": "DatasetVersion",
     "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
     "Collection": "KnowledgeCollection",  # reindexCollection
     "ids": "Notification",  # markNotificationsRead
@@ -68,38 +65,6 @@ ONE_OF = {"createChatSession": ("modelId", "deploymentId")}
 VERBS = ("update", "delete", "remove", "revoke", "archive", "promote", "scale", "cancel",
          "complete", "fail", "start", "regenerate", "reindex", "grant", "add", "invite",
          "create", "send", "report")
-
-
-@pytest.fixture(scope="module")
-def graphql_schema(settings):
-    return build_schema(settings)._schema
-
-
-@pytest.fixture
-async def worlds(app, db, session):
-    """Organizations A and B, each with every type; B's owner is A's outsider."""
-    a, b = await build_world(session, "a"), await build_world(session, "b")
-    await session.commit()
-    callers = {
-        "outsider": await bearer_headers(app, session, b.owner),
-        "outsider_viewer": await bearer_headers(app, session, b.viewer),
-        "anonymous": {},
-        "viewer": await bearer_headers(app, session, a.viewer),
-        "owner": await bearer_headers(app, session, a.owner),
-    }
-    root = await make_user(session, username="matrix-root")
-    root.is_superuser = True
-    callers["superuser"] = await bearer_headers(app, session, root)
-    callers["revoked"] = await bearer_headers(app, session, a.owner)
-    from services.security.principals import invalidate_session
-    from services.security.tokens import decode_access_token
-    from services.settings import secret_key
-
-    token = callers["revoked"]["authorization"].removeprefix("Bearer ")
-    claims = decode_access_token(secret_key(app.state.settings), token)
-    await db.fetch("UPDATE user_sessions SET revoked_at = now() WHERE id = $1", claims.session_id)
-    await invalidate_session(app.state.redis, claims.session_id)
-    return a, b, callers
 
 
 async def post(client, headers: dict[str, str], query: str, variables: dict | None = None
@@ -341,3 +306,4 @@ def _leaf(payload: GraphQLObjectType, field_name: str) -> str:
     if isinstance(target, GraphQLObjectType):
         return f"{field_name} {{ __typename }}"
     return field_name
+

@@ -84,8 +84,13 @@ async def build_world(session: AsyncSession, name: str) -> World:
     o["DataSource"] = source = await make_data_source(session, organization=org)
     o["Dataset"] = dataset = await make_dataset(session, organization=org, source=source)
     o["File"] = file = await make_file(session, organization=org)
-    o["DatasetVersion"] = await make_dataset_version(session, dataset=dataset, file=file)
-    o["DataProcessingTask"] = await make_processing_task(session, source_dataset=dataset)
+    o["DatasetVersion"] = version_1 = await make_dataset_version(session, dataset=dataset,
+                                                                 file=file)
+    o["DataProcessingTask"] = task = await make_processing_task(
+        session, source_dataset=dataset, source_version=version_1)
+    # a version the task wrote, so lineage relations lead somewhere
+    written = await make_dataset_version(session, dataset=dataset, file=file)
+    written.parent_version_id, written.processing_task_id = version_1.id, task.id
     o["Project"] = project = await make_project(session, organization=org)
     o["Experiment"] = experiment = await make_experiment(session, project=project)
     o["Run"] = run = await make_run(session, experiment=experiment, dataset=dataset,
