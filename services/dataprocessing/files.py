@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 
 from services.dataprocessing.formats import MIME_TYPES, DataError
 from services.storage import Storage, object_key, split_path
-from services.storage.base import CHUNK
-from services.storage.local import LocalStorage
+from services.storage.base import CHUNK, StoredFileUnavailable
 
 T = TypeVar("T")
 
@@ -49,26 +48,13 @@ class Workspace:
         busy.add_done_callback(finished)
 
 
-async def local_source(storage: Storage, storage_path: str, workspace: Workspace,
-                       filename: str) -> Path:
+async def local_source(storage: Storage, storage_path: str, workspace: Workspace) -> Path:
     """The stored file as a path: the local backend's own file, or a copy from S3 in the
-    workspace (downloaded in chunks by the client, never whole in memory)."""
-    if isinstance(storage, LocalStorage):
-        path = storage.file_path(storage_path)
-        if path is None or not path.is_file():
-            raise DataError("the version's file is missing from storage")
-        return path
-    from services.storage.s3 import S3Storage
-
-    if not isinstance(storage, S3Storage):
-        raise DataError(f"cannot read files from {type(storage).__name__}")
-    bucket, key = split_path(storage_path)
-    path = workspace.path / f"source-{Path(filename).name}"
+    workspace (services/storage)."""
     try:
-        await asyncio.to_thread(storage.client.fget_object, bucket, key, str(path))
-    except Exception as error:  # minio's S3Error: NoSuchKey, access denied...
-        raise DataError(f"the version's file could not be read from storage: {error}") from None
-    return path
+        return await storage.local_path(storage_path, workspace.path)
+    except StoredFileUnavailable as error:
+        raise DataError(f"the version's file {error}") from None
 
 
 @dataclass(frozen=True)

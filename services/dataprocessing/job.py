@@ -126,7 +126,7 @@ class _Run:
         if file is None or file.deleted_at is not None:
             raise DataError(f"version {claimed.source.version!r} has no file to read")
         fmt = format_of(file.filename)
-        path = await local_source(self.storage, file.storage_path, workspace, file.filename)
+        path = await local_source(self.storage, file.storage_path, workspace)
         self.log.append(f"source: version {claimed.source.version!r}, {file.filename} "
                         f"({fmt}, {file.size_bytes} bytes)")
         result = await workspace.run(lambda: perform(config, path, fmt, workspace.path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
@@ -22,6 +23,11 @@ def split_path(storage_path: str) -> tuple[str, str]:
     """`bucket/key` -> (bucket, key)."""
     bucket, _, key = storage_path.partition("/")
     return bucket, key
+
+
+class StoredFileUnavailable(Exception):
+    """A stored object that is missing or cannot be read; the message says which, as a
+    predicate ("is missing from storage"), for the caller to name the object."""
 
 
 class Storage(ABC):
@@ -47,6 +53,12 @@ class Storage(ABC):
     async def read(self, storage_path: str, limit: int) -> bytes:
         """The bytes of a stored object (`bucket/key` as in files.storage_path), refusing
         objects over `limit` bytes: for extracting text, never for serving downloads."""
+
+    @abstractmethod
+    async def local_path(self, storage_path: str, folder: Path) -> Path:
+        """The stored object as a file on this machine, for readers that need a path (a log
+        reader, a dataframe library): the local backend's own file, or a copy downloaded into
+        `folder` in chunks, never whole in memory. Raises StoredFileUnavailable."""
 
     @abstractmethod
     def download_url(self, *, file_id: uuid.UUID, storage_path: str, base_url: str) -> str:

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from services.security.encryption import derive_key
 from services.settings import Settings, secret_key
-from services.storage.base import CHUNK, Storage
+from services.storage.base import CHUNK, Storage, StoredFileUnavailable
 
 DOWNLOAD_URL = b"aiplatform/file-download-url/v1"
 
@@ -44,6 +44,12 @@ class LocalStorage(Storage):
         """The file of `bucket/key`, or None when the path would leave the objects folder."""
         path = (self.root / storage_path).resolve()
         return path if path.is_relative_to(self.root) else None
+
+    async def local_path(self, storage_path: str, folder: Path) -> Path:
+        path = self.file_path(storage_path)
+        if path is None or not path.is_file():
+            raise StoredFileUnavailable("is missing from storage")
+        return path
 
     async def put(self, key: str, source: BinaryIO, size: int, content_type: str) -> None:
         await asyncio.to_thread(self._put, key, source, size)

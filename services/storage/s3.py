@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from services.settings import Settings
-from services.storage.base import CHUNK, Storage, split_path
+from services.storage.base import CHUNK, Storage, StoredFileUnavailable, split_path
 
 PART_SIZE = max(CHUNK * 8, 5 * 1024 * 1024)  # multipart parts: S3's minimum is 5 MiB
 
@@ -92,6 +93,16 @@ class S3Storage(Storage):
                 response.release_conn()
 
         return await asyncio.to_thread(fetch)
+
+    async def local_path(self, storage_path: str, folder: Path) -> Path:
+        bucket, key = split_path(storage_path)
+        path = folder / f"object-{uuid.uuid4().hex}"
+        try:
+            await asyncio.to_thread(self.client.fget_object, bucket, key, str(path))
+        except Exception as error:  # S3Error (NoSuchKey, access denied), the endpoint down
+            raise StoredFileUnavailable(
+                f"could not be read from storage: {error}") from None
+        return path
 
     def download_url(self, *, file_id: uuid.UUID, storage_path: str, base_url: str) -> str:
         bucket, key = split_path(storage_path)
