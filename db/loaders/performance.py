@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db.session import Database
@@ -48,18 +48,28 @@ METRIC_NAMES = tuple(m.name for m in METRICS)
 SUMMED = [m.name for m in METRICS if m.combine == SUM]
 BUCKETS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1),
            "day": timedelta(days=1)}
+# the span answered when no start is given: a day of minutes, a week of hours, 30 days
+DEFAULT_SPANS = {"minute": timedelta(days=1), "hour": timedelta(days=7),
+                 "day": timedelta(days=30)}
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesQuery:
     """Which series, over [start, end), in buckets of `bucket` (a key of BUCKETS). For a
-    model, `model_version_id` picks one version's series; None, the model's as a whole."""
+    model, `model_version_id` picks one version's series; None, the model's as a whole.
+
+    An absent end is "now" and an absent start DEFAULT_SPANS before the end, settled when
+    the statement runs, so every parent of a query level asks the same query."""
 
     names: tuple[str, ...]
-    start: datetime
-    end: datetime
+    start: datetime | None
+    end: datetime | None
     bucket: str
     model_version_id: uuid.UUID | None = None
+
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        end = self.end or now
+        return self.start or end - DEFAULT_SPANS[self.bucket], end
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +118,9 @@ PLATFORM_SQL = _sql(
 
 
 def _params(query: SeriesQuery, keys: list[uuid.UUID]) -> list[Any]:
-    return [keys, sorted({*query.names, REQUESTS}), query.start, query.end, query.bucket,
-            SUMMED, list(query.names)]
+    start, end = query.window(datetime.now(UTC))
+    return [keys, sorted({*query.names, REQUESTS}), start, end, query.bucket, SUMMED,
+            list(query.names)]
 
 
 def _collect(records: list[Any], query: SeriesQuery) -> dict[Any, list[Series]]:

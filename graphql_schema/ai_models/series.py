@@ -6,6 +6,7 @@ How a bucket combines the roll-up's minutes is described in db/loaders/performan
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,13 +17,12 @@ from graphql_schema.errors import BadUserInput
 from graphql_schema.relay import decode_global_id
 
 MAX_POINTS = 1440
-# the span answered when `from` is not given: a day of minutes, a week of hours, 30 days
-DEFAULT_POINTS = {"minute": 60 * 24, "hour": 24 * 7, "day": 30}
 
 
 @strawberry.input(description=(
     "Which series, over which time: `metricName` one of " + ", ".join(METRIC_NAMES)
     + " (all of them when absent); `from` (inclusive) and `to` (exclusive, default now); "
+    "`from` defaults to a day before `to` for minutes, a week for hours, 30 days for days; "
     "`modelVersionId` one version's series of a model instead of the whole model's."))
 class PerformanceMetricFilter:
     metric_name: str | None = None
@@ -59,9 +59,9 @@ def series_query(filter: PerformanceMetricFilter | None, bucket: Any, *,
             raise BadUserInput(f"filter.metricName: one of {', '.join(METRIC_NAMES)}",
                                field="filter")
         names = (filter.metric_name,)
-    end = _utc(filter.to) if filter.to is not None else datetime.now(UTC)
-    start = (_utc(filter.from_) if filter.from_ is not None
-             else end - BUCKETS[size] * DEFAULT_POINTS[size])
+    query = SeriesQuery(names, None if filter.from_ is None else _utc(filter.from_),
+                        None if filter.to is None else _utc(filter.to), size)
+    start, end = query.window(datetime.now(UTC))
     if start >= end:
         raise BadUserInput("filter: `from` must be before `to`", field="filter")
     if (end - start) / BUCKETS[size] > MAX_POINTS:
@@ -75,7 +75,7 @@ def series_query(filter: PerformanceMetricFilter | None, bucket: Any, *,
         type_name, version = decode_global_id(filter.model_version_id, field="filter")
         if type_name != "ModelVersion":
             raise BadUserInput("filter.modelVersionId: not a model version", field="filter")
-    return SeriesQuery(names, start, end, size, version)
+    return replace(query, model_version_id=version)
 
 
 def _utc(moment: datetime) -> datetime:
