@@ -28,6 +28,7 @@ from db.loaders.performance import METRICS, ROLL_UP_LABELS
 from db.session import Database
 from services.notifications import publish_notifications
 from services.performance_alerts import Alert, check_thresholds
+from services.settings import Settings
 
 WINDOW = timedelta(minutes=1)
 # how each metric is computed over a group's usage rows
@@ -72,7 +73,8 @@ def minute_before(tick: datetime) -> datetime:
     return tick.astimezone(UTC).replace(second=0, microsecond=0) - WINDOW
 
 
-async def roll_up(db: Database, start: datetime, *, redis: Redis | None = None) -> int:
+async def roll_up(db: Database, settings: Settings, start: datetime, *,
+                  redis: Redis | None = None) -> int:
     """Replace the rows of the minute from `start` and compare it with the alert thresholds;
     the number of rows written. The alerts' notifications are published on `redis` (when
     given) once committed."""
@@ -80,7 +82,7 @@ async def roll_up(db: Database, start: datetime, *, redis: Redis | None = None) 
     async with db.sessionmaker() as session, session.begin():
         result = await session.execute(ROLL_UP, {"start": start, "end": start + WINDOW,
                                                  "labels": ROLL_UP_LABELS})
-        alerts = await check_thresholds(session, start)
+        alerts = await check_thresholds(session, start, settings)
     if redis is not None:
         await publish_notifications(redis, alerts)
     return int(result.rowcount)  # type: ignore[attr-defined]

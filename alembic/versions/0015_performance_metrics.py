@@ -5,8 +5,9 @@ Upgrade: `model_usage_logs.model_version_id` (SET NULL when the version is delet
 `performance_metrics.organization_id` and `model_id` become nullable (a row without a model
 measures an organization's models together, one without an organization the whole platform),
 with an index on `recorded_at`; `model_alert_thresholds` (model, metric name, direction
-above/below, value, the crossing state), one row per (model, metric name, direction).
-Downgrade: drops the table, the platform-wide rows, the index and the column, and makes the
+above/below, value, the crossing state), one row per (model, metric name, direction); the
+outbox's mail kinds gain `model_alert`.
+Downgrade: drops the alert mails and the table, the platform-wide rows, the index and the column, and makes the
 two columns NOT NULL again.
 
 Revision ID: 0015
@@ -27,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 USAGE = "model_usage_logs"
 METRICS = "performance_metrics"
 THRESHOLDS = "model_alert_thresholds"
+MAIL_KIND = "ck_mail_outbox_kind"
 
 
 def upgrade() -> None:
@@ -72,9 +74,16 @@ def upgrade() -> None:
     op.create_index(op.f("ix_model_alert_thresholds_organization_id"), THRESHOLDS,
                     ["organization_id"])
     op.create_index(op.f("ix_model_alert_thresholds_created_by"), THRESHOLDS, ["created_by"])
+    op.drop_constraint(op.f(MAIL_KIND), "mail_outbox", type_="check")
+    op.create_check_constraint(op.f(MAIL_KIND), "mail_outbox",
+                               "kind IN ('invitation', 'password_reset', 'model_alert')")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM mail_outbox WHERE kind = 'model_alert'")
+    op.drop_constraint(op.f(MAIL_KIND), "mail_outbox", type_="check")
+    op.create_check_constraint(op.f(MAIL_KIND), "mail_outbox",
+                               "kind IN ('invitation', 'password_reset')")
     op.drop_table(THRESHOLDS)
     op.execute(f"DELETE FROM {METRICS} WHERE organization_id IS NULL OR model_id IS NULL")
     op.drop_index("ix_performance_metrics_recorded_at", table_name=METRICS)

@@ -77,7 +77,8 @@ async def roll_up_performance(timestamp: int) -> int:
     """The usage of the minute before the tick, as performance metrics; alerts notified."""
     tick = datetime.fromtimestamp(timestamp, UTC)
     res = resources()
-    return await performance.roll_up(res.db, performance.minute_before(tick), redis=res.redis)
+    return await performance.roll_up(res.db, res.settings, performance.minute_before(tick),
+                                     redis=res.redis)
 
 
 async def delete_expired_sessions(timestamp: int) -> int:

@@ -156,18 +156,18 @@ async def expected_minutes(db) -> dict[int, dict[str, float]]:
             for m in CALLS_PER_MINUTE}
 
 
-async def roll_up_hour(db, redis=None) -> None:
+async def roll_up_hour(db, settings) -> None:
     for minute in (*CALLS_PER_MINUTE, 3):  # minute 3 has no calls
-        await roll_up(db, HOUR + timedelta(minutes=minute), redis=redis)
+        await roll_up(db, settings, HOUR + timedelta(minutes=minute))
 
 
 async def test_chat_traffic_gives_minute_and_hour_series_matching_the_usage_rows(
-        client, db, traffic) -> None:
+        client, db, settings, traffic) -> None:
     # given the hour's minutes rolled up
     minutes = await expected_minutes(db)
     assert [m["requests"] for m in minutes.values()] == [1, 3, 2]
     assert sum(m["error_rate"] * m["requests"] for m in minutes.values()) == 1  # one failed
-    await roll_up_hour(db)
+    await roll_up_hour(db, settings)
     model_id = to_base64("AiModel", traffic["model"].id)
 
     # when the owner asks for the series per minute and per hour
@@ -189,8 +189,9 @@ async def test_chat_traffic_gives_minute_and_hour_series_matching_the_usage_rows
         name: [(iso(HOUR), value)] for name, value in hour_values(list(minutes.values())).items()})
 
 
-async def test_one_metric_of_a_narrower_span_and_bad_filters(client, db, traffic) -> None:
-    await roll_up_hour(db)
+async def test_one_metric_of_a_narrower_span_and_bad_filters(client, db, settings, traffic
+                                                             ) -> None:
+    await roll_up_hour(db, settings)
     model_id = to_base64("AiModel", traffic["model"].id)
     alice = traffic["headers"]["alice"]
     minutes = await expected_minutes(db)
@@ -208,7 +209,7 @@ async def test_one_metric_of_a_narrower_span_and_bad_filters(client, db, traffic
         assert error_codes(body) == ["BAD_USER_INPUT"], bad
 
 
-async def test_a_crossed_threshold_notifies_the_owner_once(app, client, db, redis,
+async def test_a_crossed_threshold_notifies_the_owner_once(app, client, db, redis, settings,
                                                            traffic) -> None:
     # given a threshold of 1.5 requests a minute (minute 0 has 1, minutes 1 and 2 have 3, 2)
     body = await gql(client, SET, {"input": {
@@ -223,7 +224,7 @@ async def test_a_crossed_threshold_notifies_the_owner_once(app, client, db, redi
 
     # when the minutes are rolled up, minute 1 twice (a retried job)
     for minute in (0, 1, 1, 2):
-        await roll_up(db, HOUR + timedelta(minutes=minute), redis=redis)
+        await roll_up(db, settings, HOUR + timedelta(minutes=minute), redis=redis)
 
     # then the owner has one notification, of minute 1, and one event announced it
     rows = await db.fetch("SELECT user_id, kind, title, data FROM notifications")
@@ -235,19 +236,25 @@ async def test_a_crossed_threshold_notifies_the_owner_once(app, client, db, redi
     while event is not None and event["type"] != "message":
         event = await bus.get_message(timeout=5)
     assert event is not None and b"model_alert" in event["data"]
+    # and a mail waits in the outbox, linking to the model
+    mails = await db.fetch("SELECT kind, to_address, subject, text_body FROM mail_outbox")
+    assert [(m["kind"], m["to_address"], m["subject"]) for m in mails] == [
+        ("model_alert", alice.email, "Alert: requests of local-chat is above 1.5")]
+    model_link = f"{settings.public_url}/models/{to_base64('AiModel', traffic['model'].id)}"
+    assert model_link in mails[0]["text_body"]
     # and the threshold is breached since minute 1; a quiet minute ends the crossing
     state = await db.fetch("SELECT breached_at, last_value FROM model_alert_thresholds")
     assert (state[0]["breached_at"], state[0]["last_value"]) == (
         HOUR + timedelta(minutes=1), 2)
-    await roll_up(db, HOUR + timedelta(minutes=3), redis=redis)
+    await roll_up(db, settings, HOUR + timedelta(minutes=3), redis=redis)
     state = await db.fetch("SELECT breached_at, last_value FROM model_alert_thresholds")
     assert (state[0]["breached_at"], state[0]["last_value"]) == (None, 0)
     await bus.aclose()
 
 
 async def test_platform_series_are_for_superusers_and_an_organization_for_its_members(
-        client, superuser_client, db, traffic) -> None:
-    await roll_up_hour(db)
+        client, superuser_client, db, settings, traffic) -> None:
+    await roll_up_hour(db, settings)
     acme = to_base64("Organization", traffic["acme"].id)
     headers = traffic["headers"]
     hour = [(iso(HOUR), 6.0)]

@@ -18,7 +18,7 @@ query ($id: ID!, $filter: PerformanceMetricFilter) { node(id: $id) { ... on AiMo
 } } }"""
 
 
-async def test_gateway_calls_give_series_per_model_version(app, client, db, session,
+async def test_gateway_calls_give_series_per_model_version(app, client, db, session, settings,
                                                            world) -> None:
     # given two calls through the gateway to the `assistant` deployment
     assistant = world.deployments["assistant"]
@@ -33,7 +33,7 @@ async def test_gateway_calls_give_series_per_model_version(app, client, db, sess
     # when their minutes are rolled up
     minutes = sorted({r[2] for r in rows})
     for minute in minutes:
-        await roll_up(db, minute)
+        await roll_up(db, settings, minute)
 
     # then the version's series and the model's count both calls
     reader = await bearer_headers(app, session, world.alice)

@@ -167,8 +167,8 @@ async def test_usage_of_a_minute_is_rolled_up_into_performance_metrics_once(
     # the model's row, its organization's and the platform's: the same calls at three levels
     levels = {(org.id, model.id, None, minute), (org.id, None, None, minute),
               (None, None, None, minute)}
-    assert {tuple(r.values())[:3] + (r["recorded_at"],) for r in rows} == levels
+    assert {(*tuple(r.values())[:3], r["recorded_at"]) for r in rows} == levels
     for level in levels:
         values = {r["metric_name"]: r["metric_value"] for r in rows
-                  if tuple(r.values())[:3] + (r["recorded_at"],) == level}
+                  if (*tuple(r.values())[:3], r["recorded_at"]) == level}
         assert values == expected, level
