@@ -67,8 +67,9 @@ JOIN users u ON u.id = ms.user_id AND u.deleted_at IS NULL
 WHERE m.id = ANY(CAST(:models AS uuid[]))
   AND (ms.user_id = m.created_by
        OR ms.role = 'owner' AND NOT EXISTS (
-           SELECT 1 FROM memberships c
-           WHERE c.organization_id = m.organization_id AND c.user_id = m.created_by))
+           SELECT 1 FROM memberships c JOIN users cu ON cu.id = c.user_id
+           WHERE c.organization_id = m.organization_id AND c.user_id = m.created_by
+             AND cu.deleted_at IS NULL))
 ORDER BY m.id, ms.user_id""")
 
 

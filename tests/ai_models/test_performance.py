@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from strawberry.relay import to_base64
 
+from db.models import ModelUsageLog
 from services.performance import roll_up
 from services.pubsub import notifications_channel
 from tests.chat.conftest import gid
@@ -279,3 +280,28 @@ async def test_platform_series_are_for_superusers_and_an_organization_for_its_me
                      {"id": to_base64("PerformanceMetric", platform_row)},
                      headers=headers["alice"])
     assert body["data"] == {"node": None}
+
+
+async def test_without_its_creator_a_models_alerts_go_to_the_organizations_owners(
+        client, db, session, settings, app) -> None:
+    # given a model nobody still in the organization created, and a threshold on it
+    org = await make_organization(session)
+    owner, member, creator = (await make_user(session), await make_user(session),
+                              await make_user(session))
+    await make_membership(session, organization=org, user=owner, role="owner")
+    await make_membership(session, organization=org, user=member, role="member")
+    model = await make_model(session, organization=org)
+    model.created_by = creator.id  # an account that never joined (or has left)
+    session.add(ModelUsageLog(organization_id=org.id, model_id=model.id, request_type="chat",
+                              status="success", duration_ms=5, created_at=HOUR))
+    await session.commit()
+    body = await gql(client, SET, {"input": {"modelId": to_base64("AiModel", model.id),
+                                             "metricName": "requests", "above": 0}},
+                     headers=await bearer_headers(app, session, member))
+    assert body["data"]["setModelAlertThreshold"]["userErrors"] == []
+
+    # when the minute is rolled up
+    await roll_up(db, settings, HOUR)
+
+    # then the owner is told, not the member who set the threshold
+    assert await db.fetch("SELECT user_id FROM notifications") == [(owner.id,)]
