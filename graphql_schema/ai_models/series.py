@@ -61,7 +61,10 @@ def series_query(filter: PerformanceMetricFilter | None, bucket: Any, *,
         names = (filter.metric_name,)
     query = SeriesQuery(names, None if filter.from_ is None else _utc(filter.from_),
                         None if filter.to is None else _utc(filter.to), size)
-    start, end = query.window(datetime.now(UTC))
+    try:
+        start, end = query.window(datetime.now(UTC))
+    except OverflowError:  # a default `from` before the year 1
+        raise BadUserInput("filter: `to` is too early", field="filter") from None
     if start >= end:
         raise BadUserInput("filter: `from` must be before `to`", field="filter")
     if (end - start) / BUCKETS[size] > MAX_POINTS:

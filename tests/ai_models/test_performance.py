@@ -204,7 +204,8 @@ async def test_one_metric_of_a_narrower_span_and_bad_filters(client, db, setting
         "tokens_out": [(iso(HOUR + timedelta(minutes=1)), minutes[1]["tokens_out"])]})
 
     for bad in ({"metricName": "accuracy"}, {"from": SPAN["to"], "to": SPAN["from"]},
-                {"from": "2026-01-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}):
+                {"from": "2026-01-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
+                {"to": "0001-01-01T00:00:00Z"}):
         body = await gql(client, SERIES, {"id": model_id, "bucket": "MINUTE", "filter": bad},
                          headers=alice)
         assert error_codes(body) == ["BAD_USER_INPUT"], bad
