@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from strawberry.relay import to_base64
 
-from db.models import ModelUsageLog
+from db.models import ModelUsageLog, PerformanceMetric
 from services.performance import roll_up
 from services.pubsub import notifications_channel
+from services.upkeep import apply_retention
 from tests.chat.conftest import gid
 from tests.conftest import bearer_headers
 from tests.factories.ai_models import make_model
@@ -306,3 +307,20 @@ async def test_without_its_creator_a_models_alerts_go_to_the_organizations_owner
 
     # then the owner is told, not the member who set the threshold
     assert await db.fetch("SELECT user_id FROM notifications") == [(owner.id,)]
+
+
+async def test_metrics_past_their_retention_are_deleted(db, session, settings) -> None:
+    org = await make_organization(session)
+    model = await make_model(session, organization=org)
+    now = datetime.now(UTC)
+    for label, days in (("old", 91), ("new", 89)):
+        session.add(PerformanceMetric(organization_id=org.id, model_id=model.id,
+                                      metric_name=label, metric_value=1,
+                                      recorded_at=now - timedelta(days=days)))
+    await session.commit()
+
+    deleted = await apply_retention(db, settings)
+
+    assert deleted["performance_metrics"] == 1
+    assert [r[0] for r in await db.fetch("SELECT metric_name FROM performance_metrics")] == [
+        "new"]
