@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     retention_days_audit_logs: int = Field(default=365, ge=0)
     retention_days_usage_logs: int = Field(default=90, ge=0)
     retention_days_jobs: int = Field(default=14, ge=0)  # finished worker jobs
+    # Performance metrics collected (services/performance.py): their rows by `recorded_at`
+    retention_days_performance_metrics: int = Field(default=90, ge=0)
     # Accounts: mails (invitations, password resets) go out through an outbox. SMTP_URL is
     # smtp://host:port, smtp://user:pass@host:587?starttls=true or smtps://user:pass@host:465;
     # unset (the embedded default): mails are logged and kept in the outbox (superusers read

@@ -29,6 +29,7 @@ RETENTIONS = (
     Retention("system_logs", "created_at", "retention_days_system_logs"),
     Retention("audit_logs", "created_at", "retention_days_audit_logs"),
     Retention("model_usage_logs", "created_at", "retention_days_usage_logs"),
+    Retention("performance_metrics", "recorded_at", "retention_days_performance_metrics"),
 )
 
 

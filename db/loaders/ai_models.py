@@ -12,7 +12,5 @@ USAGE_LOGS_BY_MODEL = Relation(
     "usageLogs", "model_usage_logs", parent_key="model_id",
     default_order=Order(("created_at", "id"), descending=True),
 )
-PERFORMANCE_METRICS_BY_MODEL = Relation(
-    "performanceMetrics", "performance_metrics", parent_key="model_id",
-    default_order=Order(("recorded_at", "id"), descending=True),
-)
+ALERT_THRESHOLDS_BY_MODEL = Relation("alertThresholds", "model_alert_thresholds",
+                                     parent_key="model_id")

@@ -3,7 +3,13 @@ which alembic's autogenerate and `check` compare against the database."""
 
 from db.base import Base
 from db.models.accounts import Invitation, PasswordReset
-from db.models.ai_models import AIModel, ModelUsageLog, ModelVersion, PerformanceMetric
+from db.models.ai_models import (
+    AIModel,
+    ModelAlertThreshold,
+    ModelUsageLog,
+    ModelVersion,
+    PerformanceMetric,
+)
 from db.models.analysis import AnalysisJob, AnalysisResult
 from db.models.chat import ChatMessage, ChatPendingReply, ChatSession
 from db.models.datasets import DataProcessingTask, Dataset, DatasetVersion, DataSource, File
@@ -53,6 +59,7 @@ __all__ = [
     "KnowledgeCollection",
     "KnowledgeDocument",
     "Membership",
+    "ModelAlertThreshold",
     "ModelUsageLog",
     "ModelVersion",
     "Notification",

@@ -43,6 +43,7 @@ from db.models.identity import (
 MODEL_STATUSES = ("active", "inactive", "deprecated", "archived")
 VERSION_STATUSES = ("draft", "staging", "production", "archived")
 USAGE_STATUSES = ("success", "error", "timeout", "cancelled")
+ALERT_DIRECTIONS = ("above", "below")
 
 
 class AIModel(UUIDPk, Timestamps, SoftDelete, Base):
@@ -133,6 +134,10 @@ class ModelUsageLog(UUIDPk, CreatedAt, Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     error_message: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict[str, Any]] = jsonb_object("metadata")
+    # the version that answered, when the caller knows it (the gateway's deployment does; a
+    # chat names only the model). Not indexed: versions are archived, hardly ever deleted.
+    model_version_id: Mapped[uuid.UUID | None] = fk("model_versions.id", ondelete="SET NULL",
+                                                    nullable=True, index=False)
     # calls through the OpenAI-compatible gateway: the deployment that served it, the key used
     deployment_id: Mapped[uuid.UUID | None] = fk("deployments.id", ondelete="SET NULL",
                                                  nullable=True, index=False)
@@ -141,16 +146,21 @@ class ModelUsageLog(UUIDPk, CreatedAt, Base):
 
 
 class PerformanceMetric(UUIDPk, CreatedAt, Base):
-    """A measured value of a model (latency, throughput, accuracy...) at `recorded_at`."""
+    """A measured value at `recorded_at`: of a model version, of a model (no version), of an
+    organization's models together (no model) or of the whole platform (no organization
+    either: superusers only, as scoping hides rows without an organization from members)."""
 
     __tablename__ = "performance_metrics"
     __table_args__ = (
         ix("performance_metrics", "model_id", "id"),
         ix("performance_metrics", "model_id", "metric_name", "recorded_at"),
+        # a minute's roll-up is replaced by its time; organization and platform series
+        ix("performance_metrics", "recorded_at"),
     )
 
-    organization_id: Mapped[uuid.UUID] = organization_fk()
-    model_id: Mapped[uuid.UUID] = fk("ai_models.id", ondelete="CASCADE", index=False)
+    organization_id: Mapped[uuid.UUID | None] = organization_fk(nullable=True)
+    model_id: Mapped[uuid.UUID | None] = fk("ai_models.id", ondelete="CASCADE", nullable=True,
+                                            index=False)
     model_version_id: Mapped[uuid.UUID | None] = fk(
         "model_versions.id", ondelete="CASCADE", nullable=True
     )
@@ -161,3 +171,27 @@ class PerformanceMetric(UUIDPk, CreatedAt, Base):
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()")
     )
+
+
+class ModelAlertThreshold(UUIDPk, Timestamps, Base):
+    """A bound on one of a model's per-minute metrics. The roll-up compares each minute's
+    value with it and notifies the model's owner when the value goes past it; `breached_at`
+    holds the minute it went past (NULL while within), so one crossing notifies once."""
+
+    __tablename__ = "model_alert_thresholds"
+    __table_args__ = (
+        UniqueConstraint("model_id", "metric_name", "direction"),
+        one_of("direction", ALERT_DIRECTIONS),
+        ix("model_alert_thresholds", "model_id", "id"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = organization_fk()
+    model_id: Mapped[uuid.UUID] = fk("ai_models.id", ondelete="CASCADE", index=False)
+    metric_name: Mapped[str] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Double)
+    breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_value: Mapped[float | None] = mapped_column(Double)
+    # the last minute compared: a roll-up run again for it (or an older one) compares nothing
+    evaluated_minute: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = created_by_fk()

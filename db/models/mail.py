@@ -16,7 +16,7 @@ from db.base import Base, Timestamps, UUIDPk
 from db.models.identity import ix, one_of
 
 MAIL_STATUSES = ("pending", "sent", "failed")
-MAIL_KINDS = ("invitation", "password_reset")
+MAIL_KINDS = ("invitation", "password_reset", "model_alert")
 
 
 class OutboxMail(UUIDPk, Timestamps, Base):

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import Maybe
 from strawberry.scalars import JSON
 
+from db.loaders.performance import METRIC_NAMES
 from graphql_schema.ai_models.enums import AiModelStatus, ModelVersionStatus
 from graphql_schema.relay import OrderDirection
 from graphql_schema.scalars import BigInt
@@ -160,3 +161,19 @@ class PromotionTarget(Enum):
 class PromoteModelVersionInput:
     id: strawberry.ID
     to: PromotionTarget
+
+
+@strawberry.input(description=(
+    f"Notify the model's owner when a minute's value of `metricName` (one of "
+    f"{', '.join(METRIC_NAMES)}) goes above `above` or below `below`: give exactly one. "
+    "Setting the same metric and direction again replaces its value. Needs model:write."))
+class SetModelAlertThresholdInput:
+    model_id: strawberry.ID
+    metric_name: str
+    above: float | None = None
+    below: float | None = None
+
+
+@strawberry.input(description="Remove an alert threshold. Needs model:write.")
+class RemoveModelAlertThresholdInput:
+    id: strawberry.ID

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import strawberry
 
+from graphql_schema.ai_models.alerts import ModelAlertThreshold
 from graphql_schema.ai_models.types import AiModel, ModelVersion
 from graphql_schema.errors import UserError
 
@@ -62,4 +63,17 @@ class UpdateModelVersionPayload:
 class PromoteModelVersionPayload:
     model_version: ModelVersion | None = None
     archived_version: ModelVersion | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: REQUIRED (neither above nor below), INVALID (both, or an "
+                             "unknown metricName).")
+class SetModelAlertThresholdPayload:
+    threshold: ModelAlertThreshold | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemoveModelAlertThresholdPayload:
+    removed_threshold_id: strawberry.ID | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

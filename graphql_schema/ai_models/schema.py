@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from db.loaders.ai_models import AI_MODELS
+from graphql_schema.ai_models.enums import MetricBucket
 from graphql_schema.ai_models.inputs import (
     AiModelFilter,
     AiModelOrder,
@@ -12,6 +13,8 @@ from graphql_schema.ai_models.inputs import (
     CreateModelVersionInput,
     DeleteModelInput,
     PromoteModelVersionInput,
+    RemoveModelAlertThresholdInput,
+    SetModelAlertThresholdInput,
     UpdateModelInput,
     UpdateModelVersionInput,
 )
@@ -20,13 +23,16 @@ from graphql_schema.ai_models.payloads import (
     CreateModelVersionPayload,
     DeleteModelPayload,
     PromoteModelVersionPayload,
+    RemoveModelAlertThresholdPayload,
+    SetModelAlertThresholdPayload,
     UpdateModelPayload,
     UpdateModelVersionPayload,
 )
+from graphql_schema.ai_models.series import PerformanceMetricFilter, PerformanceSeries
 from graphql_schema.ai_models.types import AiModel
 from graphql_schema.context import Info
 from graphql_schema.relations import connection
-from resolvers.ai_models import models, promotion, versions
+from resolvers.ai_models import alerts, models, performance, promotion, versions
 
 
 @strawberry.type
@@ -35,6 +41,17 @@ class AiModelsQuery:
         AI_MODELS, AiModel, AiModelFilter, AiModelOrder,
         description="AI models of the organizations you may see.",
     )
+
+    @strawberry.field(description=(
+        "Traffic of all models together over time: an organization's (`organizationId`, for "
+        "its members) or, without it, the whole platform's (platform superusers only). The "
+        "same series as `AiModel.performanceMetrics`."))
+    async def performance_metrics(
+        self, info: Info, organization_id: strawberry.ID | None = None,
+        filter: PerformanceMetricFilter | None = None,
+        bucket: MetricBucket = MetricBucket.MINUTE,  # type: ignore[attr-defined]
+    ) -> list[PerformanceSeries]:
+        return await performance.performance_metrics(info, organization_id, filter, bucket)
 
 
 @strawberry.type
@@ -66,3 +83,15 @@ class AiModelsMutation:
     async def promote_model_version(self, info: Info, input: PromoteModelVersionInput
                                     ) -> PromoteModelVersionPayload:
         return await promotion.promote_model_version(info, input)
+
+    @strawberry.mutation(description="Set a bound on one of a model's per-minute metrics whose "
+                                     "crossing notifies the model's owner.")
+    async def set_model_alert_threshold(self, info: Info, input: SetModelAlertThresholdInput
+                                        ) -> SetModelAlertThresholdPayload:
+        return await alerts.set_model_alert_threshold(info, input)
+
+    @strawberry.mutation(description="Remove one of a model's alert thresholds.")
+    async def remove_model_alert_threshold(self, info: Info,
+                                           input: RemoveModelAlertThresholdInput
+                                           ) -> RemoveModelAlertThresholdPayload:
+        return await alerts.remove_model_alert_threshold(info, input)

@@ -10,19 +10,28 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from db.loaders.ai_models import (
+    ALERT_THRESHOLDS_BY_MODEL,
     MODEL_VERSIONS_BY_MODEL,
-    PERFORMANCE_METRICS_BY_MODEL,
     USAGE_LOGS_BY_MODEL,
 )
 from db.loaders.deployments import DEPLOYMENTS_BY_MODEL_VERSION
-from graphql_schema.ai_models.enums import AiModelStatus, ModelVersionStatus
+from db.loaders.performance import series_by_model
+from graphql_schema.ai_models.enums import AiModelStatus, MetricBucket, ModelVersionStatus
 from graphql_schema.ai_models.inputs import ModelVersionFilter, ModelVersionOrder
+from graphql_schema.ai_models.series import (
+    PerformanceMetricFilter,
+    PerformanceSeries,
+    as_series,
+    series_query,
+)
+from graphql_schema.context import Info
 from graphql_schema.relations import connection, lazy, to_one
 from graphql_schema.relay import TableNode
 from graphql_schema.scalars import BigInt
 
 IDENTITY = "graphql_schema.identity.types"
 USAGE = "graphql_schema.ai_models.usage"
+ALERTS = "graphql_schema.ai_models.alerts"
 DEPLOYMENTS = "graphql_schema.deployments.types"
 DEPLOYMENT_INPUTS = "graphql_schema.deployments.inputs"
 
@@ -67,12 +76,23 @@ class AiModel(TableNode):
         description="Calls to this model, newest first by default.",
     )
 
-    performance_metrics = connection(
-        PERFORMANCE_METRICS_BY_MODEL, lazy("PerformanceMetric", USAGE),
-        lazy("PerformanceMetricFilter", USAGE), lazy("PerformanceMetricOrder", USAGE),
-        description="Measured values of this model, newest first by default.",
-    )
+    @strawberry.field(description=(
+        "This model's traffic over time from the per-minute roll-up of its usage: one series "
+        "per metric (or the one `filter.metricName` names), in buckets of `bucket`, of the "
+        "whole model or of the version `filter.modelVersionId` names."))
+    async def performance_metrics(
+        self, info: Info, filter: PerformanceMetricFilter | None = None,
+        bucket: MetricBucket = MetricBucket.MINUTE,  # type: ignore[attr-defined]
+    ) -> list[PerformanceSeries]:
+        query = series_query(filter, bucket)
+        return as_series(await info.context.loaders.batch(series_by_model).load(
+            (query, self.id)))
 
+    alert_thresholds = connection(
+        ALERT_THRESHOLDS_BY_MODEL, lazy("ModelAlertThreshold", ALERTS),
+        lazy("ModelAlertThresholdFilter", ALERTS), lazy("ModelAlertThresholdOrder", ALERTS),
+        description="Thresholds whose crossing notifies this model's owner.",
+    )
 
 
 @strawberry.type(description="A trained or imported artefact of a model.")

@@ -1,7 +1,8 @@
 """Usage logs and performance metrics of a model as Relay nodes, with their inputs and enum.
 
 Kept apart from types.py because these are append-only measurements read as histories
-(newest first), not catalogue entries; `AiModel.usageLogs` / `performanceMetrics` page them.
+(newest first), not catalogue entries; `AiModel.usageLogs` pages them, and
+`AiModel.performanceMetrics` answers the metrics as series (series.py).
 """
 
 from __future__ import annotations
@@ -50,28 +51,6 @@ class ModelUsageLogOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
-@strawberry.input(description="Performance metrics matching all given conditions.")
-class PerformanceMetricFilter:
-    model_version_id: strawberry.ID | None = None
-    metric_name: str | None = None
-    metric_name_in: list[str] | None = None
-    recorded_at_after: datetime | None = None
-    recorded_at_before: datetime | None = None
-
-
-@strawberry.enum
-class PerformanceMetricOrderField(Enum):
-    ID = ("id",)
-    RECORDED_AT = ("recorded_at", "id")
-    METRIC_NAME = ("metric_name", "recorded_at", "id")
-
-
-@strawberry.input
-class PerformanceMetricOrder:
-    field: PerformanceMetricOrderField
-    direction: OrderDirection = OrderDirection.ASC
-
-
 @strawberry.type(description="One call to a model: tokens, cost and latency.")
 class ModelUsageLog(TableNode):
     _table = "model_usage_logs"
@@ -105,7 +84,9 @@ class ModelUsageLog(TableNode):
     )
 
 
-@strawberry.type(description="A measured value of a model (latency, throughput, accuracy...).")
+@strawberry.type(description=(
+    "A measured value at a moment: of a model version, a model, an organization's models "
+    "together (no model) or the whole platform (no organization; superusers only)."))
 class PerformanceMetric(TableNode):
     _table = "performance_metrics"
 
@@ -116,11 +97,14 @@ class PerformanceMetric(TableNode):
     labels: JSON
     recorded_at: datetime
     created_at: datetime
-    organization_id: strawberry.Private[uuid.UUID]
-    model_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID | None]
+    model_id: strawberry.Private[uuid.UUID | None]
     model_version_id: strawberry.Private[uuid.UUID | None]
 
-    model = to_one(AiModel, "model_id")
+    model = to_one(
+        AiModel, "model_id",
+        description="The model measured; null for an organization's or the platform's row.",
+    )
 
     model_version = to_one(
         ModelVersion, "model_version_id",

@@ -1,2 +1,3 @@
-"""Mutations of the AI-models domain: models (models.py), versions (versions.py) and their
-promotion (promotion.py); field rules in checks.py."""
+"""The AI-models domain: models (models.py), versions (versions.py) and their promotion
+(promotion.py), alert thresholds (alerts.py), the organization and platform performance
+series (performance.py); field rules in checks.py."""

@@ -1,16 +1,15 @@
 """Notifications: other domains create them inside their own transaction with
-`add_notification` and publish the returned event after the commit with `publish_notification`
+`add_notification` (services/notifications.py, shared with the worker's jobs) and publish
+the returned event after the commit with `publish_notification`
 (deployment failed; run finished and document ready use the same pair). Recipients mark them
 read with markNotificationsRead.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Notification
 from graphql_schema.context import Info, Loaders
@@ -30,26 +29,12 @@ from resolvers.mutations import (
     require_authenticated,
     write,
 )
-from resolvers.system.live import publish, wire
+from resolvers.system.live import publish
+from services.notifications import NOTIFICATION, add_notification
 from services.pubsub import notifications_channel
 
-NOTIFICATION = "notification"
-
-
-async def add_notification(
-    session: AsyncSession, *, user_id: uuid.UUID, kind: str, title: str,
-    body: str | None = None, data: dict[str, Any] | None = None,
-    organization_id: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    """Insert a notification in the caller's transaction; returns the event to publish once
-    that transaction has committed (an uncommitted row must never reach a client)."""
-    row = Notification(user_id=user_id, organization_id=organization_id, kind=kind,
-                       title=title[:255], body=body, data=data or {})
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)  # server defaults (created_at, updated_at) for the event
-    record = {column: wire(getattr(row, column)) for column in types.Notification.columns()}
-    return {"user_id": user_id, NOTIFICATION: record}
+__all__ = ["NOTIFICATION", "add_notification", "mark_notifications_read",
+           "publish_notification"]
 
 
 async def publish_notification(info: Info, event: dict[str, Any]) -> None:

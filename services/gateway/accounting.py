@@ -1,6 +1,6 @@
 """What a gateway call costs its organization: the monthly token budget checked before the
 call, and the `model_usage_logs` row written after it (tokens, cost, latency, status, the
-deployment and the API key), whatever the outcome.
+deployment, its model version and the API key), whatever the outcome.
 
 The budget is `Organization.settings.monthlyTokenBudget` (tokens per calendar month, UTC),
 counted over every usage row of the organization that month, chat replies included. A call
@@ -86,8 +86,9 @@ def usage_row(usage: Usage, duration_ms: int) -> ModelUsageLog:
     target = usage.target
     return ModelUsageLog(
         organization_id=target.organization_id, user_id=usage.user_id,
-        model_id=target.model_id, deployment_id=target.deployment_id,
-        api_key_id=usage.api_key_id, session_id=usage.session_id,
+        model_id=target.model_id, model_version_id=target.model_version_id,
+        deployment_id=target.deployment_id, api_key_id=usage.api_key_id,
+        session_id=usage.session_id,
         request_type=usage.request_type, input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens, total_tokens=usage.total_tokens, cost=usage.cost,
         duration_ms=duration_ms, status=usage.status, error_message=usage.error,

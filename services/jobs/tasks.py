@@ -93,9 +93,11 @@ async def purge_organizations(timestamp: int) -> int:
 
 
 async def roll_up_performance(timestamp: int) -> int:
-    """The usage of the minute before the tick, as performance metrics."""
+    """The usage of the minute before the tick, as performance metrics; alerts notified."""
     tick = datetime.fromtimestamp(timestamp, UTC)
-    return await performance.roll_up(resources().db, performance.minute_before(tick))
+    res = resources()
+    return await performance.roll_up(res.db, res.settings, performance.minute_before(tick),
+                                     redis=res.redis)
 
 
 async def delete_expired_sessions(timestamp: int) -> int:

@@ -50,6 +50,22 @@ _PASSWORD_RESET = {
            "您的密码不会改变。"),
 }
 
+_MODEL_ALERT = {
+    "en": ("Alert: {metric} of {model} is {direction} {threshold}",
+           "In the minute from {minute}, {metric} of the model {model} was {value}, "
+           "{direction} your threshold of {threshold}.",
+           "Open the model",
+           "You receive this because you own the model. You are told once per crossing, "
+           "again only after a minute back within the threshold."),
+    "zh": ("告警：{model} 的 {metric} {direction} {threshold}",
+           "在 {minute} 开始的一分钟内，模型 {model} 的 {metric} 为 {value}，{direction}"
+           "您设置的阈值 {threshold}。",
+           "查看模型",
+           "您收到此邮件是因为您是该模型的负责人。每次越过阈值只通知一次，"
+           "回到阈值以内之后才会再次通知。"),
+}
+_DIRECTIONS = {"zh": {"above": "高于", "below": "低于"}}
+
 _ROLES = {
     "zh": {"owner": "所有者", "admin": "管理员", "member": "成员", "viewer": "访客"},
 }
@@ -64,6 +80,14 @@ def invitation(language: str, *, organization: str, inviter: str, role: str, lin
 
 def password_reset(language: str, *, email: str, link: str, minutes: int) -> RenderedMail:
     return _render(_PASSWORD_RESET[language], link, email=email, minutes=minutes)
+
+
+def model_alert(language: str, *, model: str, metric: str, direction: str, threshold: float,
+                value: float, minute: str, link: str) -> RenderedMail:
+    """A model's metric crossed an alert threshold (services/performance_alerts.py)."""
+    return _render(_MODEL_ALERT[language], link, model=model, metric=metric,
+                   direction=_DIRECTIONS.get(language, {}).get(direction, direction),
+                   threshold=f"{threshold:g}", value=f"{value:g}", minute=minute)
 
 
 def _render(parts: tuple[str, str, str, str], link: str, **values: object) -> RenderedMail:

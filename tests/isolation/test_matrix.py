@@ -307,3 +307,26 @@ def _leaf(payload: GraphQLObjectType, field_name: str) -> str:
         return f"{field_name} {{ __typename }}"
     return field_name
 
+
+PERFORMANCE = """
+query ($org: ID) { performanceMetrics(organizationId: $org, bucket: HOUR) { metricName } }"""
+
+
+async def test_performance_series_of_another_organization_or_the_platform_are_refused(
+        client, worlds) -> None:
+    """The root series are not a connection, so the generated checks above miss them: an
+    organization's are for its members, the platform's for superusers."""
+    a, _, callers = worlds
+    org = {"org": a.gid("Organization")}
+    for caller in ("viewer", "owner", "superuser"):  # positive control
+        _, body = await post(client, callers[caller], PERFORMANCE, org)
+        assert body["data"] == {"performanceMetrics": []}, (caller, body)
+    for caller, refused in (("outsider", "NOT_FOUND"), ("outsider_viewer", "NOT_FOUND"),
+                            ("anonymous", "UNAUTHENTICATED")):
+        _, body = await post(client, callers[caller], PERFORMANCE, org)
+        assert codes(body) == {refused}, (caller, body)
+    _, body = await post(client, callers["superuser"], PERFORMANCE)
+    assert body["data"] == {"performanceMetrics": []}
+    for caller in ("viewer", "owner", "outsider"):
+        _, body = await post(client, callers[caller], PERFORMANCE)
+        assert codes(body) == {"FORBIDDEN"}, (caller, body)

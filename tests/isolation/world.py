@@ -17,6 +17,7 @@ from db.models import (
     ApiKey,
     Group,
     Invitation,
+    ModelAlertThreshold,
     ModelUsageLog,
     ObjectPermission,
     OutboxMail,
@@ -114,6 +115,8 @@ async def build_world(session: AsyncSession, name: str) -> World:
                           request_type="chat", status="success")
     metric = PerformanceMetric(organization_id=org.id, model_id=model.id, metric_name="latency",
                                metric_value=12.5, recorded_at=datetime.now(UTC))
+    threshold = ModelAlertThreshold(organization_id=org.id, model_id=model.id,
+                                    metric_name="requests", direction="above", value=100)
     _, prefix, key_hash = generate_api_key()
     api_key = ApiKey(organization_id=org.id, user_id=owner.id, name=f"{name}-key",
                      prefix=prefix, key_hash=key_hash, scopes=["model:write"])
@@ -126,7 +129,7 @@ async def build_world(session: AsyncSession, name: str) -> World:
     # a platform row: only a superuser reads the outbox
     mail = OutboxMail(kind="invitation", to_address=invitation.email, language="en",
                       subject=f"{name} invitation", text_body="link", html_body="<p>link</p>")
-    session.add_all([usage, metric, api_key, group, invitation, login, mail])
+    session.add_all([usage, metric, threshold, api_key, group, invitation, login, mail])
     await session.flush()
     permission = (await permission_ids(session, ["dataset:write"]))["dataset:write"]
     grant = ObjectPermission(organization_id=org.id, permission_id=permission,
@@ -138,5 +141,6 @@ async def build_world(session: AsyncSession, name: str) -> World:
     o["ModelUsageLog"], o["PerformanceMetric"], o["ApiKey"] = usage, metric, api_key
     o["Group"], o["Invitation"], o["UserSession"] = group, invitation, login
     o["OutboxMail"] = mail
+    o["ModelAlertThreshold"] = threshold
     return w
 

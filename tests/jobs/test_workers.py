@@ -159,10 +159,16 @@ async def test_usage_of_a_minute_is_rolled_up_into_performance_metrics_once(
         again = await enqueue(session, "performance.roll_up", timestamp=tick)
     await ended(db, again)
 
-    rows = await db.fetch("SELECT model_id, metric_name, metric_value, recorded_at "
-                          "FROM performance_metrics")
-    values = {r["metric_name"]: r["metric_value"] for r in rows}
-    assert {(r["model_id"], r["recorded_at"]) for r in rows} == {(model.id, minute)}
-    assert values == {"requests": 4, "error_rate": 0.25, "latency_p50_ms": 250,
-                      "latency_p95_ms": pytest.approx(895), "latency_p99_ms": pytest.approx(979),
-                      "tokens_in": 40, "tokens_out": 30, "cost": 2.0}
+    rows = await db.fetch("SELECT organization_id, model_id, model_version_id, metric_name, "
+                          "metric_value, recorded_at FROM performance_metrics")
+    expected = {"requests": 4, "error_rate": 0.25, "latency_p50_ms": 250,
+                "latency_p95_ms": pytest.approx(895), "latency_p99_ms": pytest.approx(979),
+                "tokens_in": 40, "tokens_out": 30, "cost": 2.0}
+    # the model's row, its organization's and the platform's: the same calls at three levels
+    levels = {(org.id, model.id, None, minute), (org.id, None, None, minute),
+              (None, None, None, minute)}
+    assert {(*tuple(r.values())[:3], r["recorded_at"]) for r in rows} == levels
+    for level in levels:
+        values = {r["metric_name"]: r["metric_value"] for r in rows
+                  if (*tuple(r.values())[:3], r["recorded_at"]) == level}
+        assert values == expected, level
