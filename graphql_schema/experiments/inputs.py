@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 import strawberry
 from strawberry import Maybe
@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from graphql_schema import fast_variables
 from graphql_schema.experiments.enums import ExperimentStatus, RunStatus
 from graphql_schema.relay import OrderDirection
+from services.experiments.run_metrics import MetricPoint
 
 
 @strawberry.input(description="Projects matching all given conditions.")
@@ -194,19 +195,6 @@ class RunMetricPointInput:
                                            description="A JSON object of other metrics.")
 
 
-class MetricPoint(NamedTuple):
-    """A point of a batch as the resolver reads it (`ReportRunMetricsInput.points` holds
-    these at run time): built by `_report_from_input` from graphql-core's coerced values."""
-
-    step: int
-    epoch: int | None
-    loss: float | None
-    accuracy: float | None
-    learning_rate: float | None
-    gpu_memory_mb: float | None
-    custom: Any
-
-
 @strawberry.input(description="A batch of 1 to 1,000 points for a pending, queued or running "
                               "run (a pending or queued run starts running).")
 class ReportRunMetricsInput:
@@ -217,7 +205,7 @@ class ReportRunMetricsInput:
 def _report_from_input(cls: type[ReportRunMetricsInput], value: Mapping[str, Any],
                        context: object) -> ReportRunMetricsInput:
     """The input straight from graphql-core's coerced value (keyed by GraphQL names), its
-    points as `MetricPoint` tuples.
+    points as `MetricPoint` tuples (services/experiments/run_metrics.py).
 
     A batch holds up to 1,000 points. strawberry's generic conversion (type and name lookups
     for every field of every point) took two thirds of a 1,000-point call, and even one input
