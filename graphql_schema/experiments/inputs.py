@@ -183,6 +183,26 @@ class StartRunInput:
         default=None, description="Progress is currentStep / totalSteps (else by epochs).")
 
 
+@strawberry.input(description=(
+    "Train a model on a worker: a new run of the experiment, queued on `model_training`. "
+    "Hyperparameters: `seed` (the validation split's and the estimator's, default 0), "
+    "`validation_fraction` (default 0.2), `features` (the columns to use, default every one "
+    "but the target) and the trainer's own scikit-learn parameters (docs/training.md)."))
+class StartTrainingJobInput:
+    experiment_id: strawberry.ID
+    dataset_version_id: strawberry.ID = strawberry.field(
+        description="A version with a CSV, Parquet or JSON Lines file, of the same organization.")
+    trainer: str = strawberry.field(
+        description="sklearn-logistic, sklearn-gbdt or sklearn-mlp.")
+    target_column: str = strawberry.field(description="The column holding the class labels.")
+    hyperparameters: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    name: str | None = None
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The model to register the trained version under (needs "
+                                  "model:write); by default the experiment's own model, created "
+                                  "with its first trained version.")
+
+
 @strawberry.input(description="One metric point; several points may share a step.")
 class RunMetricPointInput:
     step: int = strawberry.field(description="0 or more.")
