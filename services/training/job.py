@@ -126,10 +126,11 @@ class _Training:
         try:
             while True:
                 await asyncio.wait({work}, timeout=REPORT_SECONDS)
+                finished = work.done()  # before draining: every point is in the queue then
                 batch = _drain(points)
                 if batch and not await self._report(batch):
                     stop.set()  # cancelled meanwhile: the fit stops at its next iteration
-                if work.done():
+                if finished:
                     break
         finally:
             stop.set()  # an aborted job (cancelled, shut down) stops the thread too

@@ -51,7 +51,7 @@ ID_ALIASES = {
     "deploymentId": "Deployment", "applicationId": "Application",
     "collectionId": "KnowledgeCollection", "documentId": "KnowledgeDocument",
     "jobId": "AnalysisJob", "groupId": "Group", "apiKeyId": "ApiKey", "objectId": "Dataset",
-    "baseModelVersionId": "ModelVersion",
+    "baseModelVersionId": "ModelVersion", "datasetVersionId": "DatasetVersion",
     "sourceRunId": "Run", "sourceId": "DataSource",
     "sourceDatasetId": "Dataset", "targetDatasetId": "Dataset", "taskId": "DataProcessingTask",
     "Model": "AiModel",  # the object of updateModel/deleteModel, named after its verb
