@@ -10,12 +10,14 @@
    aborted by its worker (cancelRun cancels the job too) stops it the same way.
 3. The model's metrics and ONNX export are computed, the export is stored, and one transaction
    registers the model version and completes the run. Input the trainer cannot use ends the run
-   `failed` with a readable `errorMessage`, and so does any unexpected error.
+   `failed` with a readable `errorMessage`, and so do any unexpected error and a training
+   longer than the queue's time limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import io
 import logging
 import queue
@@ -29,8 +31,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DatasetVersion, File, Run, RunMetric
-from services.experiments import run_metrics
+from services.experiments import notices, run_metrics
 from services.experiments.run_metrics import MetricPoint
+from services.jobs.queues import MODEL_TRAINING, limits
 from services.jobs.runtime import Resources
 from services.pubsub import run_channel
 from services.storage.base import split_path
@@ -53,6 +56,7 @@ REPORT_SECONDS = 0.25  # how often the points emitted so far are recorded
 MAX_BATCH = 1000  # as reportRunMetrics takes
 MAX_ERROR = 10_000
 RUNNABLE = ("pending", "queued", "running")
+TIME_MARGIN_SECONDS = 5.0
 
 
 async def run_training(res: Resources, *, run_id: uuid.UUID, dataset_version_id: uuid.UUID,
@@ -70,8 +74,22 @@ class _Training:
         claimed = await self._claim()
         if claimed is None:
             return
+        allowed = limits(self.res.settings, MODEL_TRAINING).timeout_seconds
+        timed_out = (f"the training ran longer than the model_training queue allows "
+                     f"({allowed:g} s)")
+        loop = asyncio.get_running_loop()
+        # a little under the queue's limit, so the run fails with its reason: the worker then
+        # stopping the job would leave it `running` (a timed-out job is not retried)
+        deadline = loop.time() + allowed - min(TIME_MARGIN_SECONDS, allowed / 4)
         try:
-            await self._train(*claimed)
+            async with asyncio.timeout_at(deadline):
+                await self._train(*claimed)
+        except TimeoutError:
+            await asyncio.shield(self._fail(timed_out))  # ends even if the worker's limit hits
+        except asyncio.CancelledError:
+            if loop.time() >= deadline:  # the worker's limit came first: record it all the same
+                await asyncio.shield(self._fail(timed_out))
+            raise  # a cancelled run, or a shutdown (the job runs again)
         except Stopped:
             log.info("training run %s stopped: the run was cancelled", self.run_id)
         except TrainingError as error:
@@ -111,6 +129,7 @@ class _Training:
         except ValueError as error:  # over the limit
             raise TrainingError(f"the dataset version's file cannot be read: {error}") from None
         fmt = tables.file_format(file.file_type, file.filename)
+        await asyncio.to_thread(_load_libraries)
         data = await asyncio.to_thread(_prepare, content, fmt, self.target, hyperparameters)
         model = await self._fit(trainer, hyperparameters, data)
         metrics = await asyncio.to_thread(final_metrics, model, data)
@@ -123,6 +142,7 @@ class _Training:
         stop = threading.Event()
         work = asyncio.ensure_future(asyncio.to_thread(fit, trainer, hyperparameters, data,
                                                        points.put, stop))
+        work.add_done_callback(_retrieved)  # an aborted job leaves the thread's end unread
         try:
             while True:
                 await asyncio.wait({work}, timeout=REPORT_SECONDS)
@@ -181,10 +201,11 @@ class _Training:
                 run.summary_metrics = {**run.summary_metrics, **metrics}
                 run.artifacts_location = path
                 record = await _record(session, run)
+                notice = await notices.run_finished(session, run)
         except BaseException:
             await storage.delete(split_path(path)[1])  # no row points at it
             raise
-        await self._publish(run_metrics.status_changed(record))
+        await self._publish(run_metrics.status_changed(record), notice)
 
     async def _fail(self, message: str) -> None:
         async with self.res.db.sessionmaker() as session, session.begin():
@@ -194,17 +215,35 @@ class _Training:
             run.status, run.completed_at = "failed", datetime.now(UTC)
             run.error_message = message[:MAX_ERROR]
             record = await _record(session, run)
-        await self._publish(run_metrics.status_changed(record))
+            notice = await notices.run_finished(session, run)
+        await self._publish(run_metrics.status_changed(record), notice)
 
-    async def _publish(self, event: dict[str, Any]) -> None:
-        """After the commit; a lost event is logged (the rows hold the truth)."""
+    async def _publish(self, event: dict[str, Any], notice: dict[str, Any] | None = None
+                       ) -> None:
+        """After the commit: the run's event (and its creator's notification); a lost event is
+        logged (the rows hold the truth)."""
         if self.res.pubsub is None:
             return
         try:
             await self.res.pubsub.publish(run_channel(self.run_id),
                                           {**event, "published_at": datetime.now(UTC)})
+            if notice is not None:
+                await notices.publish(self.res.pubsub, notice)
         except Exception:
             log.exception("could not publish the progress of run %s", self.run_id)
+
+
+_imports = threading.Lock()
+LIBRARIES = ("polars", "sklearn.model_selection", "sklearn.metrics", "sklearn.linear_model",
+             "sklearn.ensemble", "sklearn.neural_network", "skl2onnx")
+
+
+def _load_libraries() -> None:
+    """Import what training uses, one thread at a time: jobs starting together would otherwise
+    import the same compiled packages from two threads at once."""
+    with _imports:
+        for name in LIBRARIES:
+            importlib.import_module(name)
 
 
 def _prepare(content: bytes, fmt: str, target: str, hyperparameters: dict[str, Any]) -> Split:
@@ -214,6 +253,11 @@ def _prepare(content: bytes, fmt: str, target: str, hyperparameters: dict[str, A
                         validation_fraction=hyperparameters.get(VALIDATION_FRACTION,
                                                                 DEFAULT_VALIDATION_FRACTION),
                         seed=int(hyperparameters.get(SEED, 0)))
+
+
+def _retrieved(work: asyncio.Future[Any]) -> None:
+    if not work.cancelled():
+        work.exception()
 
 
 def _drain(points: queue.SimpleQueue[MetricPoint]) -> list[MetricPoint]:

@@ -8,6 +8,7 @@ Versions are numbered 1, 2, ... per model, under the model's row lock.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import uuid
@@ -53,11 +54,17 @@ async def register_version(session: AsyncSession, run: Run, *, model_id: uuid.UU
         description=f"Trained by run {run.name or run.id}", status="draft",
         storage_location=storage_path, metrics=metrics, parameters=parameters,
         size_bytes=len(content), source_run_id=run.id, is_default=False,
-        artifacts={"onnx": {"fileId": str(file_id), "inputs": len(parameters["features"])}},
+        artifacts={"onnx": {"fileId": _global_id("File", file_id),
+                            "inputs": len(parameters["features"])}},
         file_id=file_id, created_by=run.created_by)
     session.add(version)
     await session.flush()
     return version
+
+
+def _global_id(type_name: str, key: uuid.UUID) -> str:
+    """The Relay id clients use (`node(id:)`): base64 of `Type:key`."""
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
 async def _model(session: AsyncSession, run: Run, model_id: uuid.UUID | None) -> AIModel:

@@ -23,7 +23,7 @@ from sklearn.neural_network import MLPClassifier
 from sqlalchemy import select
 from strawberry.relay import from_base64
 
-from db.models import ModelVersion, Run, RunMetric
+from db.models import ModelVersion, Notification, Run, RunMetric
 from resolvers.experiments.events import decode
 from services.pubsub import run_channel
 from tests.factories.deployments import make_deployment
@@ -94,22 +94,34 @@ async def run_statuses(db, run_ids) -> list[str]:
     return [row[0] for row in rows]
 
 
-async def until_finished(db, run_ids, within: float = 120) -> None:
+async def until_finished(db, run_ids, log: Path, within: float = 120) -> None:
     async def done() -> bool:
         statuses = await run_statuses(db, run_ids)
         return len(statuses) == len(run_ids) and all(s in FINISHED for s in statuses)
-    await eventually(done, "every run finished", within=within)
+    try:
+        await eventually(done, "every run finished", within=within)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the worker's log ends:\n{tail(log)}") from None
 
 
-async def stream(subscription) -> list:
+def tail(log: Path) -> str:
+    return "\n".join(log.read_text().splitlines()[-40:]) if log.exists() else "(no log)"
+
+
+async def stream(subscription, log: Path) -> list:
     """The run's decoded events until its final status."""
     events = []
-    async with asyncio.timeout(120):
-        async for event in subscription:
-            decoded = decode(event)
-            events.append(decoded)
-            if type(decoded).__name__ == "RunStatusChanged" and decoded.run.status in FINISHED:
-                return events
+    try:
+        async with asyncio.timeout(120):
+            async for event in subscription:
+                decoded = decode(event)
+                events.append(decoded)
+                if (type(decoded).__name__ == "RunStatusChanged"
+                        and decoded.run.status in FINISHED):
+                    return events
+    except TimeoutError:
+        raise AssertionError(f"{len(events)} events, no final status; the worker's log "
+                             f"ends:\n{tail(log)}") from None
     return events
 
 
@@ -128,10 +140,14 @@ async def test_trained_versions_match_the_fits_done_here(
             app.state.pubsub.subscribe(run_channel(run_id))) for t, run_id in runs.items()}
 
         # when a worker process serves the model_training queue
-        with workers(settings, tmp_path / "worker.log", *WORKER, **LONG_ENOUGH):
-            streamed = {t: await stream(channels[t]) for t in runs}
-            await until_finished(db, list(runs.values()))
+        log = tmp_path / "worker.log"
+        with workers(settings, log, *WORKER, **LONG_ENOUGH):
+            streamed = {t: await stream(channels[t], log) for t in runs}
+            await until_finished(db, list(runs.values()), log)
 
+    notified = await session.scalars(select(Notification.kind).where(
+        Notification.user_id == lab.alice.id))
+    assert list(notified) == ["run.completed"] * 3
     key, _ = await make_api_key(session, organization=lab.acme, user=lab.alice)
     for trainer, run_id in runs.items():
         model, split = fit_here(trainer, lab.x, lab.y)
@@ -211,8 +227,9 @@ async def test_input_the_trainer_cannot_use_fails_the_run_readably(
         runs[expected] = run_uuid(payload["run"]["id"])
 
     # when a worker takes them
-    with workers(settings, tmp_path / "worker.log", *WORKER, **LONG_ENOUGH):
-        await until_finished(db, list(runs.values()))
+    log = tmp_path / "worker.log"
+    with workers(settings, log, *WORKER, **LONG_ENOUGH):
+        await until_finished(db, list(runs.values()), log)
 
     # then each run failed with its reason, and no version was registered
     for expected, run_id in runs.items():
@@ -254,3 +271,23 @@ async def test_cancelling_a_running_training_stops_its_job(
     assert await session.scalar(select(ModelVersion.id)) is None
     steps = await db.fetch("SELECT max(step) FROM run_metrics")
     assert steps[0][0] < 100_000
+
+
+async def test_a_training_longer_than_its_queue_allows_fails_the_run(
+        app, client, db, session, settings, lab, tmp_path: Path) -> None:
+    # given a model_training queue that allows 4 s, and a training far longer
+    payload = await start_training(client, lab.headers, experiment=lab.experiment,
+                                   version=lab.version, trainer="sklearn-gbdt",
+                                   hyperparameters={"n_estimators": 100_000})
+    run_id = run_uuid(payload["run"]["id"])
+
+    # when a worker takes it
+    log = tmp_path / "worker.log"
+    with workers(settings, log, *WORKER, AIPLATFORM_QUEUE_MODEL_TRAINING_TIMEOUT_SECONDS="4"):
+        await until_finished(db, [run_id], log, within=60)
+
+    # then the run failed with the reason, before the worker stopped its job
+    run = await session.get(Run, run_id)
+    assert (run.status, run.error_message) == (
+        "failed", "the training ran longer than the model_training queue allows (4 s)")
+    assert [row[0] for row in await db.fetch(TRAINING_JOBS)] == ["succeeded"]
