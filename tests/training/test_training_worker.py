@@ -286,8 +286,10 @@ async def test_a_training_longer_than_its_queue_allows_fails_the_run(
     with workers(settings, log, *WORKER, AIPLATFORM_QUEUE_MODEL_TRAINING_TIMEOUT_SECONDS="4"):
         await until_finished(db, [run_id], log, within=60)
 
-    # then the run failed with the reason, before the worker stopped its job
+    # then the run failed with the reason (before the worker's limit stopped the job, or, on a
+    # machine too busy for that, as it did), and the job is not run again
     run = await session.get(Run, run_id)
     assert (run.status, run.error_message) == (
         "failed", "the training ran longer than the model_training queue allows (4 s)")
-    assert [row[0] for row in await db.fetch(TRAINING_JOBS)] == ["succeeded"]
+    [(job_status,)] = await db.fetch(TRAINING_JOBS)
+    assert job_status in ("succeeded", "failed")
