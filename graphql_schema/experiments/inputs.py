@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 import strawberry
 from strawberry import Maybe
@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from graphql_schema import fast_variables
 from graphql_schema.experiments.enums import ExperimentStatus, RunStatus
 from graphql_schema.relay import OrderDirection
+from services.experiments.run_metrics import MetricPoint
 
 
 @strawberry.input(description="Projects matching all given conditions.")
@@ -182,6 +183,26 @@ class StartRunInput:
         default=None, description="Progress is currentStep / totalSteps (else by epochs).")
 
 
+@strawberry.input(description=(
+    "Train a model on a worker: a new run of the experiment, queued on `model_training`. "
+    "Hyperparameters: `seed` (the validation split's and the estimator's, default 0), "
+    "`validation_fraction` (default 0.2), `features` (the columns to use, default every one "
+    "but the target) and the trainer's own scikit-learn parameters (docs/training.md)."))
+class StartTrainingJobInput:
+    experiment_id: strawberry.ID
+    dataset_version_id: strawberry.ID = strawberry.field(
+        description="A version with a CSV, Parquet or JSON Lines file, of the same organization.")
+    trainer: str = strawberry.field(
+        description="sklearn-logistic, sklearn-gbdt or sklearn-mlp.")
+    target_column: str = strawberry.field(description="The column holding the class labels.")
+    hyperparameters: JSON | None = strawberry.field(default=None, description="A JSON object.")
+    name: str | None = None
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The model to register the trained version under (needs "
+                                  "model:write); by default the experiment's own model, created "
+                                  "with its first trained version.")
+
+
 @strawberry.input(description="One metric point; several points may share a step.")
 class RunMetricPointInput:
     step: int = strawberry.field(description="0 or more.")
@@ -194,19 +215,6 @@ class RunMetricPointInput:
                                            description="A JSON object of other metrics.")
 
 
-class MetricPoint(NamedTuple):
-    """A point of a batch as the resolver reads it (`ReportRunMetricsInput.points` holds
-    these at run time): built by `_report_from_input` from graphql-core's coerced values."""
-
-    step: int
-    epoch: int | None
-    loss: float | None
-    accuracy: float | None
-    learning_rate: float | None
-    gpu_memory_mb: float | None
-    custom: Any
-
-
 @strawberry.input(description="A batch of 1 to 1,000 points for a pending, queued or running "
                               "run (a pending or queued run starts running).")
 class ReportRunMetricsInput:
@@ -217,7 +225,7 @@ class ReportRunMetricsInput:
 def _report_from_input(cls: type[ReportRunMetricsInput], value: Mapping[str, Any],
                        context: object) -> ReportRunMetricsInput:
     """The input straight from graphql-core's coerced value (keyed by GraphQL names), its
-    points as `MetricPoint` tuples.
+    points as `MetricPoint` tuples (services/experiments/run_metrics.py).
 
     A batch holds up to 1,000 points. strawberry's generic conversion (type and name lookups
     for every field of every point) took two thirds of a 1,000-point call, and even one input

@@ -19,6 +19,7 @@ class ExperimentErrorCode(StrEnum):
     WRONG_ORGANIZATION = "WRONG_ORGANIZATION"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     TOO_MANY_POINTS = "TOO_MANY_POINTS"
+    UNKNOWN_TRAINER = "UNKNOWN_TRAINER"
 
 
 @strawberry.type(description="Codes: INVALID, TAKEN (name).")
@@ -60,6 +61,15 @@ class DeleteExperimentPayload:
 @strawberry.type(description="Codes: INVALID, WRONG_ORGANIZATION (dataset or model version of "
                              "another organization), INVALID_TRANSITION (not pending/queued).")
 class StartRunPayload:
+    run: Run | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Codes: INVALID (a missing or empty field, hyperparameters the "
+                             "trainer does not take, a dataset version without a file), "
+                             "UNKNOWN_TRAINER, WRONG_ORGANIZATION (dataset version or model of "
+                             "another organization).")
+class StartTrainingJobPayload:
     run: Run | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 

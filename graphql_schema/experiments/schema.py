@@ -26,6 +26,7 @@ from graphql_schema.experiments.inputs import (
     RunFilter,
     RunOrder,
     StartRunInput,
+    StartTrainingJobInput,
     UpdateExperimentInput,
     UpdateProjectInput,
 )
@@ -39,13 +40,20 @@ from graphql_schema.experiments.payloads import (
     FailRunPayload,
     ReportRunMetricsPayload,
     StartRunPayload,
+    StartTrainingJobPayload,
     UpdateExperimentPayload,
     UpdateProjectPayload,
 )
 from graphql_schema.experiments.types import Experiment, Project, Run
 from graphql_schema.relations import connection
 from resolvers.experiments import subscriptions
-from resolvers.experiments.mutations import experiments, projects, report_run_metrics, runs
+from resolvers.experiments.mutations import (
+    experiments,
+    projects,
+    report_run_metrics,
+    runs,
+    start_training_job,
+)
 
 
 @strawberry.type
@@ -103,6 +111,15 @@ class ExperimentsMutation:
                                      "or queued one.")
     async def start_run(self, info: Info, input: StartRunInput) -> StartRunPayload:
         return await runs.start_run(info, input)
+
+    @strawberry.mutation(description="Train a scikit-learn classifier on a dataset version on "
+                                     "a worker: a queued run of the experiment that reports "
+                                     "its metrics per iteration (runProgress) and registers a "
+                                     "model version with its ONNX export. Cancelling the run "
+                                     "stops the training.")
+    async def start_training_job(self, info: Info, input: StartTrainingJobInput
+                                 ) -> StartTrainingJobPayload:
+        return await start_training_job.start_training_job(info, input)
 
     @strawberry.mutation(description="Store a batch of up to 1,000 metric points of a run and "
                                      "send them to its runProgress subscribers.")

@@ -1,6 +1,6 @@
-"""The wire form of a run's events on `run:{run_id}`: built by the mutations after their
-commit, decoded by `runProgress` (once per process and event: local subscribers share the
-decoded objects, see resolvers/system/live.py)."""
+"""A run's events on `run:{run_id}` (their wire form: services/experiments/run_metrics.py):
+built by the mutations after their commit, decoded by `runProgress` (once per process and
+event: local subscribers share the decoded objects, see resolvers/system/live.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,19 @@ from typing import Any
 from graphql_schema.experiments.events import RunMetricPoint, RunMetricsReported, RunStatusChanged
 from graphql_schema.experiments.types import Run
 from resolvers.system.live import node_of, node_record, published_at
+from services.experiments import run_metrics
+from services.experiments.run_metrics import FIELDS, POINTS, RUN, STATUS_CHANGED
 
-STATUS_CHANGED = "RunStatusChanged"
-METRICS_REPORTED = "RunMetricsReported"
-RUN, POINTS = "run", "points"
 _DECODED_POINTS = "_decoded_points"  # per-process memo inside a received event
-FIELDS = ("step", "epoch", "loss", "accuracy", "learning_rate", "gpu_memory_mb", "custom")
 
 
 def status_changed(run: Run) -> dict[str, Any]:
-    return {"type": STATUS_CHANGED, RUN: node_record(run)}
+    return run_metrics.status_changed(node_record(run))
 
 
 def metrics_reported(run: Run, points: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    """`points`: tuples of the fields of RunMetricPoint, in FIELDS order. They travel as one
-    list per field (half the bytes of one object per point, and faster to write and read)."""
-    columns = list(zip(*points, strict=True)) if points else [() for _ in FIELDS]
-    return {"type": METRICS_REPORTED, RUN: node_record(run),
-            POINTS: dict(zip(FIELDS, columns, strict=True))}
+    """`points`: tuples of the fields of RunMetricPoint, in FIELDS order."""
+    return run_metrics.metrics_reported(node_record(run), points)
 
 
 def decode(event: dict[str, Any]) -> RunStatusChanged | RunMetricsReported:

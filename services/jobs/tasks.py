@@ -1,8 +1,8 @@
 """The product's tasks, one line each: what a job row names and the function that runs it.
 
 Functions take the job's JSON arguments and reach the worker's database, storage and event
-bus through `resources()`. Queues without a task here yet (model_training) are served all
-the same: their tasks join this list.
+bus through `resources()`. Every queue has tasks now; a queue added later is served all
+the same: its tasks join this list.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.jobs.queues import (
     DATA_PROCESSING,
     DOCUMENT_PROCESSING,
     MAINTENANCE,
+    MODEL_TRAINING,
 )
 from services.jobs.registry import TaskSpec
 from services.jobs.runtime import resources
@@ -29,6 +30,8 @@ from services.knowledge.worker import IngestionWorker, storage_reader
 from services.mail.sender import send_pending_mail
 from services.orphaned_replies import end_orphaned_replies
 from services.purge import purge_deleted_organizations
+from services.training.job import run_training
+from services.training.task import TRAIN_MODEL
 
 INGEST_DOCUMENT = "knowledge.ingest_document"
 SEND_MAIL = "mail.send"
@@ -81,6 +84,14 @@ async def process_data(task_id: str) -> None:
     await run_data_processing(uuid.UUID(task_id), res.db, res.storage, res.pubsub)
 
 
+async def train_model(run_id: str, dataset_version_id: str, trainer: str, target_column: str,
+                      model_id: str | None = None) -> None:
+    await run_training(resources(), run_id=uuid.UUID(run_id),
+                       dataset_version_id=uuid.UUID(dataset_version_id), trainer=trainer,
+                       target_column=target_column,
+                       model_id=None if model_id is None else uuid.UUID(model_id))
+
+
 async def send_mail(timestamp: int | None = None) -> int:
     """The outbox's due mails (queued by a mutation's transaction, or due for a retry)."""
     res = resources()
@@ -123,6 +134,7 @@ TASKS: tuple[TaskSpec, ...] = (
              cron="* * * * *", lock="chat.end_orphaned_replies"),
     TaskSpec(ANALYSE_CHARGING_LOG, CHARGING_ANALYSIS, analyse_charging_log),
     TaskSpec(PROCESS_DATA, DATA_PROCESSING, process_data),
+    TaskSpec(TRAIN_MODEL, MODEL_TRAINING, train_model),
     TaskSpec(SEND_MAIL, MAINTENANCE, send_mail),
     TaskSpec("mail.retry", MAINTENANCE, send_mail, cron="* * * * *", lock="mail"),
     TaskSpec("upkeep.purge_organizations", MAINTENANCE, purge_organizations,

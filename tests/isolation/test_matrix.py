@@ -48,7 +48,7 @@ ID_ALIASES = {
     "deploymentId": "Deployment", "applicationId": "Application",
     "collectionId": "KnowledgeCollection", "documentId": "KnowledgeDocument",
     "jobId": "AnalysisJob", "groupId": "Group", "apiKeyId": "ApiKey", "objectId": "Dataset",
-    "baseModelVersionId": "ModelVersion",
+    "baseModelVersionId": "ModelVersion", "datasetVersionId": "DatasetVersion",
     "sourceRunId": "Run", "sourceId": "DataSource",
     "sourceDatasetId": "Dataset", "targetDatasetId": "Dataset", "taskId": "DataProcessingTask",
     "sourceVersionId": "DatasetVersion",

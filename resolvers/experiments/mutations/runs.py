@@ -60,6 +60,7 @@ from resolvers.nodes import fresh_node
 from resolvers.system.live import publish
 from resolvers.system.notifications import add_notification, publish_notification
 from services.pubsub import run_channel
+from services.training.task import cancel_training
 
 WAITING = frozenset({"pending", "queued"})
 FINISHED = frozenset({"completed", "failed", "cancelled"})
@@ -245,6 +246,7 @@ async def cancel_run(info: Info, input: CancelRunInput) -> CancelRunPayload:
             run = await writable_row(info, tx.session, Run, run_id, "runId")
             if run.status in FINISHED:
                 raise InvalidInput(transition_problem(run, "cancel"))
+            await cancel_training(tx.session, run.id)  # a training job stops with its run
             notification = await finish(tx, run, "cancelled")
         return CancelRunPayload(run=await announce(info, run_id, notification))
 
