@@ -45,7 +45,6 @@ ORGANIZATION = """
 query ($slug: String!) {
   organization(slug: $slug) { name members { edges { node { role user { username } } } } }
 }"""
-OUTBOX = "{ mailOutbox { edges { node { kind toAddress language status textBody } } } }"
 PASSWORD = "a long new password"
 TOKEN_INVALID = [{"field": ["input", "token"],
                   "message": "This invitation is used, revoked, expired or unknown: ask for a "
@@ -150,26 +149,6 @@ async def test_the_organizations_language_is_used_for_a_new_email(
 
     assert mail["Subject"] == "邀请您加入 AI Platform 上的 Acme"
     assert "此链接只能使用一次，7 天后失效" in text_of(mail)
-
-
-async def test_without_smtp_mails_stay_in_the_outbox_for_superusers(
-    app, client, superuser_client, session, db
-) -> None:
-    # given the tests' app, which has no SMTP server
-    org, people = await given_org(app, session, "owner")
-
-    # when an invitation is sent
-    await call(client, people["owner"], INVITE, {
-        "organizationId": gid("Organization", org.id), "email": "pat@example.com"})
-
-    # then the mail waits in the outbox, which only a superuser reads
-    outbox = await gql(superuser_client, OUTBOX)
-    [mail] = [e["node"] for e in outbox["data"]["mailOutbox"]["edges"]]
-    assert (mail["kind"], mail["toAddress"], mail["language"], mail["status"]) == (
-        "INVITATION", "pat@example.com", "en", "PENDING")
-    assert "/accept-invitation?token=" in mail["textBody"]
-    hidden = await gql(client, OUTBOX, headers=people["owner"].headers)
-    assert hidden["data"]["mailOutbox"]["edges"] == []
 
 
 async def test_revoked_expired_and_unknown_tokens_are_refused(app, client, session, db) -> None:
