@@ -25,7 +25,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import NotFound
 from graphql_schema.relay import decode_global_id_of
 from resolvers.chat.common import app_state, model_unavailable, next_sequence, session_for_write
-from resolvers.chat.deployments import on_deployment, reply_target
+from resolvers.chat.deployments import budget_problems, on_deployment, reply_target
 from resolvers.chat.generation import (
     ReplyJob,
     Resources,
@@ -68,7 +68,7 @@ async def _answerer(info: Info, chat: ChatSession, model: AIModel | None
     reason = model_unavailable(model)
     if reason is not None:
         problems.append(Problem("sessionId", reason, Code.MODEL_UNAVAILABLE))
-    return None, problems
+    return None, problems + await budget_problems(info, chat)
 
 
 async def _parent(session: AsyncSession, chat: ChatSession, parent_id: uuid.UUID | None

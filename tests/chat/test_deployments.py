@@ -250,6 +250,26 @@ async def test_over_the_monthly_budget_the_message_is_refused(app, client, sessi
     assert await counts(session) == before
 
 
+async def test_a_chat_with_a_model_is_held_to_the_same_budget(app, client, session, world,
+                                                               canary) -> None:
+    # given a chat straight on the stable deployment's model, in an organization with a budget
+    org = await session.get(Organization, world.acme.id)
+    org.settings = {"monthlyTokenBudget": 10}
+    chat = await make_chat_session(session, user=world.alice,
+                                   model=await model_of(session, canary.stable))
+    await session.commit()
+    first = await say(app, client, world, chat)  # starts under the budget, ends above it
+    before = await counts(session)
+
+    # when alice writes again
+    refused = await say(app, client, world, chat, "once more")
+
+    # then the budget its first reply used up refuses it, and nothing is stored
+    assert first["userErrors"] == []
+    assert [e["code"] for e in refused["userErrors"]] == ["BUDGET_EXCEEDED"]
+    assert await counts(session) == before
+
+
 async def test_a_stopped_deployment_refuses_the_message(app, client, session, world,
                                                         canary) -> None:
     chat = await chat_on(session, world, canary.stable)
