@@ -73,6 +73,19 @@ def minute_before(tick: datetime) -> datetime:
     return tick.astimezone(UTC).replace(second=0, microsecond=0) - WINDOW
 
 
+async def roll_up_tick(db: Database, settings: Settings, tick: datetime, *,
+                       redis: Redis | None = None) -> int:
+    """What the worker's minute task does at `tick`: the minute before, and the one before
+    that again. A usage row carries the time its transaction began, so a reply that commits
+    just after a minute's roll-up ran lands in that minute unseen; rolled up once more a
+    minute later (rows replaced whole, thresholds already compared), it is counted."""
+    last = minute_before(tick)
+    written = 0
+    for start in (last - WINDOW, last):
+        written += await roll_up(db, settings, start, redis=redis)
+    return written
+
+
 async def roll_up(db: Database, settings: Settings, start: datetime, *,
                   redis: Redis | None = None) -> int:
     """Replace the rows of the minute from `start` and compare it with the alert thresholds;

@@ -104,11 +104,11 @@ async def purge_organizations(timestamp: int) -> int:
 
 
 async def roll_up_performance(timestamp: int) -> int:
-    """The usage of the minute before the tick, as performance metrics; alerts notified."""
-    tick = datetime.fromtimestamp(timestamp, UTC)
+    """The usage of the minutes before the tick, as performance metrics; alerts notified."""
     res = resources()
-    return await performance.roll_up(res.db, res.settings, performance.minute_before(tick),
-                                     redis=res.redis)
+    return await performance.roll_up_tick(res.db, res.settings,
+                                          datetime.fromtimestamp(timestamp, UTC),
+                                          redis=res.redis)
 
 
 async def delete_expired_sessions(timestamp: int) -> int:

@@ -13,7 +13,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from db.models import ModelUsageLog, PerformanceMetric
-from services.performance import roll_up
+from services.performance import roll_up, roll_up_tick
 from services.pubsub import notifications_channel
 from services.upkeep import apply_retention
 from tests.chat.conftest import gid
@@ -324,3 +324,35 @@ async def test_metrics_past_their_retention_are_deleted(db, session, settings) -
     assert deleted["performance_metrics"] == 1
     assert [r[0] for r in await db.fetch("SELECT metric_name FROM performance_metrics")] == [
         "new"]
+
+
+async def test_a_usage_row_committed_after_its_minute_was_rolled_up_is_counted_a_tick_later(
+        db, session, settings) -> None:
+    # given a minute already rolled up at the tick after it, with one call in it
+    org = await make_organization(session)
+    model = await make_model(session, organization=org)
+    await session.commit()
+
+    async def call_at(minute: int) -> None:
+        session.add(ModelUsageLog(organization_id=org.id, model_id=model.id,
+                                  request_type="chat", status="success", duration_ms=10,
+                                  input_tokens=1, output_tokens=1, total_tokens=2,
+                                  created_at=HOUR + timedelta(minutes=minute, seconds=59)))
+        await session.commit()
+
+    async def requests_of(minute: int) -> list:
+        return [r[0] for r in await db.fetch(
+            "SELECT metric_value FROM performance_metrics WHERE model_id = $1 AND "
+            "model_version_id IS NULL AND metric_name = 'requests' AND recorded_at = $2",
+            model.id, HOUR + timedelta(minutes=minute))]
+
+    await call_at(0)
+    await roll_up_tick(db, settings, HOUR + timedelta(minutes=1))
+    assert await requests_of(0) == [1]
+
+    # when a second call of that minute commits only now, and the next tick comes
+    await call_at(0)
+    await roll_up_tick(db, settings, HOUR + timedelta(minutes=2))
+
+    # then the minute counts both, in one row
+    assert await requests_of(0) == [2]

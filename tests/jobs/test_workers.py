@@ -148,7 +148,9 @@ async def test_usage_of_a_minute_is_rolled_up_into_performance_metrics_once(
                                       request_type="chat", status=status, duration_ms=ms,
                                       input_tokens=10, output_tokens=5 * n, cost=0.5,
                                       created_at=minute + timedelta(seconds=10 * n)))
-        for outside in (minute - timedelta(seconds=1), minute + timedelta(minutes=1)):
+        # a tick rolls up its last two minutes (the earlier again, for late rows): these
+        # calls fall just outside them
+        for outside in (minute - timedelta(minutes=1, seconds=1), minute + timedelta(minutes=1)):
             session.add(ModelUsageLog(organization_id=org.id, model_id=quiet.id,
                                       request_type="chat", status="success", duration_ms=1,
                                       created_at=outside))
