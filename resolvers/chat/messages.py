@@ -92,7 +92,8 @@ async def _reply_job(info: Info, session: AsyncSession, chat: ChatSession, model
                      prompt_id: uuid.UUID, deployment: Target | None) -> ReplyJob:
     """Everything the reply needs, read now (inside the transaction) so the task needs no
     request: the branch as conversation turns, trimmed to the model's context window, and
-    who answers (the chat's model, or `deployment`)."""
+    who answers (the chat's model, or `deployment`). The reply is owed from this transaction
+    on: its pending row names this process (resolvers/chat/generation.py `pending_reply`)."""
     rows = (await session.execute(CHAIN_SQL, {"start": prompt_id})).all()
     turns = [ChatTurn(role, content) for role, content in rows]
     options = with_collection(dict(chat.config or {}), None)
@@ -115,8 +116,10 @@ async def _reply_job(info: Info, session: AsyncSession, chat: ChatSession, model
         model_config=dict(model.config or {}), pricing=dict(model.pricing or {}),
         knowledge_collection_id=attached(chat.config),
     )
-    return job if deployment is None else through_deployment(
-        job, deployment, info.context.principal.api_key_id)
+    if deployment is not None:
+        job = through_deployment(job, deployment, info.context.principal.api_key_id)
+    session.add(pending_reply(job, app_state(info).process_lease.key))
+    return job
 
 
 def _start(info: Info, job: ReplyJob) -> str:
@@ -153,7 +156,6 @@ async def send_message(info: Info, input: SendMessageInput) -> SendMessagePayloa
             chat.last_message_at = datetime.now(UTC)
             await tx.session.flush()
             job = await _reply_job(info, tx.session, chat, model, message.id, deployment)
-            tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.create", resource_type="ChatMessage",
                            resource_id=message.id, organization_id=chat.organization_id,
                            new={"session_id": chat.id, "sequence_number":
@@ -189,7 +191,6 @@ async def regenerate_message(info: Info, input: RegenerateMessageInput
                 raise InvalidInput(problems)
             assert model is not None and prompt is not None
             job = await _reply_job(info, tx.session, chat, model, prompt.id, deployment)
-            tx.session.add(pending_reply(job, app_state(info).process_lease.key))
             await tx.audit("chat_message.regenerate", resource_type="ChatMessage",
                            resource_id=prompt.id, organization_id=chat.organization_id,
                            new={"session_id": chat.id, "replaces": target.id
