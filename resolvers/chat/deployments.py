@@ -30,8 +30,7 @@ from graphql_schema.chat.payloads import ChatErrorCode as Code
 from graphql_schema.context import Info
 from resolvers.chat.common import is_chat_model
 from resolvers.mutations import Problem, Transaction, require
-from services.gateway.accounting import monthly_budget
-from services.gateway.admission import NotRoutable, OverBudget, route
+from services.gateway.admission import NotRoutable, OverBudget, route, within_budget
 from services.gateway.targets import Target
 
 FIELD = "deploymentId"
@@ -68,8 +67,11 @@ def over_budget(limit: int) -> Problem:
 async def budget_problems(info: Info, chat: ChatSession) -> list[Problem]:
     """A chat with a model spends the same monthly budget as calls through deployments (its
     replies' usage rows count in it): used up, it is refused the same way."""
-    budget = await monthly_budget(info.context.db, chat.organization_id)
-    return [over_budget(budget.limit)] if budget is not None and budget.exhausted else []
+    try:
+        await within_budget(info.context.db, chat.organization_id)
+    except OverBudget as over:
+        return [over_budget(over.limit)]
+    return []
 
 
 def on_deployment(chat: ChatSession) -> bool:

@@ -52,7 +52,13 @@ async def route(db: Database, name: str, organizations: list[uuid.UUID] | None, 
     if not group:
         raise NotRoutable(name, exists=True)
     target = choose(group, name=name, user=sticky)
-    budget = await monthly_budget(db, target.organization_id)
+    await within_budget(db, target.organization_id)
+    return target
+
+
+async def within_budget(db: Database, organization_id: uuid.UUID) -> None:
+    """Raises OverBudget once the organization has used its monthly token budget: every
+    call that spends tokens (the gateway's, a chat's reply) is admitted by this one check."""
+    budget = await monthly_budget(db, organization_id)
     if budget is not None and budget.exhausted:
         raise OverBudget(budget.limit, seconds_to_next_month())
-    return target
